@@ -1,0 +1,20 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "windows")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub hall_id: i32,
+    pub number: i32,
+    pub name: String,
+    pub kind: String,
+    pub state: String,
+    pub pause_reason: Option<String>,
+    pub state_since: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

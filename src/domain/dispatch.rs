@@ -1,0 +1,252 @@
+//! Which ticket a window calls next.
+//!
+//! The rule (also in `docs/dispatch.md`), among the queued tickets the window may serve — those
+//! of its services, plus those transferred to this window by name:
+//! 1. **Priority first**: green channel, then appointments, then normal tickets.
+//! 2. **No starvation**: within a priority, a ticket that has waited longer than its service's
+//!    target wait is taken before any ticket that has not, oldest first, regardless of the
+//!    window's specialty order.
+//! 3. **Specialty order**: otherwise the window's ordered service list decides (a ticket
+//!    transferred to this window by name counts as its first service), oldest first within a
+//!    service.
+//!
+//! Ties fall to the earlier issue time, then the lower ticket id, so the choice is deterministic.
+use super::ids::{ServiceId, TicketId, WindowId};
+use super::ticket::Priority;
+use chrono::{DateTime, Duration, Utc};
+use std::cmp::Reverse;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub id: TicketId,
+    pub service: ServiceId,
+    pub priority: Priority,
+    /// The original issue time, kept across transfers so nobody is sent to the back.
+    pub issued_at: DateTime<Utc>,
+    /// Set when the ticket was transferred to one window by name.
+    pub target_window: Option<WindowId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WindowProfile {
+    pub id: WindowId,
+    /// The services this window serves, its specialty first.
+    pub services: Vec<ServiceId>,
+}
+
+impl WindowProfile {
+    /// Where a candidate falls in this window's order, or `None` if the window may not take it.
+    fn position_of(&self, candidate: &Candidate) -> Option<usize> {
+        match candidate.target_window {
+            Some(window) if window == self.id => Some(0),
+            Some(_) => None,
+            None => self.services.iter().position(|service| *service == candidate.service).map(|p| p + 1),
+        }
+    }
+}
+
+/// Target waits per service; a service without one is never overdue.
+pub type TargetWaits = HashMap<ServiceId, Duration>;
+
+pub fn is_overdue(candidate: &Candidate, targets: &TargetWaits, now: DateTime<Utc>) -> bool {
+    targets.get(&candidate.service).is_some_and(|target| now - candidate.issued_at > *target)
+}
+
+/// The ticket this window should call now, if any.
+pub fn choose_next<'a>(
+    window: &WindowProfile,
+    candidates: impl IntoIterator<Item = &'a Candidate>,
+    targets: &TargetWaits,
+    now: DateTime<Utc>,
+) -> Option<&'a Candidate> {
+    candidates
+        .into_iter()
+        .filter_map(|candidate| {
+            let position = window.position_of(candidate)?;
+            let overdue = is_overdue(candidate, targets, now);
+            // Overdue tickets ignore the specialty order (rule 2).
+            let order = if overdue { 0 } else { position };
+            let key = (Reverse(candidate.priority.rank()), Reverse(overdue), order, candidate.issued_at, candidate.id);
+            Some((key, candidate))
+        })
+        .min_by(|(a, _), (b, _)| a.cmp(b))
+        .map(|(_, candidate)| candidate)
+}
+
+/// Order within one service's own queue: priority, then issue time, then id. Used to count the
+/// people ahead of a ticket.
+pub fn queue_key(candidate: &Candidate) -> (Reverse<u8>, DateTime<Utc>, TicketId) {
+    (Reverse(candidate.priority.rank()), candidate.issued_at, candidate.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const A: ServiceId = ServiceId(1);
+    const B: ServiceId = ServiceId(2);
+    const C: ServiceId = ServiceId(3);
+    const W1: WindowId = WindowId(1);
+    const W2: WindowId = WindowId(2);
+
+    fn at(minute: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_764_000_000 + minute * 60, 0).expect("valid")
+    }
+
+    fn ticket(id: i64, service: ServiceId, priority: Priority, minute: i64) -> Candidate {
+        Candidate { id: TicketId(id), service, priority, issued_at: at(minute), target_window: None }
+    }
+
+    fn window(services: &[ServiceId]) -> WindowProfile {
+        WindowProfile { id: W1, services: services.to_vec() }
+    }
+
+    fn targets(minutes: i64) -> TargetWaits {
+        [A, B, C].into_iter().map(|s| (s, Duration::minutes(minutes))).collect()
+    }
+
+    fn chosen(window: &WindowProfile, tickets: &[Candidate], now_minute: i64) -> Option<i64> {
+        choose_next(window, tickets, &targets(30), at(now_minute)).map(|c| c.id.0)
+    }
+
+    #[test]
+    fn an_empty_queue_gives_nothing() {
+        assert_eq!(chosen(&window(&[A]), &[], 0), None);
+    }
+
+    #[test]
+    fn the_specialty_is_served_before_later_services() {
+        let tickets = [ticket(1, B, Priority::Normal, 0), ticket(2, A, Priority::Normal, 5)];
+        assert_eq!(chosen(&window(&[A, B]), &tickets, 10), Some(2));
+        assert_eq!(chosen(&window(&[B, A]), &tickets, 10), Some(1));
+    }
+
+    #[test]
+    fn oldest_first_within_a_service() {
+        let tickets = [ticket(2, A, Priority::Normal, 3), ticket(1, A, Priority::Normal, 1)];
+        assert_eq!(chosen(&window(&[A]), &tickets, 5), Some(1));
+    }
+
+    #[test]
+    fn services_the_window_does_not_serve_are_never_chosen() {
+        let tickets = [ticket(1, C, Priority::Green, 0)];
+        assert_eq!(chosen(&window(&[A, B]), &tickets, 100), None);
+    }
+
+    #[test]
+    fn green_channel_goes_first_even_from_a_later_service() {
+        let tickets = [ticket(1, A, Priority::Normal, 0), ticket(2, B, Priority::Green, 9)];
+        assert_eq!(chosen(&window(&[A, B]), &tickets, 10), Some(2));
+    }
+
+    #[test]
+    fn appointments_go_before_normal_but_after_green() {
+        let tickets = [
+            ticket(1, A, Priority::Normal, 0),
+            ticket(2, A, Priority::Appointment, 5),
+            ticket(3, A, Priority::Green, 8),
+        ];
+        assert_eq!(chosen(&window(&[A]), &tickets, 10), Some(3));
+        assert_eq!(chosen(&window(&[A]), &tickets[..2], 10), Some(2));
+    }
+
+    #[test]
+    fn an_overdue_ticket_beats_the_specialty_order() {
+        // B ticket issued at 0 is 31 minutes old at 31 > target 30; the A ticket is fresh.
+        let tickets = [ticket(1, B, Priority::Normal, 0), ticket(2, A, Priority::Normal, 20)];
+        assert_eq!(chosen(&window(&[A, B]), &tickets, 29), Some(2), "not yet overdue");
+        assert_eq!(chosen(&window(&[A, B]), &tickets, 31), Some(1), "overdue");
+    }
+
+    #[test]
+    fn among_overdue_tickets_the_oldest_goes_first() {
+        let tickets = [ticket(1, A, Priority::Normal, 5), ticket(2, B, Priority::Normal, 0)];
+        assert_eq!(chosen(&window(&[A, B]), &tickets, 100), Some(2));
+    }
+
+    #[test]
+    fn overdue_normal_tickets_still_wait_for_the_green_channel() {
+        let tickets = [ticket(1, A, Priority::Normal, 0), ticket(2, B, Priority::Green, 99)];
+        assert_eq!(chosen(&window(&[A, B]), &tickets, 100), Some(2));
+    }
+
+    #[test]
+    fn a_ticket_transferred_to_a_window_goes_only_to_that_window_and_first() {
+        let mut transferred = ticket(1, C, Priority::Normal, 5);
+        transferred.target_window = Some(W1);
+        let tickets = [ticket(2, A, Priority::Normal, 0), transferred];
+        assert_eq!(chosen(&window(&[A]), &tickets, 6), Some(1));
+        let other = WindowProfile { id: W2, services: vec![A, C] };
+        assert_eq!(chosen(&other, &tickets, 6), Some(2));
+    }
+
+    fn arb_ticket() -> impl Strategy<Value = Candidate> {
+        (1i64..10_000, 1i32..4, 0u8..3, 0i64..120, prop::option::weighted(0.1, 1i32..3)).prop_map(
+            |(id, service, priority, minute, target)| Candidate {
+                id: TicketId(id),
+                service: ServiceId(service),
+                priority: [Priority::Normal, Priority::Appointment, Priority::Green][priority as usize],
+                issued_at: at(minute),
+                target_window: target.map(WindowId),
+            },
+        )
+    }
+
+    fn arb_window() -> impl Strategy<Value = WindowProfile> {
+        Just(vec![A, B, C]).prop_shuffle().prop_flat_map(|services| {
+            (1usize..=3).prop_map(move |n| WindowProfile { id: W1, services: services[..n].to_vec() })
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn the_choice_is_eligible_and_no_eligible_ticket_has_higher_priority(
+            window in arb_window(),
+            tickets in prop::collection::vec(arb_ticket(), 0..40),
+            now in 0i64..200,
+        ) {
+            let eligible: Vec<_> = tickets.iter().filter(|t| window.position_of(t).is_some()).collect();
+            match choose_next(&window, &tickets, &targets(30), at(now)) {
+                None => prop_assert!(eligible.is_empty()),
+                Some(choice) => {
+                    prop_assert!(window.position_of(choice).is_some());
+                    let best = eligible.iter().map(|t| t.priority.rank()).max().unwrap_or(0);
+                    prop_assert_eq!(choice.priority.rank(), best);
+                    let overdue_exists = eligible.iter().any(|t| t.priority.rank() == best && is_overdue(t, &targets(30), at(now)));
+                    prop_assert_eq!(is_overdue(choice, &targets(30), at(now)), overdue_exists);
+                }
+            }
+        }
+
+        #[test]
+        fn the_choice_does_not_depend_on_the_order_rows_arrive_in(
+            window in arb_window(),
+            tickets in prop::collection::vec(arb_ticket(), 0..30),
+            now in 0i64..200,
+        ) {
+            let mut reversed = tickets.clone();
+            reversed.reverse();
+            let first = choose_next(&window, &tickets, &targets(30), at(now)).map(|c| (c.id, c.issued_at));
+            let second = choose_next(&window, &reversed, &targets(30), at(now)).map(|c| (c.id, c.issued_at));
+            prop_assert_eq!(first, second);
+        }
+
+        #[test]
+        fn calling_repeatedly_serves_every_eligible_ticket_exactly_once(
+            window in arb_window(),
+            tickets in prop::collection::vec(arb_ticket(), 0..30),
+        ) {
+            let mut queue: Vec<Candidate> = tickets.iter().enumerate()
+                .map(|(i, t)| Candidate { id: TicketId(i as i64), ..t.clone() }).collect();
+            let eligible = queue.iter().filter(|t| window.position_of(t).is_some()).count();
+            let mut served = std::collections::HashSet::new();
+            while let Some(next) = choose_next(&window, &queue, &targets(30), at(60)).map(|c| c.id) {
+                prop_assert!(served.insert(next));
+                queue.retain(|t| t.id != next);
+            }
+            prop_assert_eq!(served.len(), eligible);
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The pure rules of a hall: no HTTP, no database, no clock of its own. Everything here is
+//! deterministic and unit-tested; services feed it rows and act on its decisions.
+pub mod clock;
+pub mod dispatch;
+pub mod estimate;
+pub mod events;
+pub mod ids;
+pub mod numbering;
+pub mod role;
+pub mod schedule;
+pub mod ticket;
+pub mod window;

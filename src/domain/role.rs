@@ -1,0 +1,43 @@
+//! Who may do what. Roles are ordered by reach: admin ⊃ manager ⊃ staff; volunteers take
+//! tickets and guide, but do not operate windows.
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Manager,
+    Staff,
+    Volunteer,
+}
+
+impl Role {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "admin" => Some(Self::Admin),
+            "manager" => Some(Self::Manager),
+            "staff" => Some(Self::Staff),
+            "volunteer" => Some(Self::Volunteer),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Admin => "admin",
+            Self::Manager => "manager",
+            Self::Staff => "staff",
+            Self::Volunteer => "volunteer",
+        }
+    }
+
+    /// Managers and admins may operate any window of their hall; staff only their own.
+    pub fn operates_any_window(self) -> bool {
+        matches!(self, Self::Admin | Self::Manager)
+    }
+
+    /// Roles allowed to issue tickets with privileged priorities (appointments).
+    pub fn issues_privileged_tickets(self) -> bool {
+        !matches!(self, Self::Volunteer)
+    }
+}

@@ -1,0 +1,151 @@
+//! One error type for every handler. Each error has an HTTP status, a stable machine code and a
+//! human message, and renders as JSON `{"error": code, "message": text, …details}`.
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    BadRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    Conflict,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    TooManyRequests,
+    Unavailable,
+    Internal,
+}
+
+impl ErrorKind {
+    fn status(self) -> StatusCode {
+        match self {
+            Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct AppError {
+    pub kind: ErrorKind,
+    pub code: &'static str,
+    pub message: String,
+    /// Extra machine-readable fields, e.g. `next_opening` for `hall_closed`.
+    pub details: Map<String, Value>,
+    pub retry_after_seconds: Option<u64>,
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn new(kind: ErrorKind, code: &'static str, message: impl Into<String>) -> Self {
+        Self { kind, code, message: message.into(), details: Map::new(), retry_after_seconds: None }
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::BadRequest, code, message)
+    }
+
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::NotFound, code, message)
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Conflict, code, message)
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(ErrorKind::Unauthorized, "unauthorized", "sign in first: send a bearer token or the session cookie")
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Forbidden, "forbidden", message)
+    }
+
+    pub fn too_many_requests(retry_after_seconds: u64) -> Self {
+        let mut error = Self::new(ErrorKind::TooManyRequests, "rate_limited", "too many requests; try again later");
+        error.retry_after_seconds = Some(retry_after_seconds);
+        error
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        // The cause goes to the log, never to the client.
+        tracing::error!(%cause, "internal error");
+        Self::new(ErrorKind::Internal, "internal", "something went wrong on the server; it has been logged")
+    }
+
+    pub fn with_detail(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.details.insert(key.into(), value.into());
+        self
+    }
+
+    pub fn body(&self) -> Value {
+        let mut body = Map::new();
+        body.insert("error".into(), self.code.into());
+        body.insert("message".into(), self.message.clone().into());
+        for (key, value) in &self.details {
+            body.insert(key.clone(), value.clone());
+        }
+        Value::Object(body)
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.kind.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        if let Some(seconds) = self.retry_after_seconds {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.json(self.body())
+    }
+}
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        if is_connection_error(&err) {
+            tracing::error!(%err, "database unavailable");
+            return Self::new(ErrorKind::Unavailable, "database_unavailable", "the database is not answering; try again shortly");
+        }
+        Self::internal(err)
+    }
+}
+
+fn is_connection_error(err: &sea_orm::DbErr) -> bool {
+    matches!(err, sea_orm::DbErr::Conn(_) | sea_orm::DbErr::ConnectionAcquire(_))
+}
+
+impl From<crate::domain::ticket::InvalidTransition> for AppError {
+    fn from(err: crate::domain::ticket::InvalidTransition) -> Self {
+        Self::conflict("invalid_transition", err.to_string())
+            .with_detail("status", err.from.as_str())
+            .with_detail("action", err.action.as_str())
+    }
+}
+
+impl From<crate::domain::window::WindowRuleError> for AppError {
+    fn from(err: crate::domain::window::WindowRuleError) -> Self {
+        use crate::domain::window::WindowRuleError as E;
+        let code = match err {
+            E::WrongState(_) => "invalid_window_state",
+            E::HoldsTicket => "window_busy",
+        };
+        Self::conflict(code, err.to_string())
+    }
+}

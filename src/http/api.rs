@@ -1,0 +1,336 @@
+//! JSON API v1: the contract later parts and outside tools build on (see docs/api.md and
+//! /api/v1/openapi.json).
+use super::extract::{session_token, Authenticated, MaybeAuthenticated, SESSION_COOKIE};
+use crate::domain::ids::WindowId;
+use crate::domain::ticket::{Channel, Priority};
+use crate::domain::window::WindowAction;
+use crate::error::{AppError, AppResult};
+use crate::persistence;
+use crate::services::views::{self, ServiceView, TicketView, WindowView};
+use crate::services::windows::{HeldAction, TransferTarget};
+use crate::services::{auth, tickets, windows};
+use crate::state::AppState;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/openapi.json", web::get().to(super::openapi::document))
+        .route("/halls", web::get().to(list_halls))
+        .route("/halls/{hall}/services", web::get().to(list_services))
+        .route("/halls/{hall}/windows", web::get().to(list_windows))
+        .route("/halls/{hall}/tickets", web::post().to(issue_ticket))
+        .route("/tickets/{token}", web::get().to(get_ticket))
+        .route("/tickets/{token}/cancel", web::post().to(cancel_ticket))
+        .route("/auth/login", web::post().to(login))
+        .route("/auth/logout", web::post().to(logout))
+        .route("/auth/me", web::get().to(me))
+        .route("/windows/{id}/call-next", web::post().to(call_next))
+        .route("/windows/{id}/call", web::post().to(call_number))
+        .route("/windows/{id}/recall", web::post().to(recall))
+        .route("/windows/{id}/start", web::post().to(start))
+        .route("/windows/{id}/finish", web::post().to(finish))
+        .route("/windows/{id}/no-show", web::post().to(no_show))
+        .route("/windows/{id}/transfer", web::post().to(transfer))
+        .route("/windows/{id}/restore", web::post().to(restore))
+        .route("/windows/{id}/pause", web::post().to(pause))
+        .route("/windows/{id}/resume", web::post().to(resume))
+        .route("/windows/{id}/open", web::post().to(open))
+        .route("/windows/{id}/close", web::post().to(close));
+}
+
+/// The error body every endpoint uses.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable machine-readable code, e.g. `hall_closed`.
+    pub error: String,
+    pub message: String,
+}
+
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    match state.db.ping().await {
+        Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready" })),
+        Err(err) => {
+            tracing::warn!(%err, "readiness check failed");
+            HttpResponse::ServiceUnavailable().json(json!({ "error": "database_unavailable", "message": "the database is not answering" }))
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HallSummary {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub timezone: String,
+}
+
+#[utoipa::path(get, path = "/api/v1/halls", tag = "halls", responses((status = 200, body = [HallSummary])))]
+pub async fn list_halls(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    let halls: Vec<HallSummary> = persistence::halls::list(&state.db)
+        .await?
+        .into_iter()
+        .map(|h| HallSummary { code: h.code, name: h.name, name_en: h.name_en, timezone: h.timezone })
+        .collect();
+    Ok(HttpResponse::Ok().json(halls))
+}
+
+#[utoipa::path(get, path = "/api/v1/halls/{hall}/services", tag = "halls",
+    params(("hall" = String, Path, description = "hall code, e.g. demo")),
+    responses((status = 200, body = [ServiceView]), (status = 404, body = ErrorBody)))]
+pub async fn list_services(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let hall = state.halls.get(&path).await?;
+    Ok(HttpResponse::Ok().json(views::service_views(&state.db, &hall, state.clock.now()).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/halls/{hall}/windows", tag = "halls",
+    params(("hall" = String, Path, description = "hall code")),
+    responses((status = 200, body = [WindowView]), (status = 404, body = ErrorBody)))]
+pub async fn list_windows(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let hall = state.halls.get(&path).await?;
+    Ok(HttpResponse::Ok().json(views::window_views(&state.db, &hall).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct IssueBody {
+    /// Service code, e.g. `A`.
+    pub service: String,
+    /// `normal` (default) or `green`; `appointment` needs a staff session.
+    pub priority: Option<String>,
+    /// `kiosk` (default), `mobile`, `volunteer` or `counter`.
+    pub channel: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/halls/{hall}/tickets", tag = "tickets",
+    params(("hall" = String, Path, description = "hall code")), request_body = IssueBody,
+    responses((status = 201, body = TicketView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "hall_closed, with next_opening", body = ErrorBody)))]
+pub async fn issue_ticket(state: web::Data<AppState>, path: web::Path<String>, body: web::Json<IssueBody>, who: MaybeAuthenticated) -> AppResult<HttpResponse> {
+    let priority = match body.priority.as_deref() {
+        None => Priority::Normal,
+        Some(text) => Priority::parse(text)
+            .ok_or_else(|| AppError::bad_request("invalid_priority", format!("priority '{text}' is not one of normal, green, appointment")))?,
+    };
+    let channel = match body.channel.as_deref() {
+        None => Channel::Kiosk,
+        Some(text) => Channel::parse(text)
+            .ok_or_else(|| AppError::bad_request("invalid_channel", format!("channel '{text}' is not one of kiosk, mobile, volunteer, counter")))?,
+    };
+    if !priority.is_public() && !who.0.as_ref().is_some_and(|a| a.role.issues_privileged_tickets()) {
+        return Err(match who.0 {
+            None => AppError::unauthorized(),
+            Some(_) => AppError::forbidden("only staff may issue appointment tickets"),
+        });
+    }
+    let hall = state.halls.get(&path).await?;
+    let request = tickets::IssueRequest { service: &body.service, priority, channel, actor: who.0.map(|a| a.id) };
+    let ticket = tickets::issue(&state, &hall, request).await?;
+    Ok(HttpResponse::Created().json(ticket))
+}
+
+#[utoipa::path(get, path = "/api/v1/tickets/{token}", tag = "tickets",
+    params(("token" = String, Path, description = "the ticket's token")),
+    responses((status = 200, body = TicketView), (status = 404, body = ErrorBody)))]
+pub async fn get_ticket(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(tickets::view_by_token(&state, &path).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{token}/cancel", tag = "tickets",
+    params(("token" = String, Path, description = "the ticket's token")),
+    responses((status = 200, body = TicketView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn cancel_ticket(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(tickets::cancel_by_token(&state, &path).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginBody {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LoginResponse {
+    pub token: String,
+    /// `admin`, `manager`, `staff` or `volunteer`.
+    pub role: String,
+    pub expires_at: DateTime<Utc>,
+    pub username: String,
+    pub display_name: String,
+    /// Windows this account is assigned to (ids).
+    pub windows: Vec<i32>,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody,
+    responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<LoginBody>) -> AppResult<HttpResponse> {
+    let client = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let session = auth::login(&state, &client, &body.username, &body.password).await?;
+    let windows = persistence::users::windows_of(&state.db, session.actor.id).await?;
+    let cookie = Cookie::build(SESSION_COOKIE, session.token.clone())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .max_age(actix_web::cookie::time::Duration::hours(i64::from(state.settings.session_hours)))
+        .finish();
+    Ok(HttpResponse::Ok().cookie(cookie).json(LoginResponse {
+        token: session.token,
+        role: session.actor.role.as_str().into(),
+        expires_at: session.expires_at,
+        username: session.actor.username,
+        display_name: session.actor.display_name,
+        windows: windows.into_iter().map(|w| w.0).collect(),
+    }))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+pub async fn logout(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
+    if let Some(token) = session_token(&req) {
+        auth::logout(&state, &token).await?;
+    }
+    let mut expired = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    expired.make_removal();
+    Ok(HttpResponse::NoContent().cookie(expired).finish())
+}
+
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200), (status = 401, body = ErrorBody)))]
+pub async fn me(state: web::Data<AppState>, who: Authenticated) -> AppResult<HttpResponse> {
+    let actor = who.0;
+    let windows = persistence::users::windows_of(&state.db, actor.id).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "username": actor.username,
+        "display_name": actor.display_name,
+        "role": actor.role.as_str(),
+        "hall": actor.hall.map(|h| h.0),
+        "windows": windows.into_iter().map(|w| w.0).collect::<Vec<_>>(),
+    })))
+}
+
+fn ticket_or_null(ticket: Option<TicketView>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "ticket": ticket }))
+}
+
+#[utoipa::path(post, path = "/api/v1/windows/{id}/call-next", tag = "windows",
+    params(("id" = i32, Path, description = "window id")),
+    responses((status = 200, description = "`{\"ticket\": {…} | null}`"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn call_next(state: web::Data<AppState>, path: web::Path<i32>, who: Authenticated) -> AppResult<HttpResponse> {
+    Ok(ticket_or_null(windows::call_next(&state, &who.0, WindowId(*path)).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NumberBody {
+    /// A ticket number of today, e.g. `A007`.
+    pub number: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/windows/{id}/call", tag = "windows", request_body = NumberBody,
+    params(("id" = i32, Path, description = "window id")),
+    responses((status = 200, description = "`{\"ticket\": {…}}`"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn call_number(state: web::Data<AppState>, path: web::Path<i32>, who: Authenticated, body: web::Json<NumberBody>) -> AppResult<HttpResponse> {
+    Ok(ticket_or_null(Some(windows::call_number(&state, &who.0, WindowId(*path), body.number.trim()).await?)))
+}
+
+async fn held(state: &AppState, who: Authenticated, id: i32, action: HeldAction) -> AppResult<HttpResponse> {
+    Ok(ticket_or_null(Some(windows::act_on_held(state, &who.0, WindowId(id), action).await?)))
+}
+
+#[utoipa::path(post, path = "/api/v1/windows/{id}/recall", tag = "windows", params(("id" = i32, Path)),
+    responses((status = 200), (status = 409, description = "no_ticket, invalid_transition or recall_limit", body = ErrorBody)))]
+pub async fn recall(state: web::Data<AppState>, path: web::Path<i32>, who: Authenticated) -> AppResult<HttpResponse> {
+    held(&state, who, *path, HeldAction::Recall).await
+}
+
+#[utoipa::path(post, path = "/api/v1/windows/{id}/start", tag = "windows", params(("id" = i32, Path)),
+    responses((status = 200), (status = 409, body = ErrorBody)))]
+pub async fn start(state: web::Data<AppState>, path: web::Path<i32>, who: Authenticated) -> AppResult<HttpResponse> {
+    held(&state, who, *path, HeldAction::Start).await
+}
+
+#[utoipa::path(post, path = "/api/v1/windows/{id}/finish", tag = "windows", params(("id" = i32, Path)),
+    responses((status = 200), (status = 409, body = ErrorBody)))]
+pub async fn finish(state: web::Data<AppState>, path: web::Path<i32>, who: Authenticated) -> AppResult<HttpResponse> {
+    held(&state, who, *path, HeldAction::Finish).await
+}
+
+#[utoipa::path(post, path = "/api/v1/windows/{id}/no-show", tag = "windows", params(("id" = i32, Path)),
+    responses((status = 200), (status = 409, body = ErrorBody)))]
+pub async fn no_show(state: web::Data<AppState>, path: web::Path<i32>, who: Authenticated) -> AppResult<HttpResponse> {
+    held(&state, who, *path, HeldAction::NoShow).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TransferBody {
+    /// Send to this service's queue…
+    pub service: Option<String>,
+    /// …or to this window (by number).
+    pub window: Option<i32>,
+    pub note: Option<String>,
+}
+
+const MAX_NOTE_CHARS: usize = 200;
+
+#[utoipa::path(post, path = "/api/v1/windows/{id}/transfer", tag = "windows", params(("id" = i32, Path)), request_body = TransferBody,
+    responses((status = 200), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn transfer(state: web::Data<AppState>, path: web::Path<i32>, who: Authenticated, body: web::Json<TransferBody>) -> AppResult<HttpResponse> {
+    let body = body.into_inner();
+    let target = match (body.service, body.window) {
+        (Some(service), None) => TransferTarget::Service(service),
+        (None, Some(window)) => TransferTarget::Window(window),
+        _ => return Err(AppError::bad_request("invalid_transfer", "give exactly one of \"service\" or \"window\"")),
+    };
+    let note = body.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
+        return Err(AppError::bad_request("note_too_long", format!("a transfer note has at most {MAX_NOTE_CHARS} characters")));
+    }
+    held(&state, who, *path, HeldAction::Transfer { target, note }).await
+}
+
+#[utoipa::path(post, path = "/api/v1/windows/{id}/restore", tag = "windows", params(("id" = i32, Path)), request_body = NumberBody,
+    responses((status = 200), (status = 409, description = "invalid_transition or grace_expired", body = ErrorBody)))]
+pub async fn restore(state: web::Data<AppState>, path: web::Path<i32>, who: Authenticated, body: web::Json<NumberBody>) -> AppResult<HttpResponse> {
+    Ok(ticket_or_null(Some(windows::restore(&state, &who.0, WindowId(*path), body.number.trim()).await?)))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+pub struct PauseBody {
+    /// e.g. 午休, 会议, 系统故障, 临时离开, or free text.
+    pub reason: Option<String>,
+}
+
+async fn window_state(state: &AppState, who: Authenticated, id: i32, action: WindowAction, reason: Option<String>) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(windows::change_state(state, &who.0, WindowId(id), action, reason).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/windows/{id}/pause", tag = "windows", params(("id" = i32, Path)), request_body = PauseBody,
+    responses((status = 200, body = WindowView), (status = 409, body = ErrorBody)))]
+pub async fn pause(state: web::Data<AppState>, path: web::Path<i32>, who: Authenticated, body: Option<web::Json<PauseBody>>) -> AppResult<HttpResponse> {
+    let reason = body.and_then(|b| b.into_inner().reason).map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+    if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_NOTE_CHARS) {
+        return Err(AppError::bad_request("reason_too_long", format!("a pause reason has at most {MAX_NOTE_CHARS} characters")));
+    }
+    window_state(&state, who, *path, WindowAction::Pause, reason).await
+}
+
+#[utoipa::path(post, path = "/api/v1/windows/{id}/resume", tag = "windows", params(("id" = i32, Path)),
+    responses((status = 200, body = WindowView), (status = 409, body = ErrorBody)))]
+pub async fn resume(state: web::Data<AppState>, path: web::Path<i32>, who: Authenticated) -> AppResult<HttpResponse> {
+    window_state(&state, who, *path, WindowAction::Resume, None).await
+}
+
+#[utoipa::path(post, path = "/api/v1/windows/{id}/open", tag = "windows", params(("id" = i32, Path)),
+    responses((status = 200, body = WindowView), (status = 409, body = ErrorBody)))]
+pub async fn open(state: web::Data<AppState>, path: web::Path<i32>, who: Authenticated) -> AppResult<HttpResponse> {
+    window_state(&state, who, *path, WindowAction::Open, None).await
+}
+
+#[utoipa::path(post, path = "/api/v1/windows/{id}/close", tag = "windows", params(("id" = i32, Path)),
+    responses((status = 200, body = WindowView), (status = 409, body = ErrorBody)))]
+pub async fn close(state: web::Data<AppState>, path: web::Path<i32>, who: Authenticated) -> AppResult<HttpResponse> {
+    window_state(&state, who, *path, WindowAction::Close, None).await
+}

@@ -1,0 +1,13 @@
+//! hallq: queue and appointment system for public service halls.
+//!
+//! Data flows one way: `http` → `services` → `domain` + `persistence` → `realtime`.
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod persistence;
+pub mod realtime;
+pub mod services;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,154 @@
+//! Halls and their fixed configuration: services, windows, opening hours, calendar.
+use super::{corrupt, statement};
+use crate::domain::ids::{HallId, ServiceId, WindowId};
+use crate::domain::schedule::{Period, Schedule};
+use crate::domain::window::WindowKind;
+use chrono::Duration;
+use chrono_tz::Tz;
+use entity::{calendar_day, hall, opening_hour, service, window};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+#[derive(Debug, Clone)]
+pub struct ServiceInfo {
+    pub id: ServiceId,
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub target_wait: Duration,
+    pub typical_handling: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct WindowInfo {
+    pub id: WindowId,
+    pub number: i32,
+    pub name: String,
+    pub kind: WindowKind,
+}
+
+/// What rarely changes about a hall; cached by `services::halls::HallCache`.
+#[derive(Debug, Clone)]
+pub struct HallConfig {
+    pub id: HallId,
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub timezone: Tz,
+    pub services: Vec<ServiceInfo>,
+    pub windows: Vec<WindowInfo>,
+    pub schedule: Schedule,
+}
+
+impl HallConfig {
+    pub fn service_by_code(&self, code: &str) -> Option<&ServiceInfo> {
+        self.services.iter().find(|s| s.code == code)
+    }
+
+    pub fn service(&self, id: ServiceId) -> Option<&ServiceInfo> {
+        self.services.iter().find(|s| s.id == id)
+    }
+
+    pub fn window(&self, id: WindowId) -> Option<&WindowInfo> {
+        self.windows.iter().find(|w| w.id == id)
+    }
+
+    pub fn window_by_number(&self, number: i32) -> Option<&WindowInfo> {
+        self.windows.iter().find(|w| w.number == number)
+    }
+
+    pub fn service_code(&self, id: ServiceId) -> &str {
+        self.service(id).map_or("?", |s| s.code.as_str())
+    }
+}
+
+pub async fn list(conn: &impl ConnectionTrait) -> Result<Vec<hall::Model>, DbErr> {
+    hall::Entity::find().order_by_asc(hall::Column::Id).all(conn).await
+}
+
+pub async fn find_by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Option<hall::Model>, DbErr> {
+    hall::Entity::find().filter(hall::Column::Code.eq(code)).one(conn).await
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: HallId) -> Result<Option<hall::Model>, DbErr> {
+    hall::Entity::find_by_id(id.0).one(conn).await
+}
+
+pub async fn load_config(conn: &impl ConnectionTrait, hall: hall::Model) -> Result<HallConfig, DbErr> {
+    let timezone: Tz = hall.timezone.parse().map_err(|_| corrupt("timezone", &hall.timezone))?;
+    let services = service::Entity::find()
+        .filter(service::Column::HallId.eq(hall.id))
+        .filter(service::Column::Active.eq(true))
+        .order_by_asc(service::Column::Position)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|s| ServiceInfo {
+            id: ServiceId(s.id),
+            code: s.code,
+            name: s.name,
+            name_en: s.name_en,
+            target_wait: Duration::minutes(i64::from(s.target_wait_minutes)),
+            typical_handling: Duration::minutes(i64::from(s.typical_handling_minutes)),
+        })
+        .collect();
+    let windows = window::Entity::find()
+        .filter(window::Column::HallId.eq(hall.id))
+        .order_by_asc(window::Column::Number)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|w| {
+            let kind = WindowKind::parse(&w.kind).ok_or_else(|| corrupt("window kind", &w.kind))?;
+            Ok(WindowInfo { id: WindowId(w.id), number: w.number, name: w.name, kind })
+        })
+        .collect::<Result<_, DbErr>>()?;
+    let mut schedule = Schedule::default();
+    for hours in opening_hour::Entity::find().filter(opening_hour::Column::HallId.eq(hall.id)).all(conn).await? {
+        let period = u16::try_from(hours.opens_minute)
+            .ok()
+            .zip(u16::try_from(hours.closes_minute).ok())
+            .and_then(|(opens, closes)| Period::new(opens, closes))
+            .ok_or_else(|| corrupt("opening hours", &format!("{}-{}", hours.opens_minute, hours.closes_minute)))?;
+        schedule.add_period(u8::try_from(hours.weekday).unwrap_or(0), period);
+    }
+    for day in calendar_day::Entity::find().filter(calendar_day::Column::HallId.eq(hall.id)).all(conn).await? {
+        match day.kind.as_str() {
+            "holiday" => schedule.add_holiday(day.day),
+            "workday" => schedule.add_workday(day.day),
+            other => return Err(corrupt("calendar day kind", other)),
+        }
+    }
+    Ok(HallConfig {
+        id: HallId(hall.id),
+        code: hall.code,
+        name: hall.name,
+        name_en: hall.name_en,
+        timezone,
+        services,
+        windows,
+        schedule,
+    })
+}
+
+/// Takes the next event sequence number of a hall. On PostgreSQL this also locks the hall row
+/// until the transaction ends, which serialises every write to one hall across all server
+/// instances: the rule "a ticket is called by exactly one window" rests on it.
+pub async fn take_event_seq(conn: &impl ConnectionTrait, hall: HallId) -> Result<i64, DbErr> {
+    let row = conn
+        .query_one_raw(statement(
+            conn,
+            "UPDATE halls SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq",
+            [hall.0.into()],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("hall {hall}")))?;
+    row.try_get_by_index(0)
+}
+
+pub async fn current_event_seq(conn: &impl ConnectionTrait, hall: HallId) -> Result<i64, DbErr> {
+    let row = conn
+        .query_one_raw(statement(conn, "SELECT event_seq FROM halls WHERE id = $1", [hall.0.into()]))
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("hall {hall}")))?;
+    row.try_get_by_index(0)
+}

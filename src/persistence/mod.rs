@@ -1,0 +1,20 @@
+//! Small functions over a connection or transaction. The SQL here runs unchanged on SQLite and
+//! PostgreSQL (`$N` placeholders work on both through sqlx).
+pub mod events;
+pub mod halls;
+pub mod seed;
+pub mod tickets;
+pub mod users;
+pub mod windows;
+
+use sea_orm::{ConnectionTrait, Statement, Value};
+
+pub(crate) fn statement(conn: &impl ConnectionTrait, sql: &str, values: impl IntoIterator<Item = Value>) -> Statement {
+    Statement::from_sql_and_values(conn.get_database_backend(), sql, values)
+}
+
+/// A row that cannot be turned back into domain values means the database holds something the
+/// code never writes: report it, do not guess.
+pub(crate) fn corrupt(what: &str, value: &str) -> sea_orm::DbErr {
+    sea_orm::DbErr::Custom(format!("unexpected {what} in the database: '{value}'"))
+}

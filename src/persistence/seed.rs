@@ -1,0 +1,123 @@
+//! The demo hall, seeded on an empty database so a newcomer has something to click through.
+use super::users::{self, NewUser};
+use crate::domain::ids::{HallId, UserId, WindowId};
+use crate::domain::role::Role;
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use entity::{hall, opening_hour, service, window, window_service};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
+
+pub const DEMO_HALL: &str = "demo";
+
+/// (code, 中文, English, target wait minutes, typical handling minutes)
+const SERVICES: &[(&str, &str, &str, i32, i32)] = &[
+    ("A", "综合申报", "Tax declaration & general", 20, 8),
+    ("B", "发票业务", "Invoices", 20, 6),
+    ("C", "社保缴费", "Social-insurance fees", 15, 4),
+    ("D", "车辆购置税", "Vehicle purchase tax", 20, 7),
+    ("E", "退税业务", "Tax refunds", 30, 12),
+    ("F", "咨询辅导", "Consultation & guidance", 15, 5),
+];
+
+/// (number, kind, services specialty first)
+const WINDOWS: &[(i32, &str, &[&str])] = &[
+    (1, "general", &["A", "F"]),
+    (2, "general", &["A", "F"]),
+    (3, "general", &["A", "F"]),
+    (4, "general", &["B", "A"]),
+    (5, "general", &["B", "A"]),
+    (6, "general", &["D", "A", "B"]),
+    (7, "general", &["E", "A"]),
+    (8, "general", &["F", "A", "C"]),
+    (9, "si_cash", &["C"]),
+    (10, "si_cash", &["C"]),
+];
+
+pub async fn is_empty(conn: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    Ok(super::halls::list(conn).await?.is_empty())
+}
+
+/// Creates the admin account if no account exists yet.
+pub async fn ensure_admin(conn: &impl ConnectionTrait, password_hash: &str, at: DateTime<Utc>) -> Result<Option<UserId>, DbErr> {
+    if users::find_by_username(conn, "admin").await?.is_some() {
+        return Ok(None);
+    }
+    let new = NewUser { username: "admin", password_hash, role: Role::Admin, hall: None, display_name: "管理员", at };
+    users::insert(conn, new).await.map(Some)
+}
+
+/// The demo hall with its services, windows, round-the-clock hours and demo accounts.
+pub async fn demo_hall(conn: &impl ConnectionTrait, timezone: Tz, demo_password_hash: &str, at: DateTime<Utc>) -> Result<HallId, DbErr> {
+    let hall = hall::ActiveModel {
+        code: Set(DEMO_HALL.into()),
+        name: Set("示例县税务局办税服务厅".into()),
+        name_en: Set("Demo County Tax Service Hall".into()),
+        timezone: Set(timezone.name().into()),
+        event_seq: Set(0),
+        created_at: Set(at),
+        ..Default::default()
+    };
+    let hall_id = hall::Entity::insert(hall).exec(conn).await?.last_insert_id;
+    let mut service_ids = Vec::new();
+    for (position, (code, name, name_en, target, typical)) in SERVICES.iter().enumerate() {
+        let model = service::ActiveModel {
+            hall_id: Set(hall_id),
+            code: Set((*code).into()),
+            name: Set((*name).into()),
+            name_en: Set((*name_en).into()),
+            target_wait_minutes: Set(*target),
+            typical_handling_minutes: Set(*typical),
+            position: Set(position as i32),
+            active: Set(true),
+            ..Default::default()
+        };
+        service_ids.push((*code, service::Entity::insert(model).exec(conn).await?.last_insert_id));
+    }
+    for weekday in 1..=7 {
+        let hours = opening_hour::ActiveModel {
+            hall_id: Set(hall_id),
+            weekday: Set(weekday),
+            opens_minute: Set(0),
+            closes_minute: Set(1440),
+            ..Default::default()
+        };
+        opening_hour::Entity::insert(hours).exec(conn).await?;
+    }
+    for (number, kind, services) in WINDOWS {
+        let state = if *kind == "si_cash" { "closed" } else { "open" };
+        let name = if *kind == "si_cash" { format!("{number}号窗口（社保收现）") } else { format!("{number}号窗口") };
+        let model = window::ActiveModel {
+            hall_id: Set(hall_id),
+            number: Set(*number),
+            name: Set(name),
+            kind: Set((*kind).into()),
+            state: Set(state.into()),
+            pause_reason: Set(None),
+            state_since: Set(at),
+            ..Default::default()
+        };
+        let window_id = window::Entity::insert(model).exec(conn).await?.last_insert_id;
+        for (position, code) in services.iter().enumerate() {
+            let Some((_, service_id)) = service_ids.iter().find(|(c, _)| c == code) else { continue };
+            let link = window_service::ActiveModel { window_id: Set(window_id), service_id: Set(*service_id), position: Set(position as i32) };
+            window_service::Entity::insert(link).exec_without_returning(conn).await?;
+        }
+        let username = format!("window{number}");
+        let display_name = format!("{number}号窗口工作人员");
+        let new = NewUser {
+            username: &username,
+            password_hash: demo_password_hash,
+            role: Role::Staff,
+            hall: Some(HallId(hall_id)),
+            display_name: &display_name,
+            at,
+        };
+        let user = users::insert(conn, new).await?;
+        users::assign_window(conn, user, WindowId(window_id)).await?;
+    }
+    for (username, role, display_name) in [("volunteer1", Role::Volunteer, "志愿者一"), ("manager1", Role::Manager, "大厅负责人")] {
+        let new = NewUser { username, password_hash: demo_password_hash, role, hall: Some(HallId(hall_id)), display_name, at };
+        users::insert(conn, new).await?;
+    }
+    Ok(HallId(hall_id))
+}

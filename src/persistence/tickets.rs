@@ -1,0 +1,336 @@
+//! Tickets: numbering, the queue heads dispatch chooses from, and guarded state updates.
+use super::{corrupt, statement};
+use crate::domain::dispatch::Candidate;
+use crate::domain::ids::{HallId, ServiceId, TicketId, WindowId};
+use crate::domain::ticket::{Channel, Priority, TicketStatus};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entity::ticket;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, Value};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TicketRow {
+    pub id: TicketId,
+    pub hall_id: HallId,
+    pub issued_service_id: ServiceId,
+    pub service_id: ServiceId,
+    pub business_date: NaiveDate,
+    pub seq: i32,
+    pub number: String,
+    pub priority: Priority,
+    pub channel: Channel,
+    pub status: TicketStatus,
+    pub token: String,
+    pub issued_at: DateTime<Utc>,
+    pub window_id: Option<WindowId>,
+    pub target_window_id: Option<WindowId>,
+    pub called_at: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub no_show_at: Option<DateTime<Utc>>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub recall_count: i32,
+    pub transfer_count: i32,
+    pub transfer_note: Option<String>,
+}
+
+impl TryFrom<ticket::Model> for TicketRow {
+    type Error = DbErr;
+
+    fn try_from(m: ticket::Model) -> Result<Self, DbErr> {
+        Ok(Self {
+            id: TicketId(m.id),
+            hall_id: HallId(m.hall_id),
+            issued_service_id: ServiceId(m.issued_service_id),
+            service_id: ServiceId(m.service_id),
+            business_date: m.business_date,
+            seq: m.seq,
+            priority: Priority::parse(&m.priority).ok_or_else(|| corrupt("priority", &m.priority))?,
+            channel: Channel::parse(&m.channel).ok_or_else(|| corrupt("channel", &m.channel))?,
+            status: TicketStatus::parse(&m.status).ok_or_else(|| corrupt("ticket status", &m.status))?,
+            number: m.number,
+            token: m.token,
+            issued_at: m.issued_at,
+            window_id: m.window_id.map(WindowId),
+            target_window_id: m.target_window_id.map(WindowId),
+            called_at: m.called_at,
+            started_at: m.started_at,
+            finished_at: m.finished_at,
+            no_show_at: m.no_show_at,
+            cancelled_at: m.cancelled_at,
+            recall_count: m.recall_count,
+            transfer_count: m.transfer_count,
+            transfer_note: m.transfer_note,
+        })
+    }
+}
+
+fn one(model: Option<ticket::Model>) -> Result<Option<TicketRow>, DbErr> {
+    model.map(TicketRow::try_from).transpose()
+}
+
+/// The next number of a service on a business day. The counter row is created on first use and
+/// incremented in the caller's transaction, so a rolled-back issue leaves no gap; the unique
+/// index on tickets is the final guard against duplicates.
+pub async fn next_seq(conn: &impl ConnectionTrait, hall: HallId, service: ServiceId, day: NaiveDate) -> Result<i32, DbErr> {
+    let row = conn
+        .query_one_raw(statement(
+            conn,
+            "INSERT INTO ticket_counters (hall_id, service_id, business_date, last_seq) VALUES ($1, $2, $3, 1) \
+             ON CONFLICT (hall_id, service_id, business_date) \
+             DO UPDATE SET last_seq = ticket_counters.last_seq + 1 RETURNING last_seq",
+            [hall.0.into(), service.0.into(), day.into()],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("ticket counter returned no row".into()))?;
+    row.try_get_by_index(0)
+}
+
+pub struct NewTicket<'a> {
+    pub hall: HallId,
+    pub service: ServiceId,
+    pub day: NaiveDate,
+    pub seq: i32,
+    pub number: &'a str,
+    pub priority: Priority,
+    pub channel: Channel,
+    pub token: &'a str,
+    pub issued_at: DateTime<Utc>,
+}
+
+pub async fn insert(conn: &impl ConnectionTrait, t: &NewTicket<'_>) -> Result<TicketId, DbErr> {
+    let row = conn
+        .query_one_raw(statement(
+            conn,
+            "INSERT INTO tickets (hall_id, issued_service_id, service_id, business_date, seq, number, priority, channel, \
+             status, token, issued_at, recall_count, transfer_count) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'waiting', $9, $10, 0, 0) RETURNING id",
+            [
+                t.hall.0.into(),
+                t.service.0.into(),
+                t.service.0.into(),
+                t.day.into(),
+                t.seq.into(),
+                t.number.into(),
+                t.priority.as_str().into(),
+                t.channel.as_str().into(),
+                t.token.into(),
+                t.issued_at.into(),
+            ],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("ticket insert returned no id".into()))?;
+    Ok(TicketId(row.try_get_by_index(0)?))
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: TicketId) -> Result<Option<TicketRow>, DbErr> {
+    one(ticket::Entity::find_by_id(id.0).one(conn).await?)
+}
+
+pub async fn find_by_token(conn: &impl ConnectionTrait, token: &str) -> Result<Option<TicketRow>, DbErr> {
+    one(ticket::Entity::find().filter(ticket::Column::Token.eq(token)).one(conn).await?)
+}
+
+pub async fn find_by_number(conn: &impl ConnectionTrait, hall: HallId, day: NaiveDate, number: &str) -> Result<Option<TicketRow>, DbErr> {
+    one(ticket::Entity::find()
+        .filter(ticket::Column::HallId.eq(hall.0))
+        .filter(ticket::Column::BusinessDate.eq(day))
+        .filter(ticket::Column::Number.eq(number))
+        .one(conn)
+        .await?)
+}
+
+/// The ticket a window holds (called or serving), if any.
+pub async fn held_by_window(conn: &impl ConnectionTrait, window: WindowId) -> Result<Option<TicketRow>, DbErr> {
+    one(ticket::Entity::find()
+        .filter(ticket::Column::WindowId.eq(window.0))
+        .filter(ticket::Column::Status.is_in([TicketStatus::Called.as_str(), TicketStatus::Serving.as_str()]))
+        .one(conn)
+        .await?)
+}
+
+/// Tickets held by any window of a hall, keyed by window.
+pub async fn held_in_hall(conn: &impl ConnectionTrait, hall: HallId) -> Result<HashMap<WindowId, TicketRow>, DbErr> {
+    let rows = ticket::Entity::find()
+        .filter(ticket::Column::HallId.eq(hall.0))
+        .filter(ticket::Column::Status.is_in([TicketStatus::Called.as_str(), TicketStatus::Serving.as_str()]))
+        .all(conn)
+        .await?;
+    let mut held = HashMap::new();
+    for row in rows {
+        let row = TicketRow::try_from(row)?;
+        if let Some(window) = row.window_id {
+            held.insert(window, row);
+        }
+    }
+    Ok(held)
+}
+
+/// The most recently called tickets of a hall today, newest first.
+pub async fn recent_calls(conn: &impl ConnectionTrait, hall: HallId, day: NaiveDate, limit: u64) -> Result<Vec<TicketRow>, DbErr> {
+    ticket::Entity::find()
+        .filter(ticket::Column::HallId.eq(hall.0))
+        .filter(ticket::Column::BusinessDate.eq(day))
+        .filter(ticket::Column::CalledAt.is_not_null())
+        .order_by_desc(ticket::Column::CalledAt)
+        .limit(limit)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(TicketRow::try_from)
+        .collect()
+}
+
+const QUEUED: &str = "status IN ('waiting', 'transferred')";
+const CANDIDATE_COLUMNS: &str = "id, service_id, priority, issued_at, target_window_id";
+
+fn candidate(row: &QueryResult) -> Result<Candidate, DbErr> {
+    let priority: String = row.try_get_by_index(2)?;
+    Ok(Candidate {
+        id: TicketId(row.try_get_by_index(0)?),
+        service: ServiceId(row.try_get_by_index(1)?),
+        priority: Priority::parse(&priority).ok_or_else(|| corrupt("priority", &priority))?,
+        issued_at: row.try_get_by_index(3)?,
+        target_window: row.try_get_by_index::<Option<i32>>(4)?.map(WindowId),
+    })
+}
+
+/// The only tickets dispatch can pick for a window: for each of its services and each
+/// priority, the oldest queued ticket (within one service and priority the oldest is also the
+/// most overdue, so nothing behind it can win), plus every ticket transferred to this window by
+/// name. One round trip, and each branch is an index range scan, so the cost does not grow
+/// with the length of the queue.
+pub async fn queue_heads(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    day: NaiveDate,
+    window: WindowId,
+    services: &[ServiceId],
+) -> Result<Vec<Candidate>, DbErr> {
+    let mut values: Vec<Value> = vec![hall.0.into(), day.into(), window.0.into()];
+    let mut branches = vec![format!(
+        "SELECT * FROM (SELECT {CANDIDATE_COLUMNS} FROM tickets WHERE hall_id = $1 AND business_date = $2 \
+         AND {QUEUED} AND target_window_id = $3 ORDER BY issued_at, id LIMIT 50) AS targeted"
+    )];
+    for service in services {
+        values.push(service.0.into());
+        let n = values.len();
+        for priority in [Priority::Green, Priority::Appointment, Priority::Normal] {
+            branches.push(format!(
+                "SELECT * FROM (SELECT {CANDIDATE_COLUMNS} FROM tickets WHERE hall_id = $1 AND business_date = $2 \
+                 AND {QUEUED} AND service_id = ${n} AND priority = '{p}' AND target_window_id IS NULL \
+                 ORDER BY issued_at, id LIMIT 1) AS head_{n}_{p}",
+                p = priority.as_str()
+            ));
+        }
+    }
+    let rows = conn.query_all_raw(statement(conn, &branches.join(" UNION ALL "), values)).await?;
+    rows.iter().map(candidate).collect()
+}
+
+const PRIORITY_RANK: &str = "CASE priority WHEN 'green' THEN 2 WHEN 'appointment' THEN 1 ELSE 0 END";
+
+/// People in the same queue that dispatch serves before this ticket: higher priority, or the
+/// same priority and issued earlier.
+pub async fn count_ahead(conn: &impl ConnectionTrait, t: &TicketRow) -> Result<u32, DbErr> {
+    let rank = i32::from(t.priority.rank());
+    let (scope, scope_value): (&str, Value) = match t.target_window_id {
+        Some(window) => ("target_window_id = $3", window.0.into()),
+        None => ("service_id = $3 AND target_window_id IS NULL", t.service_id.0.into()),
+    };
+    let sql = format!(
+        "SELECT COUNT(*) FROM tickets WHERE hall_id = $1 AND business_date = $2 AND {scope} AND {QUEUED} \
+         AND ({PRIORITY_RANK} > $4 OR ({PRIORITY_RANK} = $4 AND (issued_at < $5 OR (issued_at = $5 AND id < $6))))"
+    );
+    let row = conn
+        .query_one_raw(statement(
+            conn,
+            &sql,
+            [t.hall_id.0.into(), t.business_date.into(), scope_value, rank.into(), t.issued_at.into(), t.id.0.into()],
+        ))
+        .await?;
+    let count: i64 = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
+/// Handling times (start → finish) of the service's most recently finished tickets today.
+pub async fn recent_handling(conn: &impl ConnectionTrait, hall: HallId, service: ServiceId, day: NaiveDate, limit: usize) -> Result<Vec<Duration>, DbErr> {
+    let rows = conn
+        .query_all_raw(statement(
+            conn,
+            "SELECT started_at, finished_at FROM tickets WHERE hall_id = $1 AND service_id = $2 AND business_date = $3 \
+             AND status = 'done' AND started_at IS NOT NULL ORDER BY finished_at DESC LIMIT $4",
+            [hall.0.into(), service.0.into(), day.into(), (limit as i64).into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let started: DateTime<Utc> = row.try_get_by_index(0)?;
+            let finished: DateTime<Utc> = row.try_get_by_index(1)?;
+            Ok(finished - started)
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QueueCount {
+    pub waiting: u32,
+    pub oldest_issued_at: Option<DateTime<Utc>>,
+}
+
+/// Queued tickets per service today (tickets transferred to a window by name count under their
+/// service too).
+pub async fn queue_counts(conn: &impl ConnectionTrait, hall: HallId, day: NaiveDate) -> Result<HashMap<ServiceId, QueueCount>, DbErr> {
+    let rows = conn
+        .query_all_raw(statement(
+            conn,
+            &format!(
+                "SELECT service_id, COUNT(*), MIN(issued_at) FROM tickets WHERE hall_id = $1 AND business_date = $2 \
+                 AND {QUEUED} GROUP BY service_id"
+            ),
+            [hall.0.into(), day.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let count: i64 = row.try_get_by_index(1)?;
+            Ok((
+                ServiceId(row.try_get_by_index(0)?),
+                QueueCount {
+                    waiting: u32::try_from(count).unwrap_or(u32::MAX),
+                    oldest_issued_at: row.try_get_by_index(2)?,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Writes a ticket's changed fields, but only if its status is still `expected`: a concurrent
+/// change makes this return false instead of overwriting it.
+pub async fn update_if_status(conn: &impl ConnectionTrait, t: &TicketRow, expected: TicketStatus) -> Result<bool, DbErr> {
+    let result = conn
+        .execute_raw(statement(
+            conn,
+            "UPDATE tickets SET status = $1, service_id = $2, window_id = $3, target_window_id = $4, called_at = $5, \
+             started_at = $6, finished_at = $7, no_show_at = $8, cancelled_at = $9, recall_count = $10, \
+             transfer_count = $11, transfer_note = $12 WHERE id = $13 AND status = $14",
+            [
+                t.status.as_str().into(),
+                t.service_id.0.into(),
+                t.window_id.map(|w| w.0).into(),
+                t.target_window_id.map(|w| w.0).into(),
+                t.called_at.into(),
+                t.started_at.into(),
+                t.finished_at.into(),
+                t.no_show_at.into(),
+                t.cancelled_at.into(),
+                t.recall_count.into(),
+                t.transfer_count.into(),
+                t.transfer_note.clone().into(),
+                t.id.0.into(),
+                expected.as_str().into(),
+            ],
+        ))
+        .await?;
+    Ok(result.rows_affected() == 1)
+}

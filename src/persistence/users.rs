@@ -1,0 +1,110 @@
+//! Accounts, their window assignments and login sessions.
+use crate::domain::ids::{HallId, UserId, WindowId};
+use crate::domain::role::Role;
+use chrono::{DateTime, Utc};
+use entity::{auth_session, user, user_window};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    pub id: UserId,
+    pub username: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub hall_id: Option<HallId>,
+    pub display_name: String,
+    pub active: bool,
+}
+
+fn row(m: user::Model) -> Result<UserRow, DbErr> {
+    Ok(UserRow {
+        id: UserId(m.id),
+        role: Role::parse(&m.role).ok_or_else(|| super::corrupt("role", &m.role))?,
+        username: m.username,
+        password_hash: m.password_hash,
+        hall_id: m.hall_id.map(HallId),
+        display_name: m.display_name,
+        active: m.active,
+    })
+}
+
+pub async fn find_by_username(conn: &impl ConnectionTrait, username: &str) -> Result<Option<UserRow>, DbErr> {
+    user::Entity::find().filter(user::Column::Username.eq(username)).one(conn).await?.map(row).transpose()
+}
+
+pub async fn count(conn: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    user::Entity::find().count(conn).await
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub hall: Option<HallId>,
+    pub display_name: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+pub async fn insert(conn: &impl ConnectionTrait, new: NewUser<'_>) -> Result<UserId, DbErr> {
+    let model = user::ActiveModel {
+        username: Set(new.username.into()),
+        password_hash: Set(new.password_hash.into()),
+        role: Set(new.role.as_str().into()),
+        hall_id: Set(new.hall.map(|h| h.0)),
+        display_name: Set(new.display_name.into()),
+        active: Set(true),
+        created_at: Set(new.at),
+        ..Default::default()
+    };
+    Ok(UserId(user::Entity::insert(model).exec(conn).await?.last_insert_id))
+}
+
+pub async fn assign_window(conn: &impl ConnectionTrait, user: UserId, window: WindowId) -> Result<(), DbErr> {
+    let model = user_window::ActiveModel { user_id: Set(user.0), window_id: Set(window.0) };
+    user_window::Entity::insert(model).exec_without_returning(conn).await?;
+    Ok(())
+}
+
+pub async fn windows_of(conn: &impl ConnectionTrait, user: UserId) -> Result<Vec<WindowId>, DbErr> {
+    Ok(user_window::Entity::find()
+        .filter(user_window::Column::UserId.eq(user.0))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|uw| WindowId(uw.window_id))
+        .collect())
+}
+
+pub async fn is_assigned(conn: &impl ConnectionTrait, user: UserId, window: WindowId) -> Result<bool, DbErr> {
+    Ok(user_window::Entity::find_by_id((user.0, window.0)).one(conn).await?.is_some())
+}
+
+pub async fn insert_session(conn: &impl ConnectionTrait, token_hash: &str, user: UserId, at: DateTime<Utc>, expires: DateTime<Utc>) -> Result<(), DbErr> {
+    let model = auth_session::ActiveModel {
+        token_hash: Set(token_hash.into()),
+        user_id: Set(user.0),
+        created_at: Set(at),
+        expires_at: Set(expires),
+        ..Default::default()
+    };
+    auth_session::Entity::insert(model).exec_without_returning(conn).await?;
+    Ok(())
+}
+
+/// The user behind an unexpired session.
+pub async fn find_session_user(conn: &impl ConnectionTrait, token_hash: &str, now: DateTime<Utc>) -> Result<Option<(UserRow, DateTime<Utc>)>, DbErr> {
+    let found = auth_session::Entity::find()
+        .filter(auth_session::Column::TokenHash.eq(token_hash))
+        .filter(auth_session::Column::ExpiresAt.gt(now))
+        .one(conn)
+        .await?;
+    let Some(session) = found else { return Ok(None) };
+    let Some(user) = user::Entity::find_by_id(session.user_id).one(conn).await? else { return Ok(None) };
+    Ok(Some((row(user)?, session.expires_at)))
+}
+
+pub async fn delete_session(conn: &impl ConnectionTrait, token_hash: &str) -> Result<(), DbErr> {
+    auth_session::Entity::delete_many().filter(auth_session::Column::TokenHash.eq(token_hash)).exec(conn).await?;
+    Ok(())
+}

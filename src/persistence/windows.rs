@@ -1,0 +1,106 @@
+//! Windows: their live state and their ordered service lists.
+use super::{corrupt, statement};
+use crate::domain::ids::{HallId, ServiceId, WindowId};
+use crate::domain::window::{WindowKind, WindowState};
+use chrono::{DateTime, Utc};
+use entity::{window, window_service};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::HashMap;
+
+#[derive(Debug, Clone)]
+pub struct WindowRow {
+    pub id: WindowId,
+    pub hall_id: HallId,
+    pub number: i32,
+    pub name: String,
+    pub kind: WindowKind,
+    pub state: WindowState,
+    pub pause_reason: Option<String>,
+    pub state_since: DateTime<Utc>,
+    /// Its services, specialty first.
+    pub services: Vec<ServiceId>,
+}
+
+fn row(m: window::Model, services: Vec<ServiceId>) -> Result<WindowRow, DbErr> {
+    Ok(WindowRow {
+        id: WindowId(m.id),
+        hall_id: HallId(m.hall_id),
+        number: m.number,
+        kind: WindowKind::parse(&m.kind).ok_or_else(|| corrupt("window kind", &m.kind))?,
+        state: WindowState::parse(&m.state).ok_or_else(|| corrupt("window state", &m.state))?,
+        name: m.name,
+        pause_reason: m.pause_reason,
+        state_since: m.state_since,
+        services,
+    })
+}
+
+pub async fn find(conn: &impl ConnectionTrait, id: WindowId) -> Result<Option<WindowRow>, DbErr> {
+    let Some(model) = window::Entity::find_by_id(id.0).one(conn).await? else {
+        return Ok(None);
+    };
+    let services = window_service::Entity::find()
+        .filter(window_service::Column::WindowId.eq(id.0))
+        .order_by_asc(window_service::Column::Position)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|ws| ServiceId(ws.service_id))
+        .collect();
+    row(model, services).map(Some)
+}
+
+pub async fn list(conn: &impl ConnectionTrait, hall: HallId) -> Result<Vec<WindowRow>, DbErr> {
+    let windows = window::Entity::find()
+        .filter(window::Column::HallId.eq(hall.0))
+        .order_by_asc(window::Column::Number)
+        .all(conn)
+        .await?;
+    let ids: Vec<i32> = windows.iter().map(|w| w.id).collect();
+    let mut services: HashMap<i32, Vec<ServiceId>> = HashMap::new();
+    for ws in window_service::Entity::find()
+        .filter(window_service::Column::WindowId.is_in(ids))
+        .order_by_asc(window_service::Column::Position)
+        .all(conn)
+        .await?
+    {
+        services.entry(ws.window_id).or_default().push(ServiceId(ws.service_id));
+    }
+    windows
+        .into_iter()
+        .map(|w| {
+            let list = services.remove(&w.id).unwrap_or_default();
+            row(w, list)
+        })
+        .collect()
+}
+
+pub async fn set_state(
+    conn: &impl ConnectionTrait,
+    id: WindowId,
+    state: WindowState,
+    pause_reason: Option<&str>,
+    since: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    conn.execute_raw(statement(
+        conn,
+        "UPDATE windows SET state = $1, pause_reason = $2, state_since = $3 WHERE id = $4",
+        [state.as_str().into(), pause_reason.map(str::to_owned).into(), since.into(), id.0.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// How many open windows list this service.
+pub async fn open_serving(conn: &impl ConnectionTrait, hall: HallId, service: ServiceId) -> Result<u32, DbErr> {
+    let row = conn
+        .query_one_raw(statement(
+            conn,
+            "SELECT COUNT(*) FROM windows w JOIN window_services ws ON ws.window_id = w.id \
+             WHERE w.hall_id = $1 AND ws.service_id = $2 AND w.state = 'open'",
+            [hall.0.into(), service.0.into()],
+        ))
+        .await?;
+    let count: i64 = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
+    Ok(u32::try_from(count).unwrap_or(0))
+}

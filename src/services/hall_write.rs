@@ -1,0 +1,71 @@
+//! A write to one hall: one transaction that holds the hall's event sequence, records the
+//! events it causes, and publishes them only after the commit succeeds.
+use crate::domain::events::{EventBody, EventKind, EventMessage};
+use crate::domain::ids::{HallId, UserId};
+use crate::error::{AppError, AppResult};
+use crate::persistence;
+use crate::persistence::halls::HallConfig;
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+use std::sync::Arc;
+use tokio::sync::OwnedMutexGuard;
+
+pub struct HallWrite {
+    pub txn: DatabaseTransaction,
+    /// The time of this write, read after the hall lock is held so times follow `seq` order.
+    pub now: DateTime<Utc>,
+    hall: HallId,
+    hall_code: String,
+    /// A sequence number taken (and the hall row locked) but not yet used by an event.
+    reserved: Option<i64>,
+    events: Vec<(i64, Arc<str>)>,
+    _gate: Option<OwnedMutexGuard<()>>,
+}
+
+impl HallWrite {
+    pub async fn begin(state: &AppState, hall: &HallConfig) -> AppResult<Self> {
+        let gate = match &state.write_gate {
+            Some(gate) => Some(gate.clone().lock_owned().await),
+            None => None,
+        };
+        let txn = state.db.begin().await?;
+        // Taking the sequence first locks the hall row (PostgreSQL) before anything is read.
+        let reserved = persistence::halls::take_event_seq(&txn, hall.id).await?;
+        Ok(Self {
+            txn,
+            now: state.clock.now(),
+            hall: hall.id,
+            hall_code: hall.code.clone(),
+            reserved: Some(reserved),
+            events: Vec::new(),
+            _gate: gate,
+        })
+    }
+
+    pub async fn emit(&mut self, kind: EventKind, body: EventBody, actor: Option<UserId>) -> AppResult<()> {
+        let seq = match self.reserved.take() {
+            Some(seq) => seq,
+            None => persistence::halls::take_event_seq(&self.txn, self.hall).await?,
+        };
+        let message = EventMessage { kind, hall: &self.hall_code, seq, at: self.now, body: &body };
+        let json = serde_json::to_string(&message).map_err(AppError::internal)?;
+        persistence::events::insert(&self.txn, self.hall, seq, kind.as_str(), self.now, actor, &json).await?;
+        self.events.push((seq, Arc::from(json)));
+        Ok(())
+    }
+
+    /// Commits and publishes. A write that emitted nothing changed nothing, so it is rolled
+    /// back: committing it would leave a hole in the hall's sequence.
+    pub async fn commit(self, state: &AppState) -> AppResult<()> {
+        if self.events.is_empty() {
+            self.txn.rollback().await?;
+            return Ok(());
+        }
+        self.txn.commit().await?;
+        for (seq, json) in self.events {
+            state.hub.publish(self.hall, seq, json);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,60 @@
+//! Hall configuration, cached briefly: it is read by every request and changes rarely.
+use crate::domain::ids::HallId;
+use crate::error::{AppError, AppResult};
+use crate::persistence;
+use crate::persistence::halls::HallConfig;
+use sea_orm::DatabaseConnection;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// Long enough to take the database off the hot path, short enough that a change made by a
+/// manager (or another server instance) shows up promptly.
+const TTL: Duration = Duration::from_secs(10);
+
+pub struct HallCache {
+    db: DatabaseConnection,
+    by_code: RwLock<HashMap<String, (Instant, Arc<HallConfig>)>>,
+}
+
+impl HallCache {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db, by_code: RwLock::new(HashMap::new()) }
+    }
+
+    pub async fn get(&self, code: &str) -> AppResult<Arc<HallConfig>> {
+        if let Some(config) = self.cached(|c| c.code == code) {
+            return Ok(config);
+        }
+        let hall = persistence::halls::find_by_code(&self.db, code)
+            .await?
+            .ok_or_else(|| AppError::not_found("hall_not_found", format!("there is no hall '{code}'")))?;
+        self.load(hall).await
+    }
+
+    pub async fn get_by_id(&self, id: HallId) -> AppResult<Arc<HallConfig>> {
+        if let Some(config) = self.cached(|c| c.id == id) {
+            return Ok(config);
+        }
+        let hall = persistence::halls::find(&self.db, id)
+            .await?
+            .ok_or_else(|| AppError::not_found("hall_not_found", format!("there is no hall {id}")))?;
+        self.load(hall).await
+    }
+
+    pub fn invalidate(&self) {
+        self.by_code.write().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    fn cached(&self, matches: impl Fn(&HallConfig) -> bool) -> Option<Arc<HallConfig>> {
+        let map = self.by_code.read().unwrap_or_else(|p| p.into_inner());
+        map.values().find(|(at, c)| at.elapsed() < TTL && matches(c)).map(|(_, c)| c.clone())
+    }
+
+    async fn load(&self, hall: entity::hall::Model) -> AppResult<Arc<HallConfig>> {
+        let config = Arc::new(persistence::halls::load_config(&self.db, hall).await?);
+        let mut map = self.by_code.write().unwrap_or_else(|p| p.into_inner());
+        map.insert(config.code.clone(), (Instant::now(), config.clone()));
+        Ok(config)
+    }
+}

@@ -1,0 +1,8 @@
+//! Use cases. Each opens a transaction, asks the domain, writes, commits, then publishes.
+pub mod auth;
+pub mod hall_write;
+pub mod halls;
+pub mod snapshot;
+pub mod tickets;
+pub mod views;
+pub mod windows;

@@ -1,0 +1,206 @@
+//! What the API returns: tickets, windows and queues as JSON. Nothing personal.
+use crate::domain::estimate;
+use crate::domain::events::{PublicTicket, PublicWindow};
+use crate::domain::ids::ServiceId;
+use crate::domain::numbering::business_date;
+use crate::error::AppResult;
+use crate::persistence::halls::HallConfig;
+use crate::persistence::tickets::{self, TicketRow};
+use crate::persistence::windows::{self, WindowRow};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::ConnectionTrait;
+use serde::Serialize;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WindowRef {
+    pub id: i32,
+    pub number: i32,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TicketView {
+    pub id: i64,
+    /// e.g. `A001`.
+    pub number: String,
+    /// The code of the queue it is in now (a transfer changes it).
+    pub service: String,
+    pub service_name: String,
+    pub service_name_en: String,
+    /// `normal`, `appointment` or `green`.
+    pub priority: String,
+    /// `kiosk`, `mobile`, `volunteer` or `counter`.
+    pub channel: String,
+    /// `waiting`, `called`, `serving`, `done`, `no_show`, `cancelled` or `transferred`.
+    pub status: String,
+    /// People dispatch serves before this ticket; 0 once called.
+    pub ahead: u32,
+    pub estimated_wait_minutes: u32,
+    pub issued_at: DateTime<Utc>,
+    pub called_at: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// The window that called it, once called.
+    pub window: Option<WindowRef>,
+    pub window_number: Option<i32>,
+    pub recall_count: i32,
+    pub transfer_count: i32,
+    pub transfer_note: Option<String>,
+    /// Only in the issuing response and the token lookup: the key to the tracking page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// The people ahead and the estimated wait of a queued ticket.
+pub async fn position(conn: &impl ConnectionTrait, hall: &HallConfig, t: &TicketRow) -> AppResult<(u32, u32)> {
+    if !t.status.is_queued() {
+        return Ok((0, 0));
+    }
+    let ahead = tickets::count_ahead(conn, t).await?;
+    let minutes = estimate_minutes(conn, hall, t.service_id, ahead, t.business_date).await?;
+    Ok((ahead, minutes))
+}
+
+pub async fn estimate_minutes(conn: &impl ConnectionTrait, hall: &HallConfig, service: ServiceId, ahead: u32, day: NaiveDate) -> AppResult<u32> {
+    if ahead == 0 {
+        return Ok(0);
+    }
+    let Some(info) = hall.service(service) else { return Ok(0) };
+    let recent = tickets::recent_handling(conn, hall.id, service, day, estimate::HISTORY_WINDOW).await?;
+    let open = windows::open_serving(conn, hall.id, service).await?;
+    Ok(estimate::estimated_wait_minutes(ahead, estimate::mean_handling(&recent, info.typical_handling), open))
+}
+
+pub fn ticket_view(hall: &HallConfig, t: &TicketRow, (ahead, estimated_wait_minutes): (u32, u32), with_token: bool) -> TicketView {
+    let service = hall.service(t.service_id);
+    let window = t.window_id.and_then(|id| hall.window(id)).map(|w| WindowRef { id: w.id.0, number: w.number, name: w.name.clone() });
+    TicketView {
+        id: t.id.0,
+        number: t.number.clone(),
+        service: hall.service_code(t.service_id).to_owned(),
+        service_name: service.map(|s| s.name.clone()).unwrap_or_default(),
+        service_name_en: service.map(|s| s.name_en.clone()).unwrap_or_default(),
+        priority: t.priority.as_str().into(),
+        channel: t.channel.as_str().into(),
+        status: t.status.as_str().into(),
+        ahead,
+        estimated_wait_minutes,
+        issued_at: t.issued_at,
+        called_at: t.called_at,
+        started_at: t.started_at,
+        finished_at: t.finished_at,
+        window_number: window.as_ref().map(|w| w.number),
+        window,
+        recall_count: t.recall_count,
+        transfer_count: t.transfer_count,
+        transfer_note: t.transfer_note.clone(),
+        token: with_token.then(|| t.token.clone()),
+    }
+}
+
+pub fn public_ticket(hall: &HallConfig, t: &TicketRow) -> PublicTicket {
+    PublicTicket {
+        id: t.id.0,
+        number: t.number.clone(),
+        service: hall.service_code(t.service_id).to_owned(),
+        priority: t.priority.as_str(),
+        status: t.status.as_str(),
+        window: t.window_id.and_then(|id| hall.window(id)).map(|w| w.number),
+        recall_count: t.recall_count,
+        issued_at: t.issued_at,
+    }
+}
+
+pub fn public_window(w: &WindowRow) -> PublicWindow {
+    PublicWindow { id: w.id.0, number: w.number, state: w.state.as_str(), pause_reason: w.pause_reason.clone() }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WindowView {
+    pub id: i32,
+    pub number: i32,
+    pub name: String,
+    /// `general` or `si_cash` (social-insurance cash window).
+    pub kind: String,
+    /// Service codes, specialty first.
+    pub services: Vec<String>,
+    /// `closed`, `open` or `paused`.
+    pub state: String,
+    pub pause_reason: Option<String>,
+    pub state_since: DateTime<Utc>,
+    pub current_ticket: Option<TicketView>,
+}
+
+pub fn window_view(hall: &HallConfig, w: &WindowRow, held: Option<&TicketRow>) -> WindowView {
+    WindowView {
+        id: w.id.0,
+        number: w.number,
+        name: w.name.clone(),
+        kind: w.kind.as_str().into(),
+        services: w.services.iter().map(|s| hall.service_code(*s).to_owned()).collect(),
+        state: w.state.as_str().into(),
+        pause_reason: w.pause_reason.clone(),
+        state_since: w.state_since,
+        current_ticket: held.map(|t| ticket_view(hall, t, (0, 0), false)),
+    }
+}
+
+pub async fn window_views(conn: &impl ConnectionTrait, hall: &HallConfig) -> AppResult<Vec<WindowView>> {
+    let rows = windows::list(conn, hall.id).await?;
+    let held = tickets::held_in_hall(conn, hall.id).await?;
+    Ok(rows.iter().map(|w| window_view(hall, w, held.get(&w.id))).collect())
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ServiceView {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    /// Tickets queued in this service now.
+    pub waiting: u32,
+    /// Open windows that list this service.
+    pub open_windows: u32,
+    /// The estimated wait of a ticket taken now.
+    pub estimated_wait_minutes: u32,
+    pub longest_wait_minutes: u32,
+    pub target_wait_minutes: u32,
+    pub typical_handling_minutes: u32,
+}
+
+pub async fn service_views(conn: &impl ConnectionTrait, hall: &HallConfig, now: DateTime<Utc>) -> AppResult<Vec<ServiceView>> {
+    let day = business_date(now, hall.timezone);
+    let counts = tickets::queue_counts(conn, hall.id, day).await?;
+    let window_rows = windows::list(conn, hall.id).await?;
+    let mut open: HashMap<ServiceId, u32> = HashMap::new();
+    for w in window_rows.iter().filter(|w| w.state.can_call()) {
+        for s in &w.services {
+            *open.entry(*s).or_default() += 1;
+        }
+    }
+    let mut views = Vec::with_capacity(hall.services.len());
+    for s in &hall.services {
+        let count = counts.get(&s.id).copied().unwrap_or_default();
+        let open_windows = open.get(&s.id).copied().unwrap_or(0);
+        let estimated_wait_minutes = if count.waiting == 0 {
+            0
+        } else {
+            let recent = tickets::recent_handling(conn, hall.id, s.id, day, estimate::HISTORY_WINDOW).await?;
+            estimate::estimated_wait_minutes(count.waiting, estimate::mean_handling(&recent, s.typical_handling), open_windows)
+        };
+        let longest = count.oldest_issued_at.map_or(0, |at| (now - at).num_minutes().max(0));
+        views.push(ServiceView {
+            code: s.code.clone(),
+            name: s.name.clone(),
+            name_en: s.name_en.clone(),
+            waiting: count.waiting,
+            open_windows,
+            estimated_wait_minutes,
+            longest_wait_minutes: u32::try_from(longest).unwrap_or(u32::MAX),
+            target_wait_minutes: u32::try_from(s.target_wait.num_minutes()).unwrap_or(0),
+            typical_handling_minutes: u32::try_from(s.typical_handling.num_minutes()).unwrap_or(0),
+        });
+    }
+    Ok(views)
+}

@@ -1,0 +1,250 @@
+//! Window operations: call, recall, start, finish, no-show, transfer, restore, and the window's
+//! own state (open, close, pause, resume).
+use super::auth::Actor;
+use super::hall_write::HallWrite;
+use super::views::{public_ticket, public_window, ticket_view, window_view, TicketView, WindowView};
+use crate::domain::dispatch::{choose_next, TargetWaits, WindowProfile};
+use crate::domain::events::{EventBody, EventKind};
+use crate::domain::ids::WindowId;
+use crate::domain::numbering::business_date;
+use crate::domain::ticket::{transition, TicketAction, TicketStatus};
+use crate::domain::window::WindowAction;
+use crate::error::{AppError, AppResult};
+use crate::persistence::halls::HallConfig;
+use crate::persistence::tickets::{self, TicketRow};
+use crate::persistence::{users, windows, windows::WindowRow};
+use crate::state::AppState;
+use chrono::Duration;
+use serde_json::json;
+use std::sync::Arc;
+
+/// Where a transfer sends a ticket.
+#[derive(Debug, Clone)]
+pub enum TransferTarget {
+    Service(String),
+    Window(i32),
+}
+
+/// Loads the window and checks the actor may operate it: staff assigned to it, or a manager of
+/// its hall, or an admin.
+async fn authorize(state: &AppState, actor: &Actor, window: WindowId) -> AppResult<(Arc<HallConfig>, WindowRow)> {
+    let row = windows::find(&state.db, window)
+        .await?
+        .ok_or_else(|| AppError::not_found("window_not_found", format!("there is no window {window}")))?;
+    let in_hall = actor.hall.is_none_or(|hall| hall == row.hall_id);
+    let allowed = match actor.role {
+        crate::domain::role::Role::Admin => true,
+        crate::domain::role::Role::Manager => in_hall,
+        crate::domain::role::Role::Staff => in_hall && users::is_assigned(&state.db, actor.id, window).await?,
+        crate::domain::role::Role::Volunteer => false,
+    };
+    if !allowed {
+        return Err(AppError::forbidden(format!("{} may not operate window {}", actor.username, row.number)));
+    }
+    let hall = state.halls.get_by_id(row.hall_id).await?;
+    Ok((hall, row))
+}
+
+fn busy(held: &TicketRow) -> AppError {
+    AppError::conflict("window_busy", format!("this window still holds {} ({}); finish, mark no-show or transfer it first", held.number, held.status.as_str()))
+        .with_detail("ticket", held.number.clone())
+}
+
+fn not_open(window: &WindowRow) -> AppError {
+    AppError::conflict("window_not_open", format!("window {} is {}; open or resume it first", window.number, window.state.as_str()))
+}
+
+/// Writes the ticket (guarded by its previous status), emits the event and commits.
+async fn save(state: &AppState, mut write: HallWrite, hall: &HallConfig, actor: &Actor, row: &TicketRow, before: TicketStatus, kind: EventKind, transfer_to: Option<serde_json::Value>) -> AppResult<TicketView> {
+    if !tickets::update_if_status(&write.txn, row, before).await? {
+        return Err(AppError::conflict("ticket_changed", format!("{} changed meanwhile; look again", row.number)));
+    }
+    let body = EventBody::Ticket { ticket: public_ticket(hall, row), transfer_to };
+    write.emit(kind, body, Some(actor.id)).await?;
+    write.commit(state).await?;
+    Ok(ticket_view(hall, row, (0, 0), false))
+}
+
+fn call(row: &mut TicketRow, window: WindowId, now: chrono::DateTime<chrono::Utc>) -> AppResult<TicketStatus> {
+    let before = row.status;
+    row.status = transition(before, TicketAction::Call)?;
+    row.window_id = Some(window);
+    row.target_window_id = None;
+    row.called_at = Some(now);
+    row.recall_count = 0;
+    Ok(before)
+}
+
+/// Calls the ticket dispatch chooses, or returns `None` when nobody waits for this window.
+#[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
+pub async fn call_next(state: &AppState, actor: &Actor, window_id: WindowId) -> AppResult<Option<TicketView>> {
+    let (hall, _) = authorize(state, actor, window_id).await?;
+    let write = HallWrite::begin(state, &hall).await?;
+    // Read the window again under the hall lock; it may have changed since.
+    let window = windows::find(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
+    if !window.state.can_call() {
+        return Err(not_open(&window));
+    }
+    if let Some(held) = tickets::held_by_window(&write.txn, window_id).await? {
+        return Err(busy(&held));
+    }
+    let day = business_date(write.now, hall.timezone);
+    let heads = tickets::queue_heads(&write.txn, hall.id, day, window_id, &window.services).await?;
+    let targets: TargetWaits = hall.services.iter().map(|s| (s.id, s.target_wait)).collect();
+    let profile = WindowProfile { id: window_id, services: window.services.clone() };
+    let Some(choice) = choose_next(&profile, &heads, &targets, write.now) else {
+        write.commit(state).await?;
+        return Ok(None);
+    };
+    let mut row = tickets::find(&write.txn, choice.id).await?.ok_or_else(|| AppError::internal("queued ticket vanished"))?;
+    let before = call(&mut row, window_id, write.now)?;
+    save(state, write, &hall, actor, &row, before, EventKind::TicketCalled, None).await.map(Some)
+}
+
+/// Calls one particular queued ticket by its number (e.g. someone who stepped out and is back).
+#[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
+pub async fn call_number(state: &AppState, actor: &Actor, window_id: WindowId, number: &str) -> AppResult<TicketView> {
+    let (hall, _) = authorize(state, actor, window_id).await?;
+    let write = HallWrite::begin(state, &hall).await?;
+    let window = windows::find(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
+    if !window.state.can_call() {
+        return Err(not_open(&window));
+    }
+    if let Some(held) = tickets::held_by_window(&write.txn, window_id).await? {
+        return Err(busy(&held));
+    }
+    let day = business_date(write.now, hall.timezone);
+    let mut row = tickets::find_by_number(&write.txn, hall.id, day, number)
+        .await?
+        .ok_or_else(|| AppError::not_found("ticket_not_found", format!("no ticket {number} today")))?;
+    let servable = match row.target_window_id {
+        Some(target) => target == window_id,
+        None => window.services.contains(&row.service_id),
+    };
+    if !servable {
+        return Err(AppError::conflict("not_served_here", format!("window {} does not serve {}", window.number, row.number)));
+    }
+    let before = call(&mut row, window_id, write.now)?;
+    save(state, write, &hall, actor, &row, before, EventKind::TicketCalled, None).await
+}
+
+/// The operations on the ticket a window holds.
+#[derive(Debug, Clone)]
+pub enum HeldAction {
+    Recall,
+    Start,
+    Finish,
+    NoShow,
+    Transfer { target: TransferTarget, note: Option<String> },
+}
+
+#[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
+pub async fn act_on_held(state: &AppState, actor: &Actor, window_id: WindowId, action: HeldAction) -> AppResult<TicketView> {
+    let (hall, window) = authorize(state, actor, window_id).await?;
+    let write = HallWrite::begin(state, &hall).await?;
+    let mut row = tickets::held_by_window(&write.txn, window_id)
+        .await?
+        .ok_or_else(|| AppError::conflict("no_ticket", format!("window {} holds no ticket; call one first", window.number)))?;
+    let before = row.status;
+    let now = write.now;
+    let (kind, transfer_to) = match action {
+        HeldAction::Recall => {
+            row.status = transition(before, TicketAction::Recall)?;
+            if row.recall_count >= i32::try_from(state.settings.recall_limit).unwrap_or(i32::MAX) {
+                return Err(AppError::conflict(
+                    "recall_limit",
+                    format!("{} has been recalled {} times already; mark it no-show", row.number, row.recall_count),
+                ));
+            }
+            row.recall_count += 1;
+            (EventKind::TicketRecalled, None)
+        }
+        HeldAction::Start => {
+            row.status = transition(before, TicketAction::Start)?;
+            row.started_at = Some(now);
+            (EventKind::TicketStarted, None)
+        }
+        HeldAction::Finish => {
+            row.status = transition(before, TicketAction::Finish)?;
+            row.finished_at = Some(now);
+            (EventKind::TicketFinished, None)
+        }
+        HeldAction::NoShow => {
+            row.status = transition(before, TicketAction::NoShow)?;
+            row.no_show_at = Some(now);
+            (EventKind::TicketNoShow, None)
+        }
+        HeldAction::Transfer { target, note } => {
+            row.status = transition(before, TicketAction::Transfer)?;
+            let to = match target {
+                TransferTarget::Service(code) => {
+                    let service = hall.service_by_code(&code).ok_or_else(|| {
+                        AppError::bad_request("unknown_service", format!("hall '{}' has no service '{code}'", hall.code))
+                    })?;
+                    row.service_id = service.id;
+                    row.target_window_id = None;
+                    json!({ "service": service.code })
+                }
+                TransferTarget::Window(number) => {
+                    let target = hall
+                        .window_by_number(number)
+                        .ok_or_else(|| AppError::bad_request("unknown_window", format!("hall '{}' has no window {number}", hall.code)))?;
+                    if target.id == window_id {
+                        return Err(AppError::bad_request("same_window", "a ticket cannot be transferred to the window that holds it"));
+                    }
+                    row.target_window_id = Some(target.id);
+                    json!({ "window": number })
+                }
+            };
+            row.window_id = None;
+            row.transfer_count += 1;
+            row.transfer_note = note;
+            (EventKind::TicketTransferred, Some(to))
+        }
+    };
+    save(state, write, &hall, actor, &row, before, kind, transfer_to).await
+}
+
+/// Puts a no-show ticket back in its queue, within the grace period.
+#[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
+pub async fn restore(state: &AppState, actor: &Actor, window_id: WindowId, number: &str) -> AppResult<TicketView> {
+    let (hall, _) = authorize(state, actor, window_id).await?;
+    let write = HallWrite::begin(state, &hall).await?;
+    let day = business_date(write.now, hall.timezone);
+    let mut row = tickets::find_by_number(&write.txn, hall.id, day, number)
+        .await?
+        .ok_or_else(|| AppError::not_found("ticket_not_found", format!("no ticket {number} today")))?;
+    let before = row.status;
+    row.status = transition(before, TicketAction::Restore)?;
+    let grace = Duration::minutes(i64::from(state.settings.no_show_grace_minutes));
+    if row.no_show_at.is_none_or(|at| write.now - at > grace) {
+        return Err(AppError::conflict(
+            "grace_expired",
+            format!("{number} was marked no-show more than {} minutes ago; issue a new ticket", grace.num_minutes()),
+        ));
+    }
+    row.window_id = None;
+    row.recall_count = 0;
+    save(state, write, &hall, actor, &row, before, EventKind::TicketRestored, None).await
+}
+
+#[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
+pub async fn change_state(state: &AppState, actor: &Actor, window_id: WindowId, action: WindowAction, reason: Option<String>) -> AppResult<WindowView> {
+    let (hall, _) = authorize(state, actor, window_id).await?;
+    let mut write = HallWrite::begin(state, &hall).await?;
+    let mut window = windows::find(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
+    let held = tickets::held_by_window(&write.txn, window_id).await?;
+    window.state = window.state.apply(action, held.is_some())?;
+    window.pause_reason = if action == WindowAction::Pause { reason } else { None };
+    window.state_since = write.now;
+    windows::set_state(&write.txn, window_id, window.state, window.pause_reason.as_deref(), write.now).await?;
+    let kind = match action {
+        WindowAction::Open => EventKind::WindowOpened,
+        WindowAction::Close => EventKind::WindowClosed,
+        WindowAction::Pause => EventKind::WindowPaused,
+        WindowAction::Resume => EventKind::WindowResumed,
+    };
+    write.emit(kind, EventBody::Window { window: public_window(&window) }, Some(actor.id)).await?;
+    write.commit(state).await?;
+    Ok(window_view(&hall, &window, held.as_ref()))
+}

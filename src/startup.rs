@@ -1,0 +1,172 @@
+//! Builds the application: database, migrations, demo seed, state, routes, listener.
+use crate::config::Settings;
+use crate::domain::clock::{Clock, ShiftedClock, SystemClock};
+use crate::persistence::seed;
+use crate::realtime::hub::Hub;
+use crate::services::auth::{generate_password, hash_password, LoginThrottle};
+use crate::services::halls::HallCache;
+use crate::state::AppState;
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot open the database {url}: {cause}")]
+    Database { url: String, cause: String },
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    #[error("seeding the demo hall failed: {0}")]
+    Seed(String),
+    #[error("cannot listen on {addr}: {cause}")]
+    Bind { addr: String, cause: String },
+    #[error("cannot load the page templates: {0}")]
+    Templates(String),
+}
+
+/// Passwords generated at first start; shown once, never stored in clear.
+#[derive(Debug, Default, Clone)]
+pub struct GeneratedSecrets {
+    pub admin_password: Option<String>,
+    pub demo_password: Option<String>,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub state: AppState,
+    pub generated: GeneratedSecrets,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let db = connect(&settings).await?;
+        Migrator::up(&db, None).await.map_err(|e| StartupError::Migration(e.to_string()))?;
+        let clock: Arc<dyn Clock> = match settings.clock_start {
+            Some(at) => Arc::new(ShiftedClock::starting_at(at)),
+            None => Arc::new(SystemClock),
+        };
+        let generated = seed_if_empty(&db, &settings, clock.as_ref()).await?;
+        // Other instances may write to the same PostgreSQL database: read their events too.
+        let poll = (!settings.is_sqlite()).then_some(Duration::from_millis(250));
+        let state = AppState {
+            hub: Hub::start(db.clone(), poll),
+            halls: Arc::new(HallCache::new(db.clone())),
+            write_gate: settings.is_sqlite().then(|| Arc::new(tokio::sync::Mutex::new(()))),
+            templates: Arc::new(load_templates()?),
+            login_throttle: Arc::new(LoginThrottle::default()),
+            clock,
+            db,
+            settings: Arc::new(settings),
+        };
+        let listener = TcpListener::bind(state.settings.bind)
+            .map_err(|e| StartupError::Bind { addr: state.settings.bind.to_string(), cause: e.to_string() })?;
+        let port = listener.local_addr().map_err(|e| StartupError::Bind { addr: state.settings.bind.to_string(), cause: e.to_string() })?.port();
+        let server = serve(state.clone(), listener)?;
+        Ok(Self { port, server, state, generated })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// A handle that can stop the server (tests restart it on the same database).
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+}
+
+fn serve(state: AppState, listener: TcpListener) -> Result<Server, StartupError> {
+    let max_body = state.settings.max_body_bytes;
+    let data = web::Data::new(state);
+    let static_dir = resource_dir("static");
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .app_data(data.clone())
+            .service(actix_files::Files::new("/static", static_dir.clone()))
+            .configure(|cfg| crate::http::routes(cfg, max_body))
+    })
+    .listen(listener)
+    .map_err(|e| StartupError::Bind { addr: "listener".into(), cause: e.to_string() })?
+    .shutdown_timeout(5)
+    .run();
+    Ok(server)
+}
+
+/// `templates/` and `static/` next to the working directory, else next to the source tree.
+fn resource_dir(name: &str) -> PathBuf {
+    let local = PathBuf::from(name);
+    if local.is_dir() {
+        return local;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(name)
+}
+
+fn load_templates() -> Result<tera::Tera, StartupError> {
+    let glob = resource_dir("templates").join("**").join("*.html");
+    tera::Tera::new(&glob.to_string_lossy()).map_err(|e| StartupError::Templates(format!("{e:?}")))
+}
+
+async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartupError> {
+    let url = settings.database_url.clone();
+    let fail = |cause: String| StartupError::Database { url: url.clone(), cause };
+    if settings.is_sqlite() {
+        let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+        let path = path.split('?').next().unwrap_or_default();
+        if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| fail(format!("cannot create {}: {e}", parent.display())))?;
+        }
+    }
+    let mut options = ConnectOptions::new(url.clone());
+    options
+        .max_connections(settings.db_pool_size)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30))
+        .sqlx_logging(false)
+        // WAL + synchronous=FULL: a write is on disk (WAL fsynced) before its commit returns, so
+        // an acknowledged ticket survives a crash or power loss. See BENCHMARKS.md.
+        .map_sqlx_sqlite_opts(|o| {
+            o.create_if_missing(true)
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    Database::connect(options).await.map_err(|e| fail(e.to_string()))
+}
+
+async fn seed_if_empty(db: &DatabaseConnection, settings: &Settings, clock: &dyn Clock) -> Result<GeneratedSecrets, StartupError> {
+    let mut generated = GeneratedSecrets::default();
+    let seed_err = |e: String| StartupError::Seed(e);
+    let now = clock.now();
+    if crate::persistence::users::count(db).await.map_err(|e| seed_err(e.to_string()))? == 0 {
+        let password = settings.admin_password.clone().unwrap_or_else(|| {
+            let password = generate_password();
+            generated.admin_password = Some(password.clone());
+            password
+        });
+        let hash = hash_password(&password).map_err(|e| seed_err(e.message))?;
+        seed::ensure_admin(db, &hash, now).await.map_err(|e| seed_err(e.to_string()))?;
+    }
+    if settings.demo && seed::is_empty(db).await.map_err(|e| seed_err(e.to_string()))? {
+        let password = settings.demo_password.clone().unwrap_or_else(|| {
+            let password = generate_password();
+            generated.demo_password = Some(password.clone());
+            password
+        });
+        let hash = hash_password(&password).map_err(|e| seed_err(e.message))?;
+        seed::demo_hall(db, settings.timezone, &hash, now).await.map_err(|e| seed_err(e.to_string()))?;
+    }
+    Ok(generated)
+}
