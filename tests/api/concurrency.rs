@@ -1,0 +1,109 @@
+use crate::helpers::{spawn_app, spawn_on, Backend, TestApp};
+use crate::on_both_databases;
+use futures_util::future::join_all;
+use serde_json::json;
+use std::collections::{BTreeSet, HashMap};
+
+on_both_databases!(
+    sixty_four_clients_issuing_at_once_get_distinct_gap_free_numbers,
+    four_windows_calling_at_once_call_every_ticket_exactly_once,
+);
+
+async fn sixty_four_clients_issuing_at_once_get_distinct_gap_free_numbers(backend: Backend) {
+    const CLIENTS: usize = 64;
+    const EACH: usize = 50;
+    let app = spawn_app(backend).await;
+    let clients = (0..CLIENTS).map(|_| async {
+        let mut numbers = Vec::with_capacity(EACH);
+        for _ in 0..EACH {
+            numbers.push(app.issue("A").await["number"].as_str().expect("number").to_owned());
+        }
+        numbers
+    });
+    let numbers: Vec<String> = join_all(clients).await.into_iter().flatten().collect();
+    let distinct: BTreeSet<_> = numbers.iter().cloned().collect();
+    assert_eq!(numbers.len(), CLIENTS * EACH);
+    assert_eq!(distinct.len(), CLIENTS * EACH, "no duplicates");
+    let expected: BTreeSet<_> = (1..=CLIENTS * EACH).map(|n| format!("A{n:03}")).collect();
+    assert_eq!(distinct, expected, "A001 to A3200 with no gaps");
+    let (_, services) = app.get("/api/v1/halls/demo/services").await;
+    assert_eq!(services[0]["waiting"], CLIENTS * EACH);
+}
+
+/// Windows (number, account) that all serve A and F: 1–3 (A, F) and 8 (F, A, C).
+const WINDOWS: [(i64, &str); 4] = [(1, "window1"), (2, "window2"), (3, "window3"), (8, "window8")];
+
+async fn issue_mixed(app: &TestApp, count: usize) -> Vec<String> {
+    let mut numbers = Vec::new();
+    for i in 0..count {
+        let service = if i % 3 == 0 { "F" } else { "A" };
+        numbers.push(app.issue(service).await["number"].as_str().expect("number").to_owned());
+    }
+    numbers
+}
+
+/// Each window calls, starts and finishes until its call-next returns nothing.
+async fn drain(apps: &[&TestApp], windows: &[(i64, &str)]) -> Vec<(i64, String)> {
+    let mut work = Vec::new();
+    for (i, (number, account)) in windows.iter().enumerate() {
+        let app = apps[i % apps.len()];
+        let token = app.login(account).await;
+        let id = app.window_id(*number).await;
+        work.push(async move {
+            let mut called = Vec::new();
+            loop {
+                let (status, body) = app.post(&format!("/api/v1/windows/{id}/call-next"), None, Some(&token)).await;
+                assert_eq!(status, 200, "window {number}: {body}");
+                let Some(ticket) = body["ticket"]["number"].as_str() else { break };
+                called.push((*number, ticket.to_owned()));
+                assert_eq!(app.post(&format!("/api/v1/windows/{id}/start"), None, Some(&token)).await.0, 200);
+                assert_eq!(app.post(&format!("/api/v1/windows/{id}/finish"), None, Some(&token)).await.0, 200);
+            }
+            called
+        });
+    }
+    join_all(work).await.into_iter().flatten().collect()
+}
+
+fn assert_each_called_once(issued: &[String], called: &[(i64, String)]) {
+    let mut times: HashMap<&str, usize> = HashMap::new();
+    for (_, number) in called {
+        *times.entry(number.as_str()).or_default() += 1;
+    }
+    for number in issued {
+        assert_eq!(times.get(number.as_str()), Some(&1), "{number} called exactly once");
+    }
+    assert_eq!(called.len(), issued.len());
+    let windows_used: BTreeSet<_> = called.iter().map(|(w, _)| *w).collect();
+    assert!(windows_used.len() > 1, "the work was shared: {windows_used:?}");
+}
+
+async fn four_windows_calling_at_once_call_every_ticket_exactly_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let issued = issue_mixed(&app, 120).await;
+    let called = drain(&[&app], &WINDOWS).await;
+    assert_each_called_once(&issued, &called);
+    let (_, services) = app.get("/api/v1/halls/demo/services").await;
+    assert_eq!(services[0]["waiting"], 0);
+}
+
+/// Two server instances on one PostgreSQL database, windows split between them.
+#[actix_web::test]
+async fn two_instances_on_one_postgres_database_call_every_ticket_exactly_once() {
+    if !crate::helpers::postgres_available().await {
+        return;
+    }
+    let first = spawn_app(Backend::Postgres).await;
+    let second = spawn_on(first.database.clone(), |s| s).await;
+    let issued = issue_mixed(&first, 60).await;
+    let more = join_all((0..60).map(|_| second.post("/api/v1/halls/demo/tickets", Some(json!({"service": "A"})), None))).await;
+    let mut issued = issued;
+    issued.extend(more.into_iter().map(|(status, body)| {
+        assert_eq!(status, 201);
+        body["number"].as_str().expect("number").to_owned()
+    }));
+    let distinct: BTreeSet<_> = issued.iter().collect();
+    assert_eq!(distinct.len(), issued.len(), "numbers stay unique across instances");
+    let called = drain(&[&first, &second], &WINDOWS).await;
+    assert_each_called_once(&issued, &called);
+}

@@ -1,0 +1,219 @@
+//! `spawn_app(backend)`: the real server on a random port with its own database.
+use awc::Client;
+use hallq::config::Settings;
+use hallq::startup::Application;
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{json, Value};
+
+pub const ADMIN_PASSWORD: &str = "admin-pass-123";
+pub const DEMO_PASSWORD: &str = "demo-pass-123";
+const POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a test body against SQLite and against PostgreSQL, as `<name>::sqlite` and
+/// `<name>::postgres`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[actix_web::test]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[actix_web::test]
+            async fn postgres() {
+                if $crate::helpers::postgres_available().await {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            }
+        }
+    )*};
+}
+
+/// Whether PostgreSQL tests can run. Under `CI=true` an unreachable server fails the test;
+/// elsewhere the test is skipped with a note.
+pub async fn postgres_available() -> bool {
+    match Database::connect(POSTGRES_ADMIN_URL).await {
+        Ok(db) => {
+            let _ = db.close().await;
+            true
+        }
+        Err(err) => {
+            if std::env::var("CI").is_ok_and(|v| v == "true") {
+                panic!("CI=true but PostgreSQL at 127.0.0.1:5432 is not reachable: {err}");
+            }
+            eprintln!("skipping: PostgreSQL at 127.0.0.1:5432 is not reachable ({err})");
+            false
+        }
+    }
+}
+
+fn random_name() -> String {
+    use rand::Rng;
+    let n: u64 = rand::thread_rng().gen();
+    format!("hallq_t_{n:016x}")
+}
+
+/// A database for one test: a SQLite file in a temp folder, or a PostgreSQL database created
+/// now and dropped when this is dropped.
+pub struct TestDatabase {
+    pub backend: Backend,
+    pub url: String,
+    name: String,
+}
+
+impl TestDatabase {
+    pub async fn create(backend: Backend) -> Self {
+        let name = random_name();
+        let url = match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join("hallq-tests");
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                format!("sqlite://{}", dir.join(format!("{name}.db")).display())
+            }
+            Backend::Postgres => {
+                let admin = Database::connect(POSTGRES_ADMIN_URL).await.expect("postgres reachable");
+                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+                let _ = admin.close().await;
+                format!("postgres://postgres@127.0.0.1:5432/{name}")
+            }
+        };
+        Self { backend, url, name }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match self.backend {
+            Backend::Sqlite => {
+                let base = std::env::temp_dir().join("hallq-tests").join(format!("{}.db", self.name));
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", base.display()));
+                }
+            }
+            Backend::Postgres => {
+                let name = self.name.clone();
+                // Drop runs outside async; a short-lived runtime on its own thread drops the db.
+                let _ = std::thread::spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                    runtime.block_on(async {
+                        if let Ok(admin) = Database::connect(POSTGRES_ADMIN_URL).await {
+                            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                            let _ = admin.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+pub fn test_settings(database_url: &str) -> Settings {
+    Settings {
+        bind: "127.0.0.1:0".parse().expect("address"),
+        database_url: database_url.to_owned(),
+        admin_password: Some(ADMIN_PASSWORD.into()),
+        demo_password: Some(DEMO_PASSWORD.into()),
+        log: "warn".into(),
+        ..Settings::default()
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub app_state: hallq::state::AppState,
+    pub handle: actix_web::dev::ServerHandle,
+    pub client: Client,
+    // Dropped last: the database outlives the server that uses it.
+    pub database: std::sync::Arc<TestDatabase>,
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    let database = std::sync::Arc::new(TestDatabase::create(backend).await);
+    spawn_on(database, |s| s).await
+}
+
+/// Starts a server on an existing test database, with settings adjusted by `tweak`.
+pub async fn spawn_on(database: std::sync::Arc<TestDatabase>, tweak: impl FnOnce(Settings) -> Settings) -> TestApp {
+    let settings = tweak(test_settings(&database.url));
+    let app = Application::build(settings).await.expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.server_handle();
+    let app_state = app.state.clone();
+    actix_web::rt::spawn(app.run_until_stopped());
+    let client = Client::builder().timeout(std::time::Duration::from_secs(60)).finish();
+    TestApp { address, app_state, handle, client, database }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn ws_url(&self, path: &str) -> String {
+        format!("{}{path}", self.address.replacen("http", "ws", 1))
+    }
+
+    pub async fn stop(&self) {
+        self.handle.stop(true).await;
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let mut response = self.client.get(self.url(path)).send().await.expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().limit(16 * 1024 * 1024).await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, body: Option<Value>, token: Option<&str>) -> (u16, Value) {
+        let mut request = self.client.post(self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let sent = match body {
+            Some(body) => request.send_json(&body).await,
+            None => request.send().await,
+        };
+        let mut response = sent.expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().limit(16 * 1024 * 1024).await.unwrap_or(Value::Null))
+    }
+
+    pub async fn login(&self, username: &str) -> String {
+        let password = if username == "admin" { ADMIN_PASSWORD } else { DEMO_PASSWORD };
+        let (status, body) = self.post("/api/v1/auth/login", Some(json!({"username": username, "password": password})), None).await;
+        assert_eq!(status, 200, "login {username}: {body}");
+        body["token"].as_str().expect("token").to_owned()
+    }
+
+    pub async fn issue(&self, service: &str) -> Value {
+        let (status, body) = self.post("/api/v1/halls/demo/tickets", Some(json!({"service": service})), None).await;
+        assert_eq!(status, 201, "issue {service}: {body}");
+        body
+    }
+
+    /// The demo window id of a window number.
+    pub async fn window_id(&self, number: i64) -> i64 {
+        let (_, windows) = self.get("/api/v1/halls/demo/windows").await;
+        windows.as_array().expect("windows").iter().find(|w| w["number"] == number).expect("window")["id"].as_i64().expect("id")
+    }
+
+    pub async fn window_op(&self, number: i64, op: &str, body: Option<Value>, token: &str) -> (u16, Value) {
+        let id = self.window_id(number).await;
+        self.post(&format!("/api/v1/windows/{id}/{op}"), body, Some(token)).await
+    }
+}
+
+/// Asserts an error response: status, JSON code and a non-empty message.
+#[track_caller]
+pub fn assert_error(response: &(u16, Value), status: u16, code: &str) {
+    let (got, body) = response;
+    assert_eq!(*got, status, "status for {code}: {body}");
+    assert_eq!(body["error"], code, "error code: {body}");
+    assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "message: {body}");
+}

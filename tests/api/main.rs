@@ -1,0 +1,10 @@
+//! Integration tests: the real server on a random port, each with its own database, run on
+//! SQLite and on PostgreSQL.
+pub mod helpers;
+
+mod concurrency;
+mod errors;
+mod hours;
+mod lifecycle;
+mod restart;
+mod websocket;
