@@ -118,22 +118,33 @@ impl Settings {
 
     fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
         match key {
-            "bind" => self.bind = value.parse().map_err(|_| format!("'{value}' is not an address:port such as 127.0.0.1:8080"))?,
+            "bind" => {
+                self.bind =
+                    value.parse().map_err(|_| format!("'{value}' is not an address:port such as 127.0.0.1:8080"))?
+            }
             "database_url" => {
-                if !(value.starts_with("sqlite:") || value.starts_with("postgres://") || value.starts_with("postgresql://")) {
+                if !(value.starts_with("sqlite:")
+                    || value.starts_with("postgres://")
+                    || value.starts_with("postgresql://"))
+                {
                     return Err(format!("'{value}' must start with sqlite:// or postgres://"));
                 }
                 self.database_url = value.into();
             }
             "admin_password" => self.admin_password = Some(password(value)?),
             "demo_password" => self.demo_password = Some(password(value)?),
-            "timezone" => self.timezone = value.parse().map_err(|_| format!("'{value}' is not an IANA timezone such as Asia/Shanghai"))?,
+            "timezone" => {
+                self.timezone =
+                    value.parse().map_err(|_| format!("'{value}' is not an IANA timezone such as Asia/Shanghai"))?
+            }
             "clock_start" => {
-                let at = DateTime::parse_from_rfc3339(value).map_err(|_| format!("'{value}' is not an RFC 3339 time such as 2026-11-25T09:00:00+08:00"))?;
+                let at = DateTime::parse_from_rfc3339(value)
+                    .map_err(|_| format!("'{value}' is not an RFC 3339 time such as 2026-11-25T09:00:00+08:00"))?;
                 self.clock_start = Some(at.with_timezone(&Utc));
             }
             "log" => {
-                tracing_subscriber::EnvFilter::try_new(value).map_err(|e| format!("'{value}' is not a tracing filter: {e}"))?;
+                tracing_subscriber::EnvFilter::try_new(value)
+                    .map_err(|e| format!("'{value}' is not a tracing filter: {e}"))?;
                 self.log = value.into();
             }
             "demo" => self.demo = boolean(value)?,

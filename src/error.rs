@@ -121,7 +121,11 @@ impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
         if is_connection_error(&err) {
             tracing::error!(%err, "database unavailable");
-            return Self::new(ErrorKind::Unavailable, "database_unavailable", "the database is not answering; try again shortly");
+            return Self::new(
+                ErrorKind::Unavailable,
+                "database_unavailable",
+                "the database is not answering; try again shortly",
+            );
         }
         Self::internal(err)
     }

@@ -48,7 +48,10 @@ impl Application {
         let db = connect(&settings).await?;
         Migrator::up(&db, None).await.map_err(|e| StartupError::Migration(e.to_string()))?;
         let clock: Arc<dyn Clock> = match settings.clock_start {
-            Some(at) => Arc::new(ShiftedClock::starting_at(at)),
+            Some(at) => {
+                tracing::warn!(%at, "HALLQ_CLOCK_START is set: the clock is shifted (demos and tests only)");
+                Arc::new(ShiftedClock::starting_at(at))
+            }
             None => Arc::new(SystemClock),
         };
         let generated = seed_if_empty(&db, &settings, clock.as_ref()).await?;
@@ -66,7 +69,10 @@ impl Application {
         };
         let listener = TcpListener::bind(state.settings.bind)
             .map_err(|e| StartupError::Bind { addr: state.settings.bind.to_string(), cause: e.to_string() })?;
-        let port = listener.local_addr().map_err(|e| StartupError::Bind { addr: state.settings.bind.to_string(), cause: e.to_string() })?.port();
+        let port = listener
+            .local_addr()
+            .map_err(|e| StartupError::Bind { addr: state.settings.bind.to_string(), cause: e.to_string() })?
+            .port();
         let server = serve(state.clone(), listener)?;
         Ok(Self { port, server, state, generated })
     }
@@ -146,7 +152,11 @@ async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartupError
     Database::connect(options).await.map_err(|e| fail(e.to_string()))
 }
 
-async fn seed_if_empty(db: &DatabaseConnection, settings: &Settings, clock: &dyn Clock) -> Result<GeneratedSecrets, StartupError> {
+async fn seed_if_empty(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    clock: &dyn Clock,
+) -> Result<GeneratedSecrets, StartupError> {
     let mut generated = GeneratedSecrets::default();
     let seed_err = |e: String| StartupError::Seed(e);
     let now = clock.now();

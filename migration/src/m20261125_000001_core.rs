@@ -153,11 +153,7 @@ enum Events {
 }
 
 fn fk(from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden)) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Cascade)
-        .to_owned()
+    ForeignKey::create().from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Cascade).to_owned()
 }
 
 #[async_trait::async_trait]
@@ -220,8 +216,14 @@ impl MigrationTrait for Migration {
                     .col(integer(WindowServices::ServiceId))
                     .col(integer(WindowServices::Position))
                     .primary_key(Index::create().col(WindowServices::WindowId).col(WindowServices::ServiceId))
-                    .foreign_key(&mut fk((WindowServices::Table, WindowServices::WindowId), (Windows::Table, Windows::Id)))
-                    .foreign_key(&mut fk((WindowServices::Table, WindowServices::ServiceId), (Services::Table, Services::Id)))
+                    .foreign_key(&mut fk(
+                        (WindowServices::Table, WindowServices::WindowId),
+                        (Windows::Table, Windows::Id),
+                    ))
+                    .foreign_key(&mut fk(
+                        (WindowServices::Table, WindowServices::ServiceId),
+                        (Services::Table, Services::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -310,7 +312,10 @@ impl MigrationTrait for Migration {
                             .col(TicketCounters::BusinessDate),
                     )
                     .foreign_key(&mut fk((TicketCounters::Table, TicketCounters::HallId), (Halls::Table, Halls::Id)))
-                    .foreign_key(&mut fk((TicketCounters::Table, TicketCounters::ServiceId), (Services::Table, Services::Id)))
+                    .foreign_key(&mut fk(
+                        (TicketCounters::Table, TicketCounters::ServiceId),
+                        (Services::Table, Services::Id),
+                    ))
                     .to_owned(),
             )
             .await?;
@@ -346,7 +351,13 @@ impl MigrationTrait for Migration {
                     .foreign_key(&mut fk((Tickets::Table, Tickets::WindowId), (Windows::Table, Windows::Id)))
                     .foreign_key(&mut fk((Tickets::Table, Tickets::TargetWindowId), (Windows::Table, Windows::Id)))
                     .check(Expr::col(Tickets::Status).is_in([
-                        "waiting", "called", "serving", "done", "no_show", "cancelled", "transferred",
+                        "waiting",
+                        "called",
+                        "serving",
+                        "done",
+                        "no_show",
+                        "cancelled",
+                        "transferred",
                     ]))
                     .check(Expr::col(Tickets::Priority).is_in(["normal", "appointment", "green"]))
                     .to_owned(),

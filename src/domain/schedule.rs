@@ -83,10 +83,7 @@ impl Schedule {
         let minute = minute_of_day(local);
         (0..SEARCH_DAYS).find_map(|offset| {
             let day = local.date() + Duration::days(offset);
-            self.periods_on(day)
-                .iter()
-                .find(|p| offset > 0 || p.opens >= minute)
-                .and_then(|p| at_minute(day, p.opens))
+            self.periods_on(day).iter().find(|p| offset > 0 || p.opens >= minute).and_then(|p| at_minute(day, p.opens))
         })
     }
 

@@ -25,15 +25,8 @@ pub enum TicketStatus {
 }
 
 impl TicketStatus {
-    pub const ALL: [TicketStatus; 7] = [
-        Self::Waiting,
-        Self::Called,
-        Self::Serving,
-        Self::Done,
-        Self::NoShow,
-        Self::Cancelled,
-        Self::Transferred,
-    ];
+    pub const ALL: [TicketStatus; 7] =
+        [Self::Waiting, Self::Called, Self::Serving, Self::Done, Self::NoShow, Self::Cancelled, Self::Transferred];
 
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|status| status.as_str() == text)

@@ -59,7 +59,8 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready" })),
         Err(err) => {
             tracing::warn!(%err, "readiness check failed");
-            HttpResponse::ServiceUnavailable().json(json!({ "error": "database_unavailable", "message": "the database is not answering" }))
+            HttpResponse::ServiceUnavailable()
+                .json(json!({ "error": "database_unavailable", "message": "the database is not answering" }))
         }
     }
 }
@@ -112,16 +113,29 @@ pub struct IssueBody {
     params(("hall" = String, Path, description = "hall code")), request_body = IssueBody,
     responses((status = 201, body = TicketView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, description = "hall_closed, with next_opening", body = ErrorBody)))]
-pub async fn issue_ticket(state: web::Data<AppState>, path: web::Path<String>, body: web::Json<IssueBody>, who: MaybeAuthenticated) -> AppResult<HttpResponse> {
+pub async fn issue_ticket(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<IssueBody>,
+    who: MaybeAuthenticated,
+) -> AppResult<HttpResponse> {
     let priority = match body.priority.as_deref() {
         None => Priority::Normal,
-        Some(text) => Priority::parse(text)
-            .ok_or_else(|| AppError::bad_request("invalid_priority", format!("priority '{text}' is not one of normal, green, appointment")))?,
+        Some(text) => Priority::parse(text).ok_or_else(|| {
+            AppError::bad_request(
+                "invalid_priority",
+                format!("priority '{text}' is not one of normal, green, appointment"),
+            )
+        })?,
     };
     let channel = match body.channel.as_deref() {
         None => Channel::Kiosk,
-        Some(text) => Channel::parse(text)
-            .ok_or_else(|| AppError::bad_request("invalid_channel", format!("channel '{text}' is not one of kiosk, mobile, volunteer, counter")))?,
+        Some(text) => Channel::parse(text).ok_or_else(|| {
+            AppError::bad_request(
+                "invalid_channel",
+                format!("channel '{text}' is not one of kiosk, mobile, volunteer, counter"),
+            )
+        })?,
     };
     if !priority.is_public() && !who.0.as_ref().is_some_and(|a| a.role.issues_privileged_tickets()) {
         return Err(match who.0 {
@@ -169,7 +183,11 @@ pub struct LoginResponse {
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginBody,
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
-pub async fn login(state: web::Data<AppState>, req: HttpRequest, body: web::Json<LoginBody>) -> AppResult<HttpResponse> {
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<LoginBody>,
+) -> AppResult<HttpResponse> {
     let client = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
     let session = auth::login(&state, &client, &body.username, &body.password).await?;
     let windows = persistence::users::windows_of(&state.db, session.actor.id).await?;
@@ -219,7 +237,11 @@ fn ticket_or_null(ticket: Option<TicketView>) -> HttpResponse {
 #[utoipa::path(post, path = "/api/v1/windows/{id}/call-next", tag = "windows",
     params(("id" = i32, Path, description = "window id")),
     responses((status = 200, description = "`{\"ticket\": {…} | null}`"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn call_next(state: web::Data<AppState>, path: web::Path<i32>, who: Authenticated) -> AppResult<HttpResponse> {
+pub async fn call_next(
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+    who: Authenticated,
+) -> AppResult<HttpResponse> {
     Ok(ticket_or_null(windows::call_next(&state, &who.0, WindowId(*path)).await?))
 }
 
@@ -232,7 +254,12 @@ pub struct NumberBody {
 #[utoipa::path(post, path = "/api/v1/windows/{id}/call", tag = "windows", request_body = NumberBody,
     params(("id" = i32, Path, description = "window id")),
     responses((status = 200, description = "`{\"ticket\": {…}}`"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn call_number(state: web::Data<AppState>, path: web::Path<i32>, who: Authenticated, body: web::Json<NumberBody>) -> AppResult<HttpResponse> {
+pub async fn call_number(
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+    who: Authenticated,
+    body: web::Json<NumberBody>,
+) -> AppResult<HttpResponse> {
     Ok(ticket_or_null(Some(windows::call_number(&state, &who.0, WindowId(*path), body.number.trim()).await?)))
 }
 
@@ -277,7 +304,12 @@ const MAX_NOTE_CHARS: usize = 200;
 
 #[utoipa::path(post, path = "/api/v1/windows/{id}/transfer", tag = "windows", params(("id" = i32, Path)), request_body = TransferBody,
     responses((status = 200), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn transfer(state: web::Data<AppState>, path: web::Path<i32>, who: Authenticated, body: web::Json<TransferBody>) -> AppResult<HttpResponse> {
+pub async fn transfer(
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+    who: Authenticated,
+    body: web::Json<TransferBody>,
+) -> AppResult<HttpResponse> {
     let body = body.into_inner();
     let target = match (body.service, body.window) {
         (Some(service), None) => TransferTarget::Service(service),
@@ -286,14 +318,22 @@ pub async fn transfer(state: web::Data<AppState>, path: web::Path<i32>, who: Aut
     };
     let note = body.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
-        return Err(AppError::bad_request("note_too_long", format!("a transfer note has at most {MAX_NOTE_CHARS} characters")));
+        return Err(AppError::bad_request(
+            "note_too_long",
+            format!("a transfer note has at most {MAX_NOTE_CHARS} characters"),
+        ));
     }
     held(&state, who, *path, HeldAction::Transfer { target, note }).await
 }
 
 #[utoipa::path(post, path = "/api/v1/windows/{id}/restore", tag = "windows", params(("id" = i32, Path)), request_body = NumberBody,
     responses((status = 200), (status = 409, description = "invalid_transition or grace_expired", body = ErrorBody)))]
-pub async fn restore(state: web::Data<AppState>, path: web::Path<i32>, who: Authenticated, body: web::Json<NumberBody>) -> AppResult<HttpResponse> {
+pub async fn restore(
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+    who: Authenticated,
+    body: web::Json<NumberBody>,
+) -> AppResult<HttpResponse> {
     Ok(ticket_or_null(Some(windows::restore(&state, &who.0, WindowId(*path), body.number.trim()).await?)))
 }
 
@@ -303,16 +343,30 @@ pub struct PauseBody {
     pub reason: Option<String>,
 }
 
-async fn window_state(state: &AppState, who: Authenticated, id: i32, action: WindowAction, reason: Option<String>) -> AppResult<HttpResponse> {
+async fn window_state(
+    state: &AppState,
+    who: Authenticated,
+    id: i32,
+    action: WindowAction,
+    reason: Option<String>,
+) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(windows::change_state(state, &who.0, WindowId(id), action, reason).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/windows/{id}/pause", tag = "windows", params(("id" = i32, Path)), request_body = PauseBody,
     responses((status = 200, body = WindowView), (status = 409, body = ErrorBody)))]
-pub async fn pause(state: web::Data<AppState>, path: web::Path<i32>, who: Authenticated, body: Option<web::Json<PauseBody>>) -> AppResult<HttpResponse> {
+pub async fn pause(
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+    who: Authenticated,
+    body: Option<web::Json<PauseBody>>,
+) -> AppResult<HttpResponse> {
     let reason = body.and_then(|b| b.into_inner().reason).map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
     if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_NOTE_CHARS) {
-        return Err(AppError::bad_request("reason_too_long", format!("a pause reason has at most {MAX_NOTE_CHARS} characters")));
+        return Err(AppError::bad_request(
+            "reason_too_long",
+            format!("a pause reason has at most {MAX_NOTE_CHARS} characters"),
+        ));
     }
     window_state(&state, who, *path, WindowAction::Pause, reason).await
 }

@@ -29,7 +29,8 @@ impl Lang {
 
     /// `?lang=` first (the switch), then the cookie, then Chinese.
     pub fn of(req: &HttpRequest) -> (Self, bool) {
-        let from_query = req.query_string().split('&').find_map(|pair| pair.strip_prefix("lang=")).and_then(Self::parse);
+        let from_query =
+            req.query_string().split('&').find_map(|pair| pair.strip_prefix("lang=")).and_then(Self::parse);
         if let Some(lang) = from_query {
             return (lang, true);
         }
@@ -51,7 +52,11 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("minutes", "分钟", "min"),
     ("windows", "窗口", "Windows"),
     ("api_doc", "接口文档（OpenAPI）", "API document (OpenAPI)"),
-    ("api_doc_hint", "JSON 接口，供取号机、显示屏和外部系统对接", "The JSON API that kiosks, displays and outside systems use"),
+    (
+        "api_doc_hint",
+        "JSON 接口，供取号机、显示屏和外部系统对接",
+        "The JSON API that kiosks, displays and outside systems use",
+    ),
     ("live_stream", "实时事件流（WebSocket）", "Live event stream (WebSocket)"),
     ("health", "运行状态", "Health"),
     ("no_halls", "尚未配置办税服务厅。", "No hall has been set up yet."),

@@ -41,8 +41,12 @@ fn json_config(limit: usize) -> web::JsonConfig {
                 "unsupported_media_type",
                 "send the body as JSON with Content-Type: application/json",
             ),
-            E::Deserialize(inner) if inner.is_data() => AppError::bad_request("invalid_field", format!("a field is missing or has the wrong type: {inner}")),
-            E::Deserialize(inner) => AppError::bad_request("invalid_json", format!("the body is not valid JSON: {inner}")),
+            E::Deserialize(inner) if inner.is_data() => {
+                AppError::bad_request("invalid_field", format!("a field is missing or has the wrong type: {inner}"))
+            }
+            E::Deserialize(inner) => {
+                AppError::bad_request("invalid_json", format!("the body is not valid JSON: {inner}"))
+            }
             other => AppError::bad_request("invalid_body", format!("the body could not be read: {other}")),
         };
         app_error.into()
@@ -53,20 +57,24 @@ fn json_config(limit: usize) -> web::JsonConfig {
 /// wrong method, an extractor's plain-text error) into the JSON error shape.
 fn json_errors<B: 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(|res: ServiceResponse<B>| {
-        let is_json = res
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+        let is_json =
+            res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
         if is_json {
             return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
         }
         let status = res.status();
         let app_error = match status {
-            StatusCode::NOT_FOUND => AppError::not_found("not_found", "there is no such endpoint; see /api/v1/openapi.json"),
-            StatusCode::METHOD_NOT_ALLOWED => {
-                AppError::new(crate::error::ErrorKind::MethodNotAllowed, "method_not_allowed", "this endpoint does not take that method")
+            StatusCode::NOT_FOUND => {
+                AppError::not_found("not_found", "there is no such endpoint; see /api/v1/openapi.json")
             }
-            s if s.is_client_error() => AppError::bad_request("bad_request", s.canonical_reason().unwrap_or("bad request")),
+            StatusCode::METHOD_NOT_ALLOWED => AppError::new(
+                crate::error::ErrorKind::MethodNotAllowed,
+                "method_not_allowed",
+                "this endpoint does not take that method",
+            ),
+            s if s.is_client_error() => {
+                AppError::bad_request("bad_request", s.canonical_reason().unwrap_or("bad request"))
+            }
             _ => AppError::internal(format!("error response {status}")),
         };
         let (req, _) = res.into_parts();

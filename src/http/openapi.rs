@@ -5,11 +5,33 @@ use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "hallq API", version = "1", description = "Queue and appointment system for public service halls. Errors are always JSON {\"error\": code, \"message\": text}."),
+    info(
+        title = "hallq API",
+        version = "1",
+        description = "Queue and appointment system for public service halls. Errors are always JSON {\"error\": code, \"message\": text}."
+    ),
     paths(
-        api::list_halls, api::list_services, api::list_windows, api::issue_ticket, api::get_ticket, api::cancel_ticket,
-        api::login, api::logout, api::me, api::call_next, api::call_number, api::recall, api::start, api::finish,
-        api::no_show, api::transfer, api::restore, api::pause, api::resume, api::open, api::close,
+        api::list_halls,
+        api::list_services,
+        api::list_windows,
+        api::issue_ticket,
+        api::get_ticket,
+        api::cancel_ticket,
+        api::login,
+        api::logout,
+        api::me,
+        api::call_next,
+        api::call_number,
+        api::recall,
+        api::start,
+        api::finish,
+        api::no_show,
+        api::transfer,
+        api::restore,
+        api::pause,
+        api::resume,
+        api::open,
+        api::close,
     ),
     components(schemas(api::ErrorBody))
 )]

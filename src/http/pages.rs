@@ -13,7 +13,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index)).default_service(web::to(not_found));
 }
 
-fn render(state: &AppState, req: &HttpRequest, template: &str, mut context: tera::Context, status: actix_web::http::StatusCode) -> AppResult<HttpResponse> {
+fn render(
+    state: &AppState,
+    req: &HttpRequest,
+    template: &str,
+    mut context: tera::Context,
+    status: actix_web::http::StatusCode,
+) -> AppResult<HttpResponse> {
     let (lang, chosen) = Lang::of(req);
     context.insert("lang", lang.code());
     context.insert("t", &i18n::texts(lang));
@@ -21,7 +27,8 @@ fn render(state: &AppState, req: &HttpRequest, template: &str, mut context: tera
     let html = state.templates.render(template, &context).map_err(AppError::internal)?;
     let mut response = HttpResponse::build(status);
     if chosen {
-        response.cookie(Cookie::build(i18n::LANG_COOKIE, if lang == Lang::En { "en" } else { "zh" }).path("/").finish());
+        response
+            .cookie(Cookie::build(i18n::LANG_COOKIE, if lang == Lang::En { "en" } else { "zh" }).path("/").finish());
     }
     Ok(response.content_type("text/html; charset=utf-8").body(html))
 }

@@ -24,8 +24,9 @@ pub async fn hall_stream(
 ) -> AppResult<HttpResponse> {
     // Resolve the hall before upgrading, so an unknown hall is a plain 404.
     let hall = state.halls.get(&path).await?;
-    let (response, ws_session, stream) = actix_ws::handle(&req, body)
-        .map_err(|err| crate::error::AppError::bad_request("not_websocket", format!("this endpoint speaks websocket only: {err}")))?;
+    let (response, ws_session, stream) = actix_ws::handle(&req, body).map_err(|err| {
+        crate::error::AppError::bad_request("not_websocket", format!("this endpoint speaks websocket only: {err}"))
+    })?;
     let state = state.get_ref().clone();
     actix_web::rt::spawn(session::run(state, hall, ws_session, stream, query.since));
     Ok(response)

@@ -23,7 +23,12 @@ pub async fn insert(
 }
 
 /// Events after `after`, oldest first, at most `limit`.
-pub async fn after(conn: &impl ConnectionTrait, hall: HallId, after: i64, limit: u32) -> Result<Vec<(i64, String)>, DbErr> {
+pub async fn after(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    after: i64,
+    limit: u32,
+) -> Result<Vec<(i64, String)>, DbErr> {
     let rows = conn
         .query_all_raw(statement(
             conn,

@@ -38,16 +38,26 @@ pub async fn is_empty(conn: &impl ConnectionTrait) -> Result<bool, DbErr> {
 }
 
 /// Creates the admin account if no account exists yet.
-pub async fn ensure_admin(conn: &impl ConnectionTrait, password_hash: &str, at: DateTime<Utc>) -> Result<Option<UserId>, DbErr> {
+pub async fn ensure_admin(
+    conn: &impl ConnectionTrait,
+    password_hash: &str,
+    at: DateTime<Utc>,
+) -> Result<Option<UserId>, DbErr> {
     if users::find_by_username(conn, "admin").await?.is_some() {
         return Ok(None);
     }
-    let new = NewUser { username: "admin", password_hash, role: Role::Admin, hall: None, display_name: "管理员", at };
+    let new =
+        NewUser { username: "admin", password_hash, role: Role::Admin, hall: None, display_name: "管理员", at };
     users::insert(conn, new).await.map(Some)
 }
 
 /// The demo hall with its services, windows, round-the-clock hours and demo accounts.
-pub async fn demo_hall(conn: &impl ConnectionTrait, timezone: Tz, demo_password_hash: &str, at: DateTime<Utc>) -> Result<HallId, DbErr> {
+pub async fn demo_hall(
+    conn: &impl ConnectionTrait,
+    timezone: Tz,
+    demo_password_hash: &str,
+    at: DateTime<Utc>,
+) -> Result<HallId, DbErr> {
     let hall = hall::ActiveModel {
         code: Set(DEMO_HALL.into()),
         name: Set("示例县税务局办税服务厅".into()),
@@ -85,7 +95,11 @@ pub async fn demo_hall(conn: &impl ConnectionTrait, timezone: Tz, demo_password_
     }
     for (number, kind, services) in WINDOWS {
         let state = if *kind == "si_cash" { "closed" } else { "open" };
-        let name = if *kind == "si_cash" { format!("{number}号窗口（社保收现）") } else { format!("{number}号窗口") };
+        let name = if *kind == "si_cash" {
+            format!("{number}号窗口（社保收现）")
+        } else {
+            format!("{number}号窗口")
+        };
         let model = window::ActiveModel {
             hall_id: Set(hall_id),
             number: Set(*number),
@@ -99,7 +113,11 @@ pub async fn demo_hall(conn: &impl ConnectionTrait, timezone: Tz, demo_password_
         let window_id = window::Entity::insert(model).exec(conn).await?.last_insert_id;
         for (position, code) in services.iter().enumerate() {
             let Some((_, service_id)) = service_ids.iter().find(|(c, _)| c == code) else { continue };
-            let link = window_service::ActiveModel { window_id: Set(window_id), service_id: Set(*service_id), position: Set(position as i32) };
+            let link = window_service::ActiveModel {
+                window_id: Set(window_id),
+                service_id: Set(*service_id),
+                position: Set(position as i32),
+            };
             window_service::Entity::insert(link).exec_without_returning(conn).await?;
         }
         let username = format!("window{number}");
@@ -115,8 +133,17 @@ pub async fn demo_hall(conn: &impl ConnectionTrait, timezone: Tz, demo_password_
         let user = users::insert(conn, new).await?;
         users::assign_window(conn, user, WindowId(window_id)).await?;
     }
-    for (username, role, display_name) in [("volunteer1", Role::Volunteer, "志愿者一"), ("manager1", Role::Manager, "大厅负责人")] {
-        let new = NewUser { username, password_hash: demo_password_hash, role, hall: Some(HallId(hall_id)), display_name, at };
+    for (username, role, display_name) in
+        [("volunteer1", Role::Volunteer, "志愿者一"), ("manager1", Role::Manager, "大厅负责人")]
+    {
+        let new = NewUser {
+            username,
+            password_hash: demo_password_hash,
+            role,
+            hall: Some(HallId(hall_id)),
+            display_name,
+            at,
+        };
         users::insert(conn, new).await?;
     }
     Ok(HallId(hall_id))

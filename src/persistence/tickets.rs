@@ -5,7 +5,9 @@ use crate::domain::ids::{HallId, ServiceId, TicketId, WindowId};
 use crate::domain::ticket::{Channel, Priority, TicketStatus};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::ticket;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, Value};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, Value,
+};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,7 +74,12 @@ fn one(model: Option<ticket::Model>) -> Result<Option<TicketRow>, DbErr> {
 /// The next number of a service on a business day. The counter row is created on first use and
 /// incremented in the caller's transaction, so a rolled-back issue leaves no gap; the unique
 /// index on tickets is the final guard against duplicates.
-pub async fn next_seq(conn: &impl ConnectionTrait, hall: HallId, service: ServiceId, day: NaiveDate) -> Result<i32, DbErr> {
+pub async fn next_seq(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    service: ServiceId,
+    day: NaiveDate,
+) -> Result<i32, DbErr> {
     let row = conn
         .query_one_raw(statement(
             conn,
@@ -131,7 +138,12 @@ pub async fn find_by_token(conn: &impl ConnectionTrait, token: &str) -> Result<O
     one(ticket::Entity::find().filter(ticket::Column::Token.eq(token)).one(conn).await?)
 }
 
-pub async fn find_by_number(conn: &impl ConnectionTrait, hall: HallId, day: NaiveDate, number: &str) -> Result<Option<TicketRow>, DbErr> {
+pub async fn find_by_number(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    day: NaiveDate,
+    number: &str,
+) -> Result<Option<TicketRow>, DbErr> {
     one(ticket::Entity::find()
         .filter(ticket::Column::HallId.eq(hall.0))
         .filter(ticket::Column::BusinessDate.eq(day))
@@ -167,7 +179,12 @@ pub async fn held_in_hall(conn: &impl ConnectionTrait, hall: HallId) -> Result<H
 }
 
 /// The most recently called tickets of a hall today, newest first.
-pub async fn recent_calls(conn: &impl ConnectionTrait, hall: HallId, day: NaiveDate, limit: u64) -> Result<Vec<TicketRow>, DbErr> {
+pub async fn recent_calls(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    day: NaiveDate,
+    limit: u64,
+) -> Result<Vec<TicketRow>, DbErr> {
     ticket::Entity::find()
         .filter(ticket::Column::HallId.eq(hall.0))
         .filter(ticket::Column::BusinessDate.eq(day))
@@ -254,7 +271,13 @@ pub async fn count_ahead(conn: &impl ConnectionTrait, t: &TicketRow) -> Result<u
 }
 
 /// Handling times (start → finish) of the service's most recently finished tickets today.
-pub async fn recent_handling(conn: &impl ConnectionTrait, hall: HallId, service: ServiceId, day: NaiveDate, limit: usize) -> Result<Vec<Duration>, DbErr> {
+pub async fn recent_handling(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    service: ServiceId,
+    day: NaiveDate,
+    limit: usize,
+) -> Result<Vec<Duration>, DbErr> {
     let rows = conn
         .query_all_raw(statement(
             conn,
@@ -280,7 +303,11 @@ pub struct QueueCount {
 
 /// Queued tickets per service today (tickets transferred to a window by name count under their
 /// service too).
-pub async fn queue_counts(conn: &impl ConnectionTrait, hall: HallId, day: NaiveDate) -> Result<HashMap<ServiceId, QueueCount>, DbErr> {
+pub async fn queue_counts(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    day: NaiveDate,
+) -> Result<HashMap<ServiceId, QueueCount>, DbErr> {
     let rows = conn
         .query_all_raw(statement(
             conn,
@@ -307,7 +334,11 @@ pub async fn queue_counts(conn: &impl ConnectionTrait, hall: HallId, day: NaiveD
 
 /// Writes a ticket's changed fields, but only if its status is still `expected`: a concurrent
 /// change makes this return false instead of overwriting it.
-pub async fn update_if_status(conn: &impl ConnectionTrait, t: &TicketRow, expected: TicketStatus) -> Result<bool, DbErr> {
+pub async fn update_if_status(
+    conn: &impl ConnectionTrait,
+    t: &TicketRow,
+    expected: TicketStatus,
+) -> Result<bool, DbErr> {
     let result = conn
         .execute_raw(statement(
             conn,

@@ -80,7 +80,13 @@ pub async fn is_assigned(conn: &impl ConnectionTrait, user: UserId, window: Wind
     Ok(user_window::Entity::find_by_id((user.0, window.0)).one(conn).await?.is_some())
 }
 
-pub async fn insert_session(conn: &impl ConnectionTrait, token_hash: &str, user: UserId, at: DateTime<Utc>, expires: DateTime<Utc>) -> Result<(), DbErr> {
+pub async fn insert_session(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+    user: UserId,
+    at: DateTime<Utc>,
+    expires: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let model = auth_session::ActiveModel {
         token_hash: Set(token_hash.into()),
         user_id: Set(user.0),
@@ -93,7 +99,11 @@ pub async fn insert_session(conn: &impl ConnectionTrait, token_hash: &str, user:
 }
 
 /// The user behind an unexpired session.
-pub async fn find_session_user(conn: &impl ConnectionTrait, token_hash: &str, now: DateTime<Utc>) -> Result<Option<(UserRow, DateTime<Utc>)>, DbErr> {
+pub async fn find_session_user(
+    conn: &impl ConnectionTrait,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(UserRow, DateTime<Utc>)>, DbErr> {
     let found = auth_session::Entity::find()
         .filter(auth_session::Column::TokenHash.eq(token_hash))
         .filter(auth_session::Column::ExpiresAt.gt(now))

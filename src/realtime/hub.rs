@@ -5,6 +5,7 @@
 use crate::domain::ids::HallId;
 use crate::persistence;
 use sea_orm::DatabaseConnection;
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -93,14 +94,26 @@ async fn run(db: DatabaseConnection, mut commands: mpsc::UnboundedReceiver<Comma
     }
 }
 
-async fn channel_for<'a>(db: &DatabaseConnection, halls: &'a mut HashMap<HallId, HallChannel>, hall: HallId) -> &'a mut HallChannel {
-    if !halls.contains_key(&hall) {
-        // Start from what the log already holds: nobody can be subscribed to older events.
-        let last_seq = persistence::halls::current_event_seq(db, hall).await.unwrap_or(0);
-        let (sender, _) = broadcast::channel(CHANNEL_CAPACITY);
-        halls.insert(hall, HallChannel { sender, last_seq, early: BTreeMap::new(), waiting_since: None, last_poll: Instant::now() });
+async fn channel_for<'a>(
+    db: &DatabaseConnection,
+    halls: &'a mut HashMap<HallId, HallChannel>,
+    hall: HallId,
+) -> &'a mut HallChannel {
+    match halls.entry(hall) {
+        Entry::Occupied(entry) => entry.into_mut(),
+        Entry::Vacant(entry) => {
+            // Start from what the log already holds: nobody can be subscribed to older events.
+            let last_seq = persistence::halls::current_event_seq(db, hall).await.unwrap_or(0);
+            let (sender, _) = broadcast::channel(CHANNEL_CAPACITY);
+            entry.insert(HallChannel {
+                sender,
+                last_seq,
+                early: BTreeMap::new(),
+                waiting_since: None,
+                last_poll: Instant::now(),
+            })
+        }
     }
-    halls.get_mut(&hall).expect("inserted above")
 }
 
 impl HallChannel {
@@ -127,7 +140,8 @@ impl HallChannel {
 
     fn needs_log_read(&self, poll_every: Option<Duration>) -> bool {
         let stuck = self.waiting_since.is_some_and(|since| since.elapsed() >= GAP_PATIENCE);
-        let poll_due = poll_every.is_some_and(|every| self.sender.receiver_count() > 0 && self.last_poll.elapsed() >= every);
+        let poll_due =
+            poll_every.is_some_and(|every| self.sender.receiver_count() > 0 && self.last_poll.elapsed() >= every);
         stuck || poll_due
     }
 

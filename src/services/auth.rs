@@ -97,14 +97,24 @@ pub async fn login(state: &AppState, client: &str, username: &str, password: &st
     let user = users::find_by_username(&state.db, username).await?;
     let Some(user) = user.filter(|u| u.active && verify_password(password, &u.password_hash)) else {
         state.login_throttle.record_failure(client);
-        return Err(AppError::new(crate::error::ErrorKind::Unauthorized, "invalid_credentials", "wrong username or password"));
+        return Err(AppError::new(
+            crate::error::ErrorKind::Unauthorized,
+            "invalid_credentials",
+            "wrong username or password",
+        ));
     };
     state.login_throttle.clear(client);
     let token = super::tickets::new_token();
     let now = state.clock.now();
     let expires_at = now + Duration::hours(i64::from(state.settings.session_hours));
     users::insert_session(&state.db, &token_hash(&token), user.id, now, expires_at).await?;
-    let actor = Actor { id: user.id, username: user.username, display_name: user.display_name, role: user.role, hall: user.hall_id };
+    let actor = Actor {
+        id: user.id,
+        username: user.username,
+        display_name: user.display_name,
+        role: user.role,
+        hall: user.hall_id,
+    };
     Ok(LoginSession { token, expires_at, actor })
 }
 

@@ -15,7 +15,9 @@ const RECENT_CALLS: u64 = 12;
 /// state matches the `seq` exactly (events up to it are reflected, none after).
 pub async fn build(state: &AppState, hall: &HallConfig) -> AppResult<(i64, String)> {
     let txn = match state.db.get_database_backend() {
-        DatabaseBackend::Postgres => state.db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?,
+        DatabaseBackend::Postgres => {
+            state.db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?
+        }
         // A SQLite read transaction sees one snapshot of the database from its first read.
         _ => state.db.begin().await?,
     };

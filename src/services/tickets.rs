@@ -65,7 +65,10 @@ pub async fn issue(state: &AppState, hall: &HallConfig, request: IssueRequest<'_
     Ok(ticket_view(hall, &row, place, true))
 }
 
-pub async fn find_by_token(state: &AppState, token: &str) -> AppResult<(std::sync::Arc<HallConfig>, tickets::TicketRow)> {
+pub async fn find_by_token(
+    state: &AppState,
+    token: &str,
+) -> AppResult<(std::sync::Arc<HallConfig>, tickets::TicketRow)> {
     let not_found = || AppError::not_found("ticket_not_found", "no ticket has that token");
     // Tokens are 64 hex digits; anything else cannot match, so skip the query.
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {

@@ -63,7 +63,13 @@ pub async fn position(conn: &impl ConnectionTrait, hall: &HallConfig, t: &Ticket
     Ok((ahead, minutes))
 }
 
-pub async fn estimate_minutes(conn: &impl ConnectionTrait, hall: &HallConfig, service: ServiceId, ahead: u32, day: NaiveDate) -> AppResult<u32> {
+pub async fn estimate_minutes(
+    conn: &impl ConnectionTrait,
+    hall: &HallConfig,
+    service: ServiceId,
+    ahead: u32,
+    day: NaiveDate,
+) -> AppResult<u32> {
     if ahead == 0 {
         return Ok(0);
     }
@@ -73,9 +79,18 @@ pub async fn estimate_minutes(conn: &impl ConnectionTrait, hall: &HallConfig, se
     Ok(estimate::estimated_wait_minutes(ahead, estimate::mean_handling(&recent, info.typical_handling), open))
 }
 
-pub fn ticket_view(hall: &HallConfig, t: &TicketRow, (ahead, estimated_wait_minutes): (u32, u32), with_token: bool) -> TicketView {
+pub fn ticket_view(
+    hall: &HallConfig,
+    t: &TicketRow,
+    (ahead, estimated_wait_minutes): (u32, u32),
+    with_token: bool,
+) -> TicketView {
     let service = hall.service(t.service_id);
-    let window = t.window_id.and_then(|id| hall.window(id)).map(|w| WindowRef { id: w.id.0, number: w.number, name: w.name.clone() });
+    let window = t.window_id.and_then(|id| hall.window(id)).map(|w| WindowRef {
+        id: w.id.0,
+        number: w.number,
+        name: w.name.clone(),
+    });
     TicketView {
         id: t.id.0,
         number: t.number.clone(),
@@ -169,7 +184,11 @@ pub struct ServiceView {
     pub typical_handling_minutes: u32,
 }
 
-pub async fn service_views(conn: &impl ConnectionTrait, hall: &HallConfig, now: DateTime<Utc>) -> AppResult<Vec<ServiceView>> {
+pub async fn service_views(
+    conn: &impl ConnectionTrait,
+    hall: &HallConfig,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<ServiceView>> {
     let day = business_date(now, hall.timezone);
     let counts = tickets::queue_counts(conn, hall.id, day).await?;
     let window_rows = windows::list(conn, hall.id).await?;
@@ -187,7 +206,11 @@ pub async fn service_views(conn: &impl ConnectionTrait, hall: &HallConfig, now: 
             0
         } else {
             let recent = tickets::recent_handling(conn, hall.id, s.id, day, estimate::HISTORY_WINDOW).await?;
-            estimate::estimated_wait_minutes(count.waiting, estimate::mean_handling(&recent, s.typical_handling), open_windows)
+            estimate::estimated_wait_minutes(
+                count.waiting,
+                estimate::mean_handling(&recent, s.typical_handling),
+                open_windows,
+            )
         };
         let longest = count.oldest_issued_at.map_or(0, |at| (now - at).num_minutes().max(0));
         views.push(ServiceView {

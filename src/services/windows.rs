@@ -46,16 +46,34 @@ async fn authorize(state: &AppState, actor: &Actor, window: WindowId) -> AppResu
 }
 
 fn busy(held: &TicketRow) -> AppError {
-    AppError::conflict("window_busy", format!("this window still holds {} ({}); finish, mark no-show or transfer it first", held.number, held.status.as_str()))
-        .with_detail("ticket", held.number.clone())
+    AppError::conflict(
+        "window_busy",
+        format!(
+            "this window still holds {} ({}); finish, mark no-show or transfer it first",
+            held.number,
+            held.status.as_str()
+        ),
+    )
+    .with_detail("ticket", held.number.clone())
 }
 
 fn not_open(window: &WindowRow) -> AppError {
-    AppError::conflict("window_not_open", format!("window {} is {}; open or resume it first", window.number, window.state.as_str()))
+    AppError::conflict(
+        "window_not_open",
+        format!("window {} is {}; open or resume it first", window.number, window.state.as_str()),
+    )
 }
 
 /// Writes the ticket (guarded by its previous status), emits the event and commits.
-async fn save(state: &AppState, mut write: HallWrite, hall: &HallConfig, actor: &Actor, row: &TicketRow, before: TicketStatus, kind: EventKind, transfer_to: Option<serde_json::Value>) -> AppResult<TicketView> {
+async fn save(
+    state: &AppState,
+    mut write: HallWrite,
+    hall: &HallConfig,
+    actor: &Actor,
+    row: &TicketRow,
+    before: TicketStatus,
+    (kind, transfer_to): (EventKind, Option<serde_json::Value>),
+) -> AppResult<TicketView> {
     if !tickets::update_if_status(&write.txn, row, before).await? {
         return Err(AppError::conflict("ticket_changed", format!("{} changed meanwhile; look again", row.number)));
     }
@@ -96,9 +114,10 @@ pub async fn call_next(state: &AppState, actor: &Actor, window_id: WindowId) -> 
         write.commit(state).await?;
         return Ok(None);
     };
-    let mut row = tickets::find(&write.txn, choice.id).await?.ok_or_else(|| AppError::internal("queued ticket vanished"))?;
+    let mut row =
+        tickets::find(&write.txn, choice.id).await?.ok_or_else(|| AppError::internal("queued ticket vanished"))?;
     let before = call(&mut row, window_id, write.now)?;
-    save(state, write, &hall, actor, &row, before, EventKind::TicketCalled, None).await.map(Some)
+    save(state, write, &hall, actor, &row, before, (EventKind::TicketCalled, None)).await.map(Some)
 }
 
 /// Calls one particular queued ticket by its number (e.g. someone who stepped out and is back).
@@ -122,10 +141,13 @@ pub async fn call_number(state: &AppState, actor: &Actor, window_id: WindowId, n
         None => window.services.contains(&row.service_id),
     };
     if !servable {
-        return Err(AppError::conflict("not_served_here", format!("window {} does not serve {}", window.number, row.number)));
+        return Err(AppError::conflict(
+            "not_served_here",
+            format!("window {} does not serve {}", window.number, row.number),
+        ));
     }
     let before = call(&mut row, window_id, write.now)?;
-    save(state, write, &hall, actor, &row, before, EventKind::TicketCalled, None).await
+    save(state, write, &hall, actor, &row, before, (EventKind::TicketCalled, None)).await
 }
 
 /// The operations on the ticket a window holds.
@@ -139,12 +161,17 @@ pub enum HeldAction {
 }
 
 #[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
-pub async fn act_on_held(state: &AppState, actor: &Actor, window_id: WindowId, action: HeldAction) -> AppResult<TicketView> {
+pub async fn act_on_held(
+    state: &AppState,
+    actor: &Actor,
+    window_id: WindowId,
+    action: HeldAction,
+) -> AppResult<TicketView> {
     let (hall, window) = authorize(state, actor, window_id).await?;
     let write = HallWrite::begin(state, &hall).await?;
-    let mut row = tickets::held_by_window(&write.txn, window_id)
-        .await?
-        .ok_or_else(|| AppError::conflict("no_ticket", format!("window {} holds no ticket; call one first", window.number)))?;
+    let mut row = tickets::held_by_window(&write.txn, window_id).await?.ok_or_else(|| {
+        AppError::conflict("no_ticket", format!("window {} holds no ticket; call one first", window.number))
+    })?;
     let before = row.status;
     let now = write.now;
     let (kind, transfer_to) = match action {
@@ -179,18 +206,24 @@ pub async fn act_on_held(state: &AppState, actor: &Actor, window_id: WindowId, a
             let to = match target {
                 TransferTarget::Service(code) => {
                     let service = hall.service_by_code(&code).ok_or_else(|| {
-                        AppError::bad_request("unknown_service", format!("hall '{}' has no service '{code}'", hall.code))
+                        AppError::bad_request(
+                            "unknown_service",
+                            format!("hall '{}' has no service '{code}'", hall.code),
+                        )
                     })?;
                     row.service_id = service.id;
                     row.target_window_id = None;
                     json!({ "service": service.code })
                 }
                 TransferTarget::Window(number) => {
-                    let target = hall
-                        .window_by_number(number)
-                        .ok_or_else(|| AppError::bad_request("unknown_window", format!("hall '{}' has no window {number}", hall.code)))?;
+                    let target = hall.window_by_number(number).ok_or_else(|| {
+                        AppError::bad_request("unknown_window", format!("hall '{}' has no window {number}", hall.code))
+                    })?;
                     if target.id == window_id {
-                        return Err(AppError::bad_request("same_window", "a ticket cannot be transferred to the window that holds it"));
+                        return Err(AppError::bad_request(
+                            "same_window",
+                            "a ticket cannot be transferred to the window that holds it",
+                        ));
                     }
                     row.target_window_id = Some(target.id);
                     json!({ "window": number })
@@ -202,7 +235,7 @@ pub async fn act_on_held(state: &AppState, actor: &Actor, window_id: WindowId, a
             (EventKind::TicketTransferred, Some(to))
         }
     };
-    save(state, write, &hall, actor, &row, before, kind, transfer_to).await
+    save(state, write, &hall, actor, &row, before, (kind, transfer_to)).await
 }
 
 /// Puts a no-show ticket back in its queue, within the grace period.
@@ -225,14 +258,21 @@ pub async fn restore(state: &AppState, actor: &Actor, window_id: WindowId, numbe
     }
     row.window_id = None;
     row.recall_count = 0;
-    save(state, write, &hall, actor, &row, before, EventKind::TicketRestored, None).await
+    save(state, write, &hall, actor, &row, before, (EventKind::TicketRestored, None)).await
 }
 
 #[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
-pub async fn change_state(state: &AppState, actor: &Actor, window_id: WindowId, action: WindowAction, reason: Option<String>) -> AppResult<WindowView> {
+pub async fn change_state(
+    state: &AppState,
+    actor: &Actor,
+    window_id: WindowId,
+    action: WindowAction,
+    reason: Option<String>,
+) -> AppResult<WindowView> {
     let (hall, _) = authorize(state, actor, window_id).await?;
     let mut write = HallWrite::begin(state, &hall).await?;
-    let mut window = windows::find(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
+    let mut window =
+        windows::find(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
     let held = tickets::held_by_window(&write.txn, window_id).await?;
     window.state = window.state.apply(action, held.is_some())?;
     window.pause_reason = if action == WindowAction::Pause { reason } else { None };

@@ -96,7 +96,8 @@ async fn two_instances_on_one_postgres_database_call_every_ticket_exactly_once()
     let first = spawn_app(Backend::Postgres).await;
     let second = spawn_on(first.database.clone(), |s| s).await;
     let issued = issue_mixed(&first, 60).await;
-    let more = join_all((0..60).map(|_| second.post("/api/v1/halls/demo/tickets", Some(json!({"service": "A"})), None))).await;
+    let more =
+        join_all((0..60).map(|_| second.post("/api/v1/halls/demo/tickets", Some(json!({"service": "A"})), None))).await;
     let mut issued = issued;
     issued.extend(more.into_iter().map(|(status, body)| {
         assert_eq!(status, 201);

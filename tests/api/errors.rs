@@ -14,7 +14,8 @@ on_both_databases!(
 async fn malformed_and_wrong_input_gets_400_json(backend: Backend) {
     let app = spawn_app(backend).await;
     let raw = |body: &'static str| {
-        let request = app.client.post(app.url("/api/v1/halls/demo/tickets")).insert_header(("content-type", "application/json"));
+        let request =
+            app.client.post(app.url("/api/v1/halls/demo/tickets")).insert_header(("content-type", "application/json"));
         async move {
             let mut response = request.send_body(body).await.expect("sent");
             (response.status().as_u16(), response.json::<serde_json::Value>().await.unwrap_or_default())
@@ -33,7 +34,11 @@ async fn malformed_and_wrong_input_gets_400_json(backend: Backend) {
     assert_error(&app.post("/api/v1/windows/abc/call-next", None, None).await, 400, "invalid_path");
     let staff = app.login("window1").await;
     assert_error(&app.window_op(1, "call", Some(json!({"number": 7})), &staff).await, 400, "invalid_field");
-    assert_error(&app.window_op(1, "transfer", Some(json!({"service": "B", "note": "x".repeat(201)})), &staff).await, 400, "note_too_long");
+    assert_error(
+        &app.window_op(1, "transfer", Some(json!({"service": "B", "note": "x".repeat(201)})), &staff).await,
+        400,
+        "note_too_long",
+    );
     // Nothing was issued by any of that.
     let (_, services) = app.get("/api/v1/halls/demo/services").await;
     assert_eq!(services[0]["waiting"], 0);
@@ -67,7 +72,11 @@ async fn huge_and_non_json_bodies_get_413_and_415_json(backend: Backend) {
 async fn unknown_things_get_404_json(backend: Backend) {
     let app = spawn_app(backend).await;
     assert_error(&app.get("/api/v1/no-such-thing").await, 404, "not_found");
-    assert_error(&app.post("/api/v1/halls/nowhere/tickets", Some(json!({"service": "A"})), None).await, 404, "hall_not_found");
+    assert_error(
+        &app.post("/api/v1/halls/nowhere/tickets", Some(json!({"service": "A"})), None).await,
+        404,
+        "hall_not_found",
+    );
     assert_error(&app.get(&format!("/api/v1/tickets/{}", "0".repeat(64))).await, 404, "ticket_not_found");
     assert_error(&app.get("/api/v1/tickets/short").await, 404, "ticket_not_found");
     let staff = app.login("admin").await;
@@ -83,18 +92,49 @@ async fn window_operations_need_the_right_account(backend: Backend) {
     app.issue("A").await;
     let id = app.window_id(1).await;
     assert_error(&app.post(&format!("/api/v1/windows/{id}/call-next"), None, None).await, 401, "unauthorized");
-    assert_error(&app.post(&format!("/api/v1/windows/{id}/call-next"), None, Some("not-a-token")).await, 401, "unauthorized");
+    assert_error(
+        &app.post(&format!("/api/v1/windows/{id}/call-next"), None, Some("not-a-token")).await,
+        401,
+        "unauthorized",
+    );
     let other_staff = app.login("window2").await;
     assert_error(&app.window_op(1, "call-next", None, &other_staff).await, 403, "forbidden");
     let volunteer = app.login("volunteer1").await;
     assert_error(&app.window_op(1, "call-next", None, &volunteer).await, 403, "forbidden");
-    assert_error(&app.post("/api/v1/auth/login", Some(json!({"username": "window1", "password": "wrong-password"})), None).await, 401, "invalid_credentials");
-    assert_error(&app.post("/api/v1/auth/login", Some(json!({"username": "nobody", "password": "wrong-password"})), None).await, 401, "invalid_credentials");
+    assert_error(
+        &app.post("/api/v1/auth/login", Some(json!({"username": "window1", "password": "wrong-password"})), None).await,
+        401,
+        "invalid_credentials",
+    );
+    assert_error(
+        &app.post("/api/v1/auth/login", Some(json!({"username": "nobody", "password": "wrong-password"})), None).await,
+        401,
+        "invalid_credentials",
+    );
     // Appointments come from bookings, not from the public.
-    assert_error(&app.post("/api/v1/halls/demo/tickets", Some(json!({"service": "A", "priority": "appointment"})), None).await, 401, "unauthorized");
-    assert_error(&app.post("/api/v1/halls/demo/tickets", Some(json!({"service": "A", "priority": "appointment"})), Some(&volunteer)).await, 403, "forbidden");
+    assert_error(
+        &app.post("/api/v1/halls/demo/tickets", Some(json!({"service": "A", "priority": "appointment"})), None).await,
+        401,
+        "unauthorized",
+    );
+    assert_error(
+        &app.post(
+            "/api/v1/halls/demo/tickets",
+            Some(json!({"service": "A", "priority": "appointment"})),
+            Some(&volunteer),
+        )
+        .await,
+        403,
+        "forbidden",
+    );
     let manager = app.login("manager1").await;
-    let (status, ticket) = app.post("/api/v1/halls/demo/tickets", Some(json!({"service": "A", "priority": "appointment", "channel": "counter"})), Some(&manager)).await;
+    let (status, ticket) = app
+        .post(
+            "/api/v1/halls/demo/tickets",
+            Some(json!({"service": "A", "priority": "appointment", "channel": "counter"})),
+            Some(&manager),
+        )
+        .await;
     assert_eq!(status, 201);
     assert_eq!(ticket["priority"], "appointment");
     assert_eq!(app.window_op(1, "call-next", None, &manager).await.0, 200, "managers operate any window");
@@ -131,10 +171,12 @@ async fn impossible_transitions_get_409_with_a_code(backend: Backend) {
 async fn repeated_wrong_passwords_are_throttled_with_429(backend: Backend) {
     let app = spawn_app(backend).await;
     for _ in 0..10 {
-        let response = app.post("/api/v1/auth/login", Some(json!({"username": "window1", "password": "guess-guess"})), None).await;
+        let response =
+            app.post("/api/v1/auth/login", Some(json!({"username": "window1", "password": "guess-guess"})), None).await;
         assert_error(&response, 401, "invalid_credentials");
     }
-    let response = app.post("/api/v1/auth/login", Some(json!({"username": "window1", "password": "guess-guess"})), None).await;
+    let response =
+        app.post("/api/v1/auth/login", Some(json!({"username": "window1", "password": "guess-guess"})), None).await;
     assert_error(&response, 429, "rate_limited");
     let mut raw = app
         .client

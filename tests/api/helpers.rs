@@ -103,7 +103,8 @@ impl Drop for TestDatabase {
                     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
                     runtime.block_on(async {
                         if let Ok(admin) = Database::connect(POSTGRES_ADMIN_URL).await {
-                            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                            let _ =
+                                admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
                             let _ = admin.close().await;
                         }
                     });
@@ -186,7 +187,8 @@ impl TestApp {
 
     pub async fn login(&self, username: &str) -> String {
         let password = if username == "admin" { ADMIN_PASSWORD } else { DEMO_PASSWORD };
-        let (status, body) = self.post("/api/v1/auth/login", Some(json!({"username": username, "password": password})), None).await;
+        let (status, body) =
+            self.post("/api/v1/auth/login", Some(json!({"username": username, "password": password})), None).await;
         assert_eq!(status, 200, "login {username}: {body}");
         body["token"].as_str().expect("token").to_owned()
     }
@@ -200,7 +202,9 @@ impl TestApp {
     /// The demo window id of a window number.
     pub async fn window_id(&self, number: i64) -> i64 {
         let (_, windows) = self.get("/api/v1/halls/demo/windows").await;
-        windows.as_array().expect("windows").iter().find(|w| w["number"] == number).expect("window")["id"].as_i64().expect("id")
+        windows.as_array().expect("windows").iter().find(|w| w["number"] == number).expect("window")["id"]
+            .as_i64()
+            .expect("id")
     }
 
     pub async fn window_op(&self, number: i64, op: &str, body: Option<Value>, token: &str) -> (u16, Value) {

@@ -2,7 +2,10 @@ use crate::helpers::{assert_error, spawn_app, spawn_on, Backend};
 use crate::on_both_databases;
 use sea_orm::ConnectionTrait;
 
-on_both_databases!(tickets_are_refused_outside_opening_hours_with_the_next_opening, numbers_restart_at_midnight_in_the_hall_timezone);
+on_both_databases!(
+    tickets_are_refused_outside_opening_hours_with_the_next_opening,
+    numbers_restart_at_midnight_in_the_hall_timezone
+);
 
 fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::parse_from_rfc3339(text).expect("time").with_timezone(&chrono::Utc)

@@ -101,7 +101,8 @@ async fn green_channel_tickets_are_called_first_and_counted_ahead(backend: Backe
     let app = spawn_app(backend).await;
     app.issue("A").await;
     app.issue("A").await;
-    let (status, green) = app.post("/api/v1/halls/demo/tickets", Some(json!({"service": "A", "priority": "green"})), None).await;
+    let (status, green) =
+        app.post("/api/v1/halls/demo/tickets", Some(json!({"service": "A", "priority": "green"})), None).await;
     assert_eq!(status, 201);
     assert_eq!(green["number"], "A003");
     assert_eq!(green["ahead"], 0, "green goes before normal tickets");
@@ -118,7 +119,8 @@ async fn a_transferred_ticket_keeps_its_number_and_place(backend: Backend) {
     app.issue("B").await;
     let w1 = app.login("window1").await;
     app.window_op(1, "call-next", None, &w1).await;
-    let (status, transferred) = app.window_op(1, "transfer", Some(json!({"service": "B", "note": "需要代开发票"})), &w1).await;
+    let (status, transferred) =
+        app.window_op(1, "transfer", Some(json!({"service": "B", "note": "需要代开发票"})), &w1).await;
     assert_eq!(status, 200, "{transferred}");
     assert_eq!(transferred["ticket"]["status"], "transferred");
     assert_eq!(transferred["ticket"]["number"], "A001");

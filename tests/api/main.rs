@@ -2,6 +2,7 @@
 //! SQLite and on PostgreSQL.
 pub mod helpers;
 
+mod binary;
 mod concurrency;
 mod errors;
 mod hours;

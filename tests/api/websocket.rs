@@ -10,7 +10,8 @@ on_both_databases!(a_websocket_client_sees_every_event_in_order_and_resumes_with
 type Socket = actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>;
 
 async fn connect(app: &TestApp, query: &str) -> Socket {
-    let (_, socket) = app.client.ws(app.ws_url(&format!("/ws/halls/demo{query}"))).connect().await.expect("websocket connects");
+    let (_, socket) =
+        app.client.ws(app.ws_url(&format!("/ws/halls/demo{query}"))).connect().await.expect("websocket connects");
     socket
 }
 
@@ -58,8 +59,16 @@ async fn a_websocket_client_sees_every_event_in_order_and_resumes_with_since(bac
     app.window_op(2, "pause", Some(json!({"reason": "会议"})), &staff).await;
     app.window_op(2, "resume", None, &staff).await;
     let expected = [
-        "ticket_issued", "ticket_issued", "ticket_called", "ticket_recalled", "ticket_started", "ticket_finished",
-        "ticket_called", "ticket_no_show", "window_paused", "window_resumed",
+        "ticket_issued",
+        "ticket_issued",
+        "ticket_called",
+        "ticket_recalled",
+        "ticket_started",
+        "ticket_finished",
+        "ticket_called",
+        "ticket_no_show",
+        "window_paused",
+        "window_resumed",
     ];
     let mut last = start;
     for kind in expected {
@@ -67,7 +76,10 @@ async fn a_websocket_client_sees_every_event_in_order_and_resumes_with_since(bac
         assert_eq!(event["type"], kind, "{event}");
         assert_eq!(event["seq"], last + 1, "no gap: {event}");
         assert!(event["at"].is_string());
-        assert!(!event.to_string().contains(ticket["token"].as_str().expect("token")), "no tokens on the public stream");
+        assert!(
+            !event.to_string().contains(ticket["token"].as_str().expect("token")),
+            "no tokens on the public stream"
+        );
         last += 1;
     }
     drop(socket);
