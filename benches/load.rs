@@ -34,7 +34,10 @@ fn env_number(name: &str, default: u64) -> u64 {
 
 /// `connections` clients, each sending one request after another for `duration`.
 async fn load(url: String, body: &'static str, connections: usize, duration: Duration) -> Outcome {
-    let client = Client::builder().limit(connections * 2).timeout(Duration::from_secs(30)).finish();
+    let client = Client::builder()
+        .connector(awc::Connector::new().limit(connections * 2))
+        .timeout(Duration::from_secs(30))
+        .finish();
     // Warm up: open the connections and let caches fill.
     let warm_until = Instant::now() + Duration::from_secs(1);
     join_all((0..connections).map(|_| run_client(&client, &url, body, warm_until))).await;

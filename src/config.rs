@@ -28,6 +28,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Database connection pool size.
     pub db_pool_size: u32,
+    /// How many times the hall display says each call (a page may ask for 1–3 with `?repeat=`).
+    pub announce_repeat: u32,
 }
 
 impl Default for Settings {
@@ -46,6 +48,7 @@ impl Default for Settings {
             session_hours: 12,
             max_body_bytes: 16 * 1024,
             db_pool_size: 8,
+            announce_repeat: 2,
         }
     }
 }
@@ -76,6 +79,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("session_hours", "HALLQ_SESSION_HOURS"),
     ("max_body_bytes", "HALLQ_MAX_BODY_BYTES"),
     ("db_pool_size", "HALLQ_DB_POOL_SIZE"),
+    ("announce_repeat", "HALLQ_ANNOUNCE_REPEAT"),
 ];
 
 /// Any TOML scalar; parsed per key below so errors name the key.
@@ -153,6 +157,7 @@ impl Settings {
             "session_hours" => self.session_hours = number(value, 1, 24 * 30)?,
             "max_body_bytes" => self.max_body_bytes = number(value, 1024, 10 * 1024 * 1024)? as usize,
             "db_pool_size" => self.db_pool_size = number(value, 1, 200)?,
+            "announce_repeat" => self.announce_repeat = number(value, 1, 3)?,
             _ => return Err("unknown key".into()),
         }
         Ok(())

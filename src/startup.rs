@@ -4,7 +4,9 @@ use crate::domain::clock::{Clock, ShiftedClock, SystemClock};
 use crate::persistence::seed;
 use crate::realtime::hub::Hub;
 use crate::services::auth::{generate_password, hash_password, LoginThrottle};
+use crate::services::hall_write::WriteParts;
 use crate::services::halls::HallCache;
+use crate::services::issuer::Issuer;
 use crate::state::AppState;
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
@@ -57,12 +59,22 @@ impl Application {
         let generated = seed_if_empty(&db, &settings, clock.as_ref()).await?;
         // Other instances may write to the same PostgreSQL database: read their events too.
         let poll = (!settings.is_sqlite()).then_some(Duration::from_millis(250));
+        let hub = Hub::start(db.clone(), poll);
+        let write_gate = settings.is_sqlite().then(|| Arc::new(tokio::sync::Mutex::new(())));
+        let issuer = Issuer::new(WriteParts {
+            db: db.clone(),
+            clock: clock.clone(),
+            gate: write_gate.clone(),
+            hub: hub.clone(),
+        });
         let state = AppState {
-            hub: Hub::start(db.clone(), poll),
+            hub,
+            issuer: Arc::new(issuer),
             halls: Arc::new(HallCache::new(db.clone())),
-            write_gate: settings.is_sqlite().then(|| Arc::new(tokio::sync::Mutex::new(()))),
+            write_gate,
             templates: Arc::new(load_templates()?),
             login_throttle: Arc::new(LoginThrottle::default()),
+            estimates: Arc::default(),
             clock,
             db,
             settings: Arc::new(settings),

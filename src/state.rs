@@ -20,4 +20,7 @@ pub struct AppState {
     pub write_gate: Option<Arc<tokio::sync::Mutex<()>>>,
     pub templates: Arc<tera::Tera>,
     pub login_throttle: Arc<LoginThrottle>,
+    pub estimates: Arc<crate::services::views::EstimateCache>,
+    /// Writes tickets in batches (group commit); see `services::issuer`.
+    pub issuer: Arc<crate::services::issuer::Issuer>,
 }

@@ -12,6 +12,8 @@ pub struct Model {
     pub timezone: String,
     pub event_seq: i64,
     pub created_at: DateTimeUtc,
+    /// The notice line the hall's displays scroll.
+    pub notice: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

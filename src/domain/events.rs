@@ -19,6 +19,7 @@ pub enum EventKind {
     WindowClosed,
     WindowPaused,
     WindowResumed,
+    Notice,
 }
 
 impl EventKind {
@@ -37,6 +38,7 @@ impl EventKind {
             Self::WindowClosed => "window_closed",
             Self::WindowPaused => "window_paused",
             Self::WindowResumed => "window_resumed",
+            Self::Notice => "notice",
         }
     }
 }
@@ -75,6 +77,10 @@ pub enum EventBody {
     },
     Window {
         window: PublicWindow,
+    },
+    /// The hall's scrolling notice line changed (empty: none).
+    Notice {
+        notice: String,
     },
 }
 

@@ -23,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/halls/{hall}/services", web::get().to(list_services))
         .route("/halls/{hall}/windows", web::get().to(list_windows))
         .route("/halls/{hall}/tickets", web::post().to(issue_ticket))
+        .route("/halls/{hall}/notice", web::post().to(set_notice))
         .route("/tickets/{token}", web::get().to(get_ticket))
         .route("/tickets/{token}/cancel", web::post().to(cancel_ticket))
         .route("/auth/login", web::post().to(login))
@@ -161,6 +162,26 @@ pub async fn get_ticket(state: web::Data<AppState>, path: web::Path<String>) -> 
     responses((status = 200, body = TicketView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn cancel_ticket(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(tickets::cancel_by_token(&state, &path).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NoticeBody {
+    /// The line the hall's displays scroll; empty clears it.
+    pub text: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/halls/{hall}/notice", tag = "halls", request_body = NoticeBody,
+    params(("hall" = String, Path, description = "hall code")),
+    responses((status = 200, description = "`{\"notice\": text}`"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn set_notice(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    who: Authenticated,
+    body: web::Json<NoticeBody>,
+) -> AppResult<HttpResponse> {
+    let hall = state.halls.get(&path).await?;
+    let notice = crate::services::notice::set(&state, &who.0, &hall, &body.text).await?;
+    Ok(HttpResponse::Ok().json(json!({ "notice": notice })))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -65,6 +65,16 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("state_paused", "暂停", "paused"),
     ("not_found", "页面不存在", "Page not found"),
     ("back_home", "返回首页", "Back to the start page"),
+    ("display_title", "叫号显示屏", "Hall display"),
+    ("now_calling", "正在呼叫", "Now calling"),
+    ("recent_calls", "最近叫号", "Recent calls"),
+    ("waiting_now", "等候人数", "Waiting"),
+    ("connection_lost", "连接中断，正在重连…", "Connection lost, reconnecting…"),
+    ("enable_sound", "点击启用声音 · Tap to enable sound", "Tap to enable sound · 点击启用声音"),
+    ("hall_display", "叫号显示屏（大厅）", "Hall display"),
+    ("hall_display_hint", "挂在大厅的综合显示屏，含普通话语音叫号", "The wall display, with Mandarin announcements"),
+    ("si_display", "社保收现区显示屏（9–10 号窗口）", "Social-insurance cash area display (windows 9–10)"),
+    ("window_screens", "窗口屏", "Window screens"),
 ];
 
 pub fn texts(lang: Lang) -> Value {

@@ -1,5 +1,6 @@
 //! HTTP, one module per audience. Handlers parse input, call one service, shape the output.
 pub mod api;
+pub mod display;
 pub mod extract;
 pub mod i18n;
 pub mod openapi;

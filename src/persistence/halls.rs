@@ -152,3 +152,18 @@ pub async fn current_event_seq(conn: &impl ConnectionTrait, hall: HallId) -> Res
         .ok_or_else(|| DbErr::RecordNotFound(format!("hall {hall}")))?;
     row.try_get_by_index(0)
 }
+
+pub async fn notice(conn: &impl ConnectionTrait, hall: HallId) -> Result<Option<String>, DbErr> {
+    let row = conn.query_one_raw(statement(conn, "SELECT notice FROM halls WHERE id = $1", [hall.0.into()])).await?;
+    Ok(row.map(|r| r.try_get_by_index::<Option<String>>(0)).transpose()?.flatten())
+}
+
+pub async fn set_notice(conn: &impl ConnectionTrait, hall: HallId, notice: Option<&str>) -> Result<(), DbErr> {
+    conn.execute_raw(statement(
+        conn,
+        "UPDATE halls SET notice = $1 WHERE id = $2",
+        [notice.map(str::to_owned).into(), hall.0.into()],
+    ))
+    .await?;
+    Ok(())
+}

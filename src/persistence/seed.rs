@@ -8,6 +8,8 @@ use entity::{hall, opening_hour, service, window, window_service};
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DbErr, EntityTrait};
 
 pub const DEMO_HALL: &str = "demo";
+const DEMO_NOTICE: &str =
+    "欢迎光临！申报、缴费、发票等业务均可通过电子税务局网上办理；社保费可通过微信、支付宝小程序缴纳。";
 
 /// (code, 中文, English, target wait minutes, typical handling minutes)
 const SERVICES: &[(&str, &str, &str, i32, i32)] = &[
@@ -65,6 +67,7 @@ pub async fn demo_hall(
         timezone: Set(timezone.name().into()),
         event_seq: Set(0),
         created_at: Set(at),
+        notice: Set(Some(DEMO_NOTICE.into())),
         ..Default::default()
     };
     let hall_id = hall::Entity::insert(hall).exec(conn).await?.last_insert_id;

@@ -67,6 +67,36 @@ impl TryFrom<ticket::Model> for TicketRow {
     }
 }
 
+impl TicketRow {
+    /// The row `insert` just wrote, without reading it back.
+    pub fn issued(id: TicketId, t: &NewTicket<'_>) -> Self {
+        Self {
+            id,
+            hall_id: t.hall,
+            issued_service_id: t.service,
+            service_id: t.service,
+            business_date: t.day,
+            seq: t.seq,
+            number: t.number.to_owned(),
+            priority: t.priority,
+            channel: t.channel,
+            status: TicketStatus::Waiting,
+            token: t.token.to_owned(),
+            issued_at: t.issued_at,
+            window_id: None,
+            target_window_id: None,
+            called_at: None,
+            started_at: None,
+            finished_at: None,
+            no_show_at: None,
+            cancelled_at: None,
+            recall_count: 0,
+            transfer_count: 0,
+            transfer_note: None,
+        }
+    }
+}
+
 fn one(model: Option<ticket::Model>) -> Result<Option<TicketRow>, DbErr> {
     model.map(TicketRow::try_from).transpose()
 }
@@ -127,7 +157,60 @@ pub async fn insert(conn: &impl ConnectionTrait, t: &NewTicket<'_>) -> Result<Ti
         ))
         .await?
         .ok_or_else(|| DbErr::Custom("ticket insert returned no id".into()))?;
+    adjust_queued(conn, t.hall, t.service, t.day, t.priority, 1).await?;
     Ok(TicketId(row.try_get_by_index(0)?))
+}
+
+/// Moves a queue counter; every change of a ticket into or out of a queue goes through here.
+async fn adjust_queued(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    service: ServiceId,
+    day: NaiveDate,
+    priority: Priority,
+    delta: i32,
+) -> Result<(), DbErr> {
+    // The CHECK (queued >= 0) is tested against an upsert's candidate row, so only increments
+    // may create the row; a decrement always finds it.
+    let sql = if delta > 0 {
+        "INSERT INTO queue_counters (hall_id, service_id, business_date, priority, queued) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (hall_id, service_id, business_date, priority) DO UPDATE SET queued = queue_counters.queued + $5"
+    } else {
+        "UPDATE queue_counters SET queued = queued + $5 \
+         WHERE hall_id = $1 AND service_id = $2 AND business_date = $3 AND priority = $4"
+    };
+    conn.execute_raw(statement(
+        conn,
+        sql,
+        [hall.0.into(), service.0.into(), day.into(), priority.as_str().into(), delta.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// People ahead of a ticket just issued (so the newest of its priority): everyone queued in
+/// its service at a higher priority, and everyone before it at its own. Read from the
+/// counters inside the issuing transaction, so it is exact and does not grow with the queue.
+pub async fn ahead_of_newest(conn: &impl ConnectionTrait, t: &TicketRow) -> Result<u32, DbErr> {
+    let rows = conn
+        .query_all_raw(statement(
+            conn,
+            "SELECT priority, queued FROM queue_counters WHERE hall_id = $1 AND service_id = $2 AND business_date = $3",
+            [t.hall_id.0.into(), t.service_id.0.into(), t.business_date.into()],
+        ))
+        .await?;
+    let mut ahead: i64 = 0;
+    for row in rows {
+        let priority: String = row.try_get_by_index(0)?;
+        let queued: i32 = row.try_get_by_index(1)?;
+        let rank = Priority::parse(&priority).ok_or_else(|| corrupt("priority", &priority))?.rank();
+        if rank > t.priority.rank() {
+            ahead += i64::from(queued);
+        } else if rank == t.priority.rank() {
+            ahead += i64::from(queued) - 1;
+        }
+    }
+    Ok(u32::try_from(ahead.max(0)).unwrap_or(u32::MAX))
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: TicketId) -> Result<Option<TicketRow>, DbErr> {
@@ -332,13 +415,10 @@ pub async fn queue_counts(
         .collect()
 }
 
-/// Writes a ticket's changed fields, but only if its status is still `expected`: a concurrent
-/// change makes this return false instead of overwriting it.
-pub async fn update_if_status(
-    conn: &impl ConnectionTrait,
-    t: &TicketRow,
-    expected: TicketStatus,
-) -> Result<bool, DbErr> {
+/// Writes a ticket's changed fields, but only if its status is still the one it had in
+/// `before`: a concurrent change makes this return false instead of overwriting it. Keeps the
+/// queue counters in step when the ticket enters, leaves or moves between queues.
+pub async fn update(conn: &impl ConnectionTrait, before: &TicketRow, t: &TicketRow) -> Result<bool, DbErr> {
     let result = conn
         .execute_raw(statement(
             conn,
@@ -359,9 +439,19 @@ pub async fn update_if_status(
                 t.transfer_count.into(),
                 t.transfer_note.clone().into(),
                 t.id.0.into(),
-                expected.as_str().into(),
+                before.status.as_str().into(),
             ],
         ))
         .await?;
-    Ok(result.rows_affected() == 1)
+    if result.rows_affected() != 1 {
+        return Ok(false);
+    }
+    let moved = before.service_id != t.service_id;
+    if before.status.is_queued() && (!t.status.is_queued() || moved) {
+        adjust_queued(conn, t.hall_id, before.service_id, t.business_date, t.priority, -1).await?;
+    }
+    if t.status.is_queued() && (!before.status.is_queued() || moved) {
+        adjust_queued(conn, t.hall_id, t.service_id, t.business_date, t.priority, 1).await?;
+    }
+    Ok(true)
 }

@@ -11,6 +11,27 @@ use sea_orm::{DatabaseTransaction, TransactionTrait};
 use std::sync::Arc;
 use tokio::sync::OwnedMutexGuard;
 
+/// What a write needs from the application: the database, the clock, the SQLite write queue
+/// and the hub to publish to.
+#[derive(Clone)]
+pub struct WriteParts {
+    pub db: sea_orm::DatabaseConnection,
+    pub clock: Arc<dyn crate::domain::clock::Clock>,
+    pub gate: Option<Arc<tokio::sync::Mutex<()>>>,
+    pub hub: crate::realtime::hub::Hub,
+}
+
+impl WriteParts {
+    pub fn of(state: &AppState) -> Self {
+        Self {
+            db: state.db.clone(),
+            clock: state.clock.clone(),
+            gate: state.write_gate.clone(),
+            hub: state.hub.clone(),
+        }
+    }
+}
+
 pub struct HallWrite {
     pub txn: DatabaseTransaction,
     /// The time of this write, read after the hall lock is held so times follow `seq` order.
@@ -25,16 +46,20 @@ pub struct HallWrite {
 
 impl HallWrite {
     pub async fn begin(state: &AppState, hall: &HallConfig) -> AppResult<Self> {
-        let gate = match &state.write_gate {
+        Self::begin_with(&WriteParts::of(state), hall).await
+    }
+
+    pub async fn begin_with(parts: &WriteParts, hall: &HallConfig) -> AppResult<Self> {
+        let gate = match &parts.gate {
             Some(gate) => Some(gate.clone().lock_owned().await),
             None => None,
         };
-        let txn = state.db.begin().await?;
+        let txn = parts.db.begin().await?;
         // Taking the sequence first locks the hall row (PostgreSQL) before anything is read.
         let reserved = persistence::halls::take_event_seq(&txn, hall.id).await?;
         Ok(Self {
             txn,
-            now: state.clock.now(),
+            now: parts.clock.now(),
             hall: hall.id,
             hall_code: hall.code.clone(),
             reserved: Some(reserved),
@@ -58,13 +83,17 @@ impl HallWrite {
     /// Commits and publishes. A write that emitted nothing changed nothing, so it is rolled
     /// back: committing it would leave a hole in the hall's sequence.
     pub async fn commit(self, state: &AppState) -> AppResult<()> {
+        self.commit_to(&state.hub).await
+    }
+
+    pub async fn commit_to(self, hub: &crate::realtime::hub::Hub) -> AppResult<()> {
         if self.events.is_empty() {
             self.txn.rollback().await?;
             return Ok(());
         }
         self.txn.commit().await?;
         for (seq, json) in self.events {
-            state.hub.publish(self.hall, seq, json);
+            hub.publish(self.hall, seq, json);
         }
         Ok(())
     }

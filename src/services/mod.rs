@@ -2,6 +2,8 @@
 pub mod auth;
 pub mod hall_write;
 pub mod halls;
+pub mod issuer;
+pub mod notice;
 pub mod snapshot;
 pub mod tickets;
 pub mod views;

@@ -22,6 +22,7 @@ pub async fn build(state: &AppState, hall: &HallConfig) -> AppResult<(i64, Strin
         _ => state.db.begin().await?,
     };
     let seq = persistence::halls::current_event_seq(&txn, hall.id).await?;
+    let notice = persistence::halls::notice(&txn, hall.id).await?.unwrap_or_default();
     let now = state.clock.now();
     let windows = window_views(&txn, hall).await?;
     let queues = service_views(&txn, hall, now).await?;
@@ -42,6 +43,7 @@ pub async fn build(state: &AppState, hall: &HallConfig) -> AppResult<(i64, Strin
         "windows": windows,
         "queues": queues,
         "recent_calls": recent,
+        "notice": notice,
     });
     Ok((seq, serde_json::to_string(&body).map_err(AppError::internal)?))
 }

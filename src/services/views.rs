@@ -1,12 +1,14 @@
 //! What the API returns: tickets, windows and queues as JSON. Nothing personal.
 use crate::domain::estimate;
 use crate::domain::events::{PublicTicket, PublicWindow};
-use crate::domain::ids::ServiceId;
+use crate::domain::ids::{HallId, ServiceId};
 use crate::domain::numbering::business_date;
 use crate::error::AppResult;
 use crate::persistence::halls::HallConfig;
 use crate::persistence::tickets::{self, TicketRow};
 use crate::persistence::windows::{self, WindowRow};
+use crate::state::AppState;
+use chrono::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 use serde::Serialize;
@@ -54,17 +56,17 @@ pub struct TicketView {
 }
 
 /// The people ahead and the estimated wait of a queued ticket.
-pub async fn position(conn: &impl ConnectionTrait, hall: &HallConfig, t: &TicketRow) -> AppResult<(u32, u32)> {
+pub async fn position(state: &AppState, hall: &HallConfig, t: &TicketRow) -> AppResult<(u32, u32)> {
     if !t.status.is_queued() {
         return Ok((0, 0));
     }
-    let ahead = tickets::count_ahead(conn, t).await?;
-    let minutes = estimate_minutes(conn, hall, t.service_id, ahead, t.business_date).await?;
+    let ahead = tickets::count_ahead(&state.db, t).await?;
+    let minutes = estimate_minutes(state, hall, t.service_id, ahead, t.business_date).await?;
     Ok((ahead, minutes))
 }
 
 pub async fn estimate_minutes(
-    conn: &impl ConnectionTrait,
+    state: &AppState,
     hall: &HallConfig,
     service: ServiceId,
     ahead: u32,
@@ -74,9 +76,44 @@ pub async fn estimate_minutes(
         return Ok(0);
     }
     let Some(info) = hall.service(service) else { return Ok(0) };
-    let recent = tickets::recent_handling(conn, hall.id, service, day, estimate::HISTORY_WINDOW).await?;
-    let open = windows::open_serving(conn, hall.id, service).await?;
-    Ok(estimate::estimated_wait_minutes(ahead, estimate::mean_handling(&recent, info.typical_handling), open))
+    let key = (hall.id, service, day);
+    let (mean, open) = match state.estimates.get(key) {
+        Some(inputs) => inputs,
+        None => {
+            let recent = tickets::recent_handling(&state.db, hall.id, service, day, estimate::HISTORY_WINDOW).await?;
+            let open = windows::open_serving(&state.db, hall.id, service).await?;
+            let inputs = (estimate::mean_handling(&recent, info.typical_handling), open);
+            state.estimates.put(key, inputs);
+            inputs
+        }
+    };
+    Ok(estimate::estimated_wait_minutes(ahead, mean, open))
+}
+
+/// Estimate inputs per (hall, service, day), reused for a moment: every ticket issued in the
+/// same second would otherwise read the same two figures again.
+#[derive(Default)]
+pub struct EstimateCache {
+    entries: std::sync::Mutex<HashMap<EstimateKey, (std::time::Instant, EstimateInputs)>>,
+}
+
+type EstimateKey = (HallId, ServiceId, NaiveDate);
+/// Mean handling time and open windows serving the service.
+type EstimateInputs = (Duration, u32);
+
+const ESTIMATE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl EstimateCache {
+    fn get(&self, key: EstimateKey) -> Option<EstimateInputs> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.get(&key).filter(|(at, _)| at.elapsed() < ESTIMATE_TTL).map(|(_, inputs)| *inputs)
+    }
+
+    fn put(&self, key: EstimateKey, inputs: EstimateInputs) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.retain(|_, (at, _)| at.elapsed() < ESTIMATE_TTL);
+        entries.insert(key, (std::time::Instant::now(), inputs));
+    }
 }
 
 pub fn ticket_view(

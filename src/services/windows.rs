@@ -7,7 +7,7 @@ use crate::domain::dispatch::{choose_next, TargetWaits, WindowProfile};
 use crate::domain::events::{EventBody, EventKind};
 use crate::domain::ids::WindowId;
 use crate::domain::numbering::business_date;
-use crate::domain::ticket::{transition, TicketAction, TicketStatus};
+use crate::domain::ticket::{transition, TicketAction};
 use crate::domain::window::WindowAction;
 use crate::error::{AppError, AppResult};
 use crate::persistence::halls::HallConfig;
@@ -70,11 +70,11 @@ async fn save(
     mut write: HallWrite,
     hall: &HallConfig,
     actor: &Actor,
+    before: &TicketRow,
     row: &TicketRow,
-    before: TicketStatus,
     (kind, transfer_to): (EventKind, Option<serde_json::Value>),
 ) -> AppResult<TicketView> {
-    if !tickets::update_if_status(&write.txn, row, before).await? {
+    if !tickets::update(&write.txn, before, row).await? {
         return Err(AppError::conflict("ticket_changed", format!("{} changed meanwhile; look again", row.number)));
     }
     let body = EventBody::Ticket { ticket: public_ticket(hall, row), transfer_to };
@@ -83,14 +83,15 @@ async fn save(
     Ok(ticket_view(hall, row, (0, 0), false))
 }
 
-fn call(row: &mut TicketRow, window: WindowId, now: chrono::DateTime<chrono::Utc>) -> AppResult<TicketStatus> {
-    let before = row.status;
-    row.status = transition(before, TicketAction::Call)?;
+/// The ticket as it is once this window calls it.
+fn called(before: &TicketRow, window: WindowId, now: chrono::DateTime<chrono::Utc>) -> AppResult<TicketRow> {
+    let mut row = before.clone();
+    row.status = transition(before.status, TicketAction::Call)?;
     row.window_id = Some(window);
     row.target_window_id = None;
     row.called_at = Some(now);
     row.recall_count = 0;
-    Ok(before)
+    Ok(row)
 }
 
 /// Calls the ticket dispatch chooses, or returns `None` when nobody waits for this window.
@@ -114,10 +115,10 @@ pub async fn call_next(state: &AppState, actor: &Actor, window_id: WindowId) -> 
         write.commit(state).await?;
         return Ok(None);
     };
-    let mut row =
+    let before =
         tickets::find(&write.txn, choice.id).await?.ok_or_else(|| AppError::internal("queued ticket vanished"))?;
-    let before = call(&mut row, window_id, write.now)?;
-    save(state, write, &hall, actor, &row, before, (EventKind::TicketCalled, None)).await.map(Some)
+    let row = called(&before, window_id, write.now)?;
+    save(state, write, &hall, actor, &before, &row, (EventKind::TicketCalled, None)).await.map(Some)
 }
 
 /// Calls one particular queued ticket by its number (e.g. someone who stepped out and is back).
@@ -133,21 +134,21 @@ pub async fn call_number(state: &AppState, actor: &Actor, window_id: WindowId, n
         return Err(busy(&held));
     }
     let day = business_date(write.now, hall.timezone);
-    let mut row = tickets::find_by_number(&write.txn, hall.id, day, number)
+    let before = tickets::find_by_number(&write.txn, hall.id, day, number)
         .await?
         .ok_or_else(|| AppError::not_found("ticket_not_found", format!("no ticket {number} today")))?;
-    let servable = match row.target_window_id {
+    let servable = match before.target_window_id {
         Some(target) => target == window_id,
-        None => window.services.contains(&row.service_id),
+        None => window.services.contains(&before.service_id),
     };
     if !servable {
         return Err(AppError::conflict(
             "not_served_here",
-            format!("window {} does not serve {}", window.number, row.number),
+            format!("window {} does not serve {}", window.number, before.number),
         ));
     }
-    let before = call(&mut row, window_id, write.now)?;
-    save(state, write, &hall, actor, &row, before, (EventKind::TicketCalled, None)).await
+    let row = called(&before, window_id, write.now)?;
+    save(state, write, &hall, actor, &before, &row, (EventKind::TicketCalled, None)).await
 }
 
 /// The operations on the ticket a window holds.
@@ -169,10 +170,11 @@ pub async fn act_on_held(
 ) -> AppResult<TicketView> {
     let (hall, window) = authorize(state, actor, window_id).await?;
     let write = HallWrite::begin(state, &hall).await?;
-    let mut row = tickets::held_by_window(&write.txn, window_id).await?.ok_or_else(|| {
+    let held = tickets::held_by_window(&write.txn, window_id).await?.ok_or_else(|| {
         AppError::conflict("no_ticket", format!("window {} holds no ticket; call one first", window.number))
     })?;
-    let before = row.status;
+    let mut row = held.clone();
+    let before = held.status;
     let now = write.now;
     let (kind, transfer_to) = match action {
         HeldAction::Recall => {
@@ -235,7 +237,7 @@ pub async fn act_on_held(
             (EventKind::TicketTransferred, Some(to))
         }
     };
-    save(state, write, &hall, actor, &row, before, (kind, transfer_to)).await
+    save(state, write, &hall, actor, &held, &row, (kind, transfer_to)).await
 }
 
 /// Puts a no-show ticket back in its queue, within the grace period.
@@ -244,11 +246,11 @@ pub async fn restore(state: &AppState, actor: &Actor, window_id: WindowId, numbe
     let (hall, _) = authorize(state, actor, window_id).await?;
     let write = HallWrite::begin(state, &hall).await?;
     let day = business_date(write.now, hall.timezone);
-    let mut row = tickets::find_by_number(&write.txn, hall.id, day, number)
+    let found = tickets::find_by_number(&write.txn, hall.id, day, number)
         .await?
         .ok_or_else(|| AppError::not_found("ticket_not_found", format!("no ticket {number} today")))?;
-    let before = row.status;
-    row.status = transition(before, TicketAction::Restore)?;
+    let mut row = found.clone();
+    row.status = transition(found.status, TicketAction::Restore)?;
     let grace = Duration::minutes(i64::from(state.settings.no_show_grace_minutes));
     if row.no_show_at.is_none_or(|at| write.now - at > grace) {
         return Err(AppError::conflict(
@@ -258,7 +260,7 @@ pub async fn restore(state: &AppState, actor: &Actor, window_id: WindowId, numbe
     }
     row.window_id = None;
     row.recall_count = 0;
-    save(state, write, &hall, actor, &row, before, (EventKind::TicketRestored, None)).await
+    save(state, write, &hall, actor, &found, &row, (EventKind::TicketRestored, None)).await
 }
 
 #[tracing::instrument(skip(state, actor), fields(user = %actor.username))]

@@ -1,4 +1,4 @@
-use crate::helpers::{spawn_app, spawn_on, Backend, TestApp};
+use crate::helpers::{assert_queue_counters_match, spawn_app, spawn_on, Backend, TestApp};
 use crate::on_both_databases;
 use futures_util::future::join_all;
 use serde_json::json;
@@ -28,6 +28,7 @@ async fn sixty_four_clients_issuing_at_once_get_distinct_gap_free_numbers(backen
     assert_eq!(distinct, expected, "A001 to A3200 with no gaps");
     let (_, services) = app.get("/api/v1/halls/demo/services").await;
     assert_eq!(services[0]["waiting"], CLIENTS * EACH);
+    assert_queue_counters_match(&app).await;
 }
 
 /// Windows (number, account) that all serve A and F: 1–3 (A, F) and 8 (F, A, C).
@@ -85,6 +86,7 @@ async fn four_windows_calling_at_once_call_every_ticket_exactly_once(backend: Ba
     assert_each_called_once(&issued, &called);
     let (_, services) = app.get("/api/v1/halls/demo/services").await;
     assert_eq!(services[0]["waiting"], 0);
+    assert_queue_counters_match(&app).await;
 }
 
 /// Two server instances on one PostgreSQL database, windows split between them.
@@ -107,4 +109,5 @@ async fn two_instances_on_one_postgres_database_call_every_ticket_exactly_once()
     assert_eq!(distinct.len(), issued.len(), "numbers stay unique across instances");
     let called = drain(&[&first, &second], &WINDOWS).await;
     assert_each_called_once(&issued, &called);
+    assert_queue_counters_match(&first).await;
 }

@@ -1,3 +1,5 @@
+// Shared by the api and e2e test binaries; each uses a different part.
+#![allow(dead_code)]
 //! `spawn_app(backend)`: the real server on a random port with its own database.
 use awc::Client;
 use hallq::config::Settings;
@@ -220,4 +222,40 @@ pub fn assert_error(response: &(u16, Value), status: u16, code: &str) {
     assert_eq!(*got, status, "status for {code}: {body}");
     assert_eq!(body["error"], code, "error code: {body}");
     assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "message: {body}");
+}
+
+/// The queue counters always equal the queued tickets they summarise.
+pub async fn assert_queue_counters_match(app: &TestApp) {
+    use sea_orm::ConnectionTrait;
+    let db = &app.app_state.db;
+    let rows = |sql: &'static str| async move {
+        let mut found: Vec<(i32, i32, String, String, i64)> = db
+            .query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .expect("query")
+            .iter()
+            .map(|r| {
+                let day: chrono::NaiveDate = r.try_get_by_index(2).expect("day");
+                (
+                    r.try_get_by_index(0).expect("hall"),
+                    r.try_get_by_index(1).expect("service"),
+                    day.to_string(),
+                    r.try_get_by_index(3).expect("priority"),
+                    r.try_get_by_index::<i64>(4).expect("count"),
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let counters = rows(
+        "SELECT hall_id, service_id, business_date, priority, CAST(queued AS BIGINT) FROM queue_counters WHERE queued <> 0",
+    )
+    .await;
+    let actual = rows(
+        "SELECT hall_id, service_id, business_date, priority, COUNT(*) FROM tickets \
+         WHERE status IN ('waiting', 'transferred') GROUP BY hall_id, service_id, business_date, priority",
+    )
+    .await;
+    assert_eq!(counters, actual, "queue counters match the queued tickets");
 }

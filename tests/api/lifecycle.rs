@@ -1,4 +1,4 @@
-use crate::helpers::{assert_error, spawn_app, Backend};
+use crate::helpers::{assert_error, assert_queue_counters_match, spawn_app, Backend};
 use crate::on_both_databases;
 use serde_json::json;
 
@@ -110,6 +110,7 @@ async fn green_channel_tickets_are_called_first_and_counted_ahead(backend: Backe
     assert_eq!(later["ahead"], 3);
     let staff = app.login("window2").await;
     assert_eq!(app.window_op(2, "call-next", None, &staff).await.1["ticket"]["number"], "A003");
+    assert_queue_counters_match(&app).await;
 }
 
 async fn a_transferred_ticket_keeps_its_number_and_place(backend: Backend) {
@@ -131,6 +132,7 @@ async fn a_transferred_ticket_keeps_its_number_and_place(backend: Backend) {
     // Window 4 serves B first: A001 was issued before B001 and B002, so it goes first.
     let w4 = app.login("window4").await;
     assert_eq!(app.window_op(4, "call-next", None, &w4).await.1["ticket"]["number"], "A001");
+    assert_queue_counters_match(&app).await;
 }
 
 async fn a_ticket_transferred_to_a_window_is_called_only_there(backend: Backend) {
@@ -149,6 +151,7 @@ async fn a_ticket_transferred_to_a_window_is_called_only_there(backend: Backend)
     assert_eq!(app.window_op(2, "call-next", None, &w2).await.1["ticket"]["number"], "A002");
     let w7 = app.login("window7").await;
     assert_eq!(app.window_op(7, "call-next", None, &w7).await.1["ticket"]["number"], "A001");
+    assert_queue_counters_match(&app).await;
 }
 
 async fn a_no_show_can_be_restored_within_the_grace_period(backend: Backend) {
@@ -177,6 +180,7 @@ async fn a_no_show_can_be_restored_within_the_grace_period(backend: Backend) {
     actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
     let w1 = strict.login("window1").await;
     assert_error(&strict.window_op(1, "restore", Some(json!({"number": "F001"})), &w1).await, 409, "grace_expired");
+    assert_queue_counters_match(&app).await;
 }
 
 async fn a_waiting_ticket_can_be_cancelled_by_its_holder(backend: Backend) {
@@ -189,6 +193,7 @@ async fn a_waiting_ticket_can_be_cancelled_by_its_holder(backend: Backend) {
     assert_error(&app.post(&format!("/api/v1/tickets/{token}/cancel"), None, None).await, 409, "invalid_transition");
     let w6 = app.login("window6").await;
     assert!(app.window_op(6, "call-next", None, &w6).await.1["ticket"].is_null());
+    assert_queue_counters_match(&app).await;
 }
 
 async fn the_social_insurance_cash_windows_are_closed_until_opened(backend: Backend) {

@@ -1,0 +1,35 @@
+//! The hall's notice line (公告) that displays scroll.
+use super::auth::Actor;
+use super::hall_write::HallWrite;
+use crate::domain::events::{EventBody, EventKind};
+use crate::domain::role::Role;
+use crate::error::{AppError, AppResult};
+use crate::persistence;
+use crate::persistence::halls::HallConfig;
+use crate::state::AppState;
+
+pub const MAX_NOTICE_CHARS: usize = 500;
+
+#[tracing::instrument(skip(state, actor, hall), fields(hall = %hall.code, user = %actor.username))]
+pub async fn set(state: &AppState, actor: &Actor, hall: &HallConfig, text: &str) -> AppResult<String> {
+    let manages = match actor.role {
+        Role::Admin => true,
+        Role::Manager => actor.hall.is_none_or(|h| h == hall.id),
+        Role::Staff | Role::Volunteer => false,
+    };
+    if !manages {
+        return Err(AppError::forbidden("only the hall's managers may set its notice"));
+    }
+    let text = text.trim();
+    if text.chars().count() > MAX_NOTICE_CHARS {
+        return Err(AppError::bad_request(
+            "notice_too_long",
+            format!("a notice has at most {MAX_NOTICE_CHARS} characters"),
+        ));
+    }
+    let mut write = HallWrite::begin(state, hall).await?;
+    persistence::halls::set_notice(&write.txn, hall.id, (!text.is_empty()).then_some(text)).await?;
+    write.emit(EventKind::Notice, EventBody::Notice { notice: text.to_owned() }, Some(actor.id)).await?;
+    write.commit(state).await?;
+    Ok(text.to_owned())
+}

@@ -1,0 +1,6 @@
+//! Browser tests: Debian's chromium, driven through chromedriver, against the real server.
+#[path = "../api/helpers.rs"]
+pub mod helpers;
+
+mod browser;
+mod display;
