@@ -30,7 +30,9 @@ fn driver_port() -> Option<u16> {
             "{CHROMEDRIVER} --port={port} >/dev/null 2>&1 & d=$!; while kill -0 {pid} 2>/dev/null; do sleep 1; done; kill $d",
             pid = std::process::id()
         );
-        Command::new("sh").arg("-c").arg(script).stdin(Stdio::null()).spawn().expect("chromedriver starts");
+        let mut watcher = Command::new("sh").arg("-c").arg(script).stdin(Stdio::null()).spawn().expect("chromedriver starts");
+        // Reap the watcher if it ever ends, so it leaves no zombie.
+        std::thread::spawn(move || watcher.wait());
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "chromedriver did not start");
