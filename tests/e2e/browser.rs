@@ -25,12 +25,16 @@ fn driver_port() -> Option<u16> {
             return None;
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
-        // A small shell watches this process and stops chromedriver when it is gone.
+        // A small shell watches this process; when it is gone (even after a panic that skipped
+        // closing a session) it stops chromedriver and every browser this process started.
         let script = format!(
-            "{CHROMEDRIVER} --port={port} >/dev/null 2>&1 & d=$!; while kill -0 {pid} 2>/dev/null; do sleep 1; done; kill $d",
-            pid = std::process::id()
+            "{CHROMEDRIVER} --port={port} >/dev/null 2>&1 & d=$!; while kill -0 {pid} 2>/dev/null; do sleep 1; done; \
+             kill $d; rm -rf {profiles}; pkill -f {profiles}",
+            pid = std::process::id(),
+            profiles = profiles_dir().display(),
         );
-        let mut watcher = Command::new("sh").arg("-c").arg(script).stdin(Stdio::null()).spawn().expect("chromedriver starts");
+        let mut watcher =
+            Command::new("sh").arg("-c").arg(script).stdin(Stdio::null()).spawn().expect("chromedriver starts");
         // Reap the watcher if it ever ends, so it leaves no zombie.
         std::thread::spawn(move || watcher.wait());
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -42,8 +46,15 @@ fn driver_port() -> Option<u16> {
     })
 }
 
+/// Browser profiles of this test process live under one folder, so they can be cleaned up.
+fn profiles_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("hallq-e2e-{}", std::process::id()))
+}
+
 pub async fn open(width: u32, height: u32) -> Option<Client> {
     let port = driver_port()?;
+    static SESSIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let profile = profiles_dir().join(SESSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string());
     let mut capabilities = serde_json::Map::new();
     capabilities.insert("browserName".into(), json!("chrome"));
     capabilities.insert(
@@ -54,6 +65,7 @@ pub async fn open(width: u32, height: u32) -> Option<Client> {
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-dev-shm-usage", "--no-first-run", "--lang=zh-CN",
                 format!("--window-size={width},{height}"),
+                format!("--user-data-dir={}", profile.display()),
             ],
         }),
     );

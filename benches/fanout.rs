@@ -1,0 +1,169 @@
+//! Websocket fan-out benchmark: N clients follow one hall while a window calls tickets.
+//! Reports the delay from each call's HTTP response to its arrival at every client (p50, p99,
+//! max), how many deliveries arrived, and the server's resident memory.
+//!
+//! Run: `cargo bench --bench fanout` (FANOUT_CLIENTS=1000,5000 and FANOUT_CALLS=20 by default).
+//! The server is the real `hallq` binary in its own process, so its memory is its own.
+use awc::ws::{Frame, Message};
+use awc::Client;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+type Arrivals = Rc<RefCell<Vec<(String, Instant)>>>;
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn called_number(text: &str) -> Option<String> {
+    if !text.contains("\"type\":\"ticket_called\"") {
+        return None;
+    }
+    let start = text.find("\"number\":\"")? + 10;
+    let end = text[start..].find('"')? + start;
+    Some(text[start..end].to_owned())
+}
+
+async fn follow(client: Client, url: String, arrivals: Arrivals, connected: Rc<RefCell<usize>>) {
+    let Ok((_, mut socket)) = client.ws(url).max_frame_size(1 << 20).connect().await else { return };
+    *connected.borrow_mut() += 1;
+    while let Some(Ok(frame)) = socket.next().await {
+        match frame {
+            Frame::Text(bytes) => {
+                if let Some(number) = called_number(std::str::from_utf8(&bytes).unwrap_or_default()) {
+                    arrivals.borrow_mut().push((number, Instant::now()));
+                }
+            }
+            Frame::Ping(bytes) => {
+                let _ = socket.send(Message::Pong(bytes)).await;
+            }
+            Frame::Close(_) => break,
+            _ => {}
+        }
+    }
+}
+
+async fn post(client: &Client, url: &str, body: Value, token: Option<&str>) -> Value {
+    let mut request = client.post(url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let mut response = request.send_json(&body).await.expect("request");
+    response.json().await.unwrap_or(Value::Null)
+}
+
+async fn run(clients: usize, calls: usize) {
+    let dir = std::env::temp_dir().join(format!("hallq-fanout-{}-{clients}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_hallq"))
+        .env("HALLQ_BIND", "127.0.0.1:0")
+        .env("HALLQ_DATABASE_URL", format!("sqlite://{}", dir.join("fanout.db").display()))
+        .env("HALLQ_ADMIN_PASSWORD", "fanout-admin")
+        .env("HALLQ_DEMO_PASSWORD", "fanout-demo")
+        .env("HALLQ_LOG", "error")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("hallq starts");
+    let mut lines = BufReader::new(server.stdout.take().expect("stdout")).lines();
+    let base = loop {
+        let line = lines.next().expect("hallq prints its address").expect("line");
+        if let Some(url) = line.strip_prefix("hallq is serving at ") {
+            break url.trim().trim_end_matches('/').to_owned();
+        }
+    };
+    let pid = server.id();
+    let rss_idle = rss_kib(pid);
+
+    let client = Client::builder()
+        .connector(awc::Connector::new().limit(clients + 64))
+        .timeout(Duration::from_secs(60))
+        .finish();
+    let arrivals: Arrivals = Rc::default();
+    let connected = Rc::new(RefCell::new(0usize));
+    let ws_url = format!("{}/ws/halls/demo", base.replacen("http", "ws", 1));
+    for chunk in 0..clients.div_ceil(200) {
+        for _ in 0..200.min(clients - chunk * 200) {
+            actix_web::rt::spawn(follow(client.clone(), ws_url.clone(), arrivals.clone(), connected.clone()));
+        }
+        while *connected.borrow() < (chunk + 1) * 200 && *connected.borrow() < clients {
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+    let rss_connected = rss_kib(pid);
+
+    let login = post(
+        &client,
+        &format!("{base}/api/v1/auth/login"),
+        json!({"username": "window1", "password": "fanout-demo"}),
+        None,
+    )
+    .await;
+    let token = login["token"].as_str().expect("token").to_owned();
+    for _ in 0..calls {
+        post(&client, &format!("{base}/api/v1/halls/demo/tickets"), json!({"service": "A"}), None).await;
+    }
+    let mut responded: HashMap<String, Instant> = HashMap::new();
+    for _ in 0..calls {
+        let called = post(&client, &format!("{base}/api/v1/windows/1/call-next"), json!({}), Some(&token)).await;
+        let number = called["ticket"]["number"].as_str().expect("a ticket").to_owned();
+        responded.insert(number, Instant::now());
+        actix_web::rt::time::sleep(Duration::from_millis(250)).await;
+        post(&client, &format!("{base}/api/v1/windows/1/start"), json!({}), Some(&token)).await;
+        post(&client, &format!("{base}/api/v1/windows/1/finish"), json!({}), Some(&token)).await;
+    }
+    actix_web::rt::time::sleep(Duration::from_secs(2)).await;
+    let rss_after = rss_kib(pid);
+
+    let mut delays: Vec<Duration> = arrivals
+        .borrow()
+        .iter()
+        .filter_map(|(number, at)| responded.get(number).map(|sent| at.saturating_duration_since(*sent)))
+        .collect();
+    delays.sort();
+    let pct = |p: f64| delays.get(((delays.len().max(1) - 1) as f64 * p).round() as usize).copied().unwrap_or_default();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "| {clients} | {} | {}/{} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
+        *connected.borrow(),
+        delays.len(),
+        clients * calls,
+        ms(pct(0.50)),
+        ms(pct(0.99)),
+        ms(delays.last().copied().unwrap_or_default()),
+        rss_idle as f64 / 1024.0,
+        rss_connected as f64 / 1024.0,
+        rss_after as f64 / 1024.0,
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn main() {
+    let clients: Vec<usize> = std::env::var("FANOUT_CLIENTS")
+        .unwrap_or_else(|_| "1000,5000".into())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect();
+    let calls: usize = std::env::var("FANOUT_CALLS").ok().and_then(|n| n.parse().ok()).unwrap_or(20);
+    actix_web::rt::System::new().block_on(async move {
+        println!("\n{calls} calls, 250 ms apart, each followed by start and finish; clients and server on the same machine\n");
+        println!("| clients | connected | deliveries | p50 ms | p99 ms | max ms | server RSS idle MiB | connected MiB | after MiB |");
+        println!("|---|---|---|---|---|---|---|---|---|");
+        for n in clients {
+            run(n, calls).await;
+        }
+    });
+}
