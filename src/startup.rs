@@ -86,6 +86,7 @@ impl Application {
             .map_err(|e| StartupError::Bind { addr: state.settings.bind.to_string(), cause: e.to_string() })?
             .port();
         let server = serve(state.clone(), listener)?;
+        crate::jobs::housekeeping::start(state.clone());
         Ok(Self { port, server, state, generated })
     }
 

@@ -74,3 +74,26 @@ async fn numbers_restart_at_midnight_in_the_hall_timezone(backend: Backend) {
     let (_, called) = app.window_op(1, "call-next", None, &staff).await;
     assert_eq!(called["ticket"]["id"], next_day["id"], "only today's tickets are called");
 }
+
+on_both_databases!(tickets_left_from_yesterday_are_cancelled_by_housekeeping);
+
+async fn tickets_left_from_yesterday_are_cancelled_by_housekeeping(backend: Backend) {
+    let setup = spawn_app(backend).await;
+    setup.stop().await;
+    let app = spawn_on(setup.database.clone(), |mut s| {
+        s.clock_start = Some(at("2026-11-25T23:59:59.300+08:00"));
+        s
+    })
+    .await;
+    let yesterday = app.issue("A").await;
+    let token = yesterday["token"].as_str().expect("token").to_owned();
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(900)).await;
+    let today = app.issue("A").await;
+    let expired = hallq::jobs::housekeeping::run_once(&app.app_state).await.expect("housekeeping runs");
+    assert_eq!(expired, 1, "only yesterday's ticket");
+    assert_eq!(app.get(&format!("/api/v1/tickets/{token}")).await.1["status"], "cancelled");
+    let today_token = today["token"].as_str().expect("token");
+    assert_eq!(app.get(&format!("/api/v1/tickets/{today_token}")).await.1["status"], "waiting");
+    assert_eq!(hallq::jobs::housekeeping::run_once(&app.app_state).await.expect("again"), 0, "idempotent");
+    crate::helpers::assert_queue_counters_match(&app).await;
+}

@@ -1,0 +1,77 @@
+//! Every minute: tickets still queued from an earlier business day are void (a ticket is good
+//! for the day it was taken) and are cancelled with an event, so counters, displays and phones
+//! agree; expired login sessions are deleted.
+use crate::domain::events::{EventBody, EventKind};
+use crate::domain::numbering::business_date;
+use crate::domain::ticket::{transition, TicketAction, TicketStatus};
+use crate::error::AppResult;
+use crate::persistence::{self, tickets};
+use crate::services::hall_write::HallWrite;
+use crate::services::views::public_ticket;
+use crate::state::AppState;
+use entity::{auth_session, ticket};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use std::time::Duration;
+
+const EVERY: Duration = Duration::from_secs(60);
+/// Tickets cancelled per transaction, so a huge backlog never holds the hall lock for long.
+const BATCH: u64 = 200;
+
+pub fn start(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(EVERY);
+        loop {
+            tick.tick().await;
+            if let Err(err) = run_once(&state).await {
+                tracing::warn!(?err, "housekeeping failed; will try again");
+            }
+        }
+    });
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn run_once(state: &AppState) -> AppResult<u64> {
+    let now = state.clock.now();
+    auth_session::Entity::delete_many().filter(auth_session::Column::ExpiresAt.lt(now)).exec(&state.db).await?;
+    let mut expired = 0;
+    for hall in persistence::halls::list(&state.db).await? {
+        let config = state.halls.get(&hall.code).await?;
+        let today = business_date(now, config.timezone);
+        loop {
+            let ids: Vec<i64> = ticket::Entity::find()
+                .select_only()
+                .column(ticket::Column::Id)
+                .filter(ticket::Column::HallId.eq(hall.id))
+                .filter(ticket::Column::BusinessDate.lt(today))
+                .filter(
+                    ticket::Column::Status.is_in([TicketStatus::Waiting.as_str(), TicketStatus::Transferred.as_str()]),
+                )
+                .limit(BATCH)
+                .into_tuple()
+                .all(&state.db)
+                .await?;
+            if ids.is_empty() {
+                break;
+            }
+            let mut write = HallWrite::begin(state, &config).await?;
+            for id in ids {
+                // Read again under the hall lock: it may have been cancelled meanwhile.
+                let Some(before) = tickets::find(&write.txn, crate::domain::ids::TicketId(id)).await? else { continue };
+                let Ok(status) = transition(before.status, TicketAction::Cancel) else { continue };
+                let mut row = before.clone();
+                row.status = status;
+                row.cancelled_at = Some(write.now);
+                if tickets::update(&write.txn, &before, &row).await? {
+                    let body = EventBody::Ticket { ticket: public_ticket(&config, &row), transfer_to: None };
+                    write.emit(EventKind::TicketCancelled, body, None).await?;
+                    expired += 1;
+                }
+            }
+            write.commit(state).await?;
+        }
+    }
+    if expired > 0 {
+        tracing::info!(expired, "cancelled tickets left from earlier business days");
+    }
+    Ok(expired)
+}

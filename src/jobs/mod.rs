@@ -1,0 +1,2 @@
+//! Scheduled work that runs inside the server.
+pub mod housekeeping;
