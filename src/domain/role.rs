@@ -31,11 +31,6 @@ impl Role {
         }
     }
 
-    /// Managers and admins may operate any window of their hall; staff only their own.
-    pub fn operates_any_window(self) -> bool {
-        matches!(self, Self::Admin | Self::Manager)
-    }
-
     /// Roles allowed to issue tickets with privileged priorities (appointments).
     pub fn issues_privileged_tickets(self) -> bool {
         !matches!(self, Self::Volunteer)

@@ -42,10 +42,6 @@ impl HallCache {
         self.load(hall).await
     }
 
-    pub fn invalidate(&self) {
-        self.by_code.write().unwrap_or_else(|p| p.into_inner()).clear();
-    }
-
     fn cached(&self, matches: impl Fn(&HallConfig) -> bool) -> Option<Arc<HallConfig>> {
         let map = self.by_code.read().unwrap_or_else(|p| p.into_inner());
         map.values().find(|(at, c)| at.elapsed() < TTL && matches(c)).map(|(_, c)| c.clone())
