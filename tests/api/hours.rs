@@ -1,4 +1,4 @@
-use crate::helpers::{assert_error, spawn_app, spawn_on, Backend};
+use crate::helpers::{assert_error, spawn_app, spawn_on, Backend, TestApp};
 use crate::on_both_databases;
 use sea_orm::ConnectionTrait;
 
@@ -9,6 +9,16 @@ on_both_databases!(
 
 fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::parse_from_rfc3339(text).expect("time").with_timezone(&chrono::Utc)
+}
+
+/// A server on `setup`'s database whose clock starts at `when` (HALLQ_CLOCK_START).
+async fn app_at(setup: &TestApp, when: &str) -> TestApp {
+    let start = at(when);
+    spawn_on(setup.database.clone(), move |mut settings| {
+        settings.clock_start = Some(start);
+        settings
+    })
+    .await
 }
 
 async fn tickets_are_refused_outside_opening_hours_with_the_next_opening(backend: Backend) {
@@ -38,11 +48,7 @@ async fn tickets_are_refused_outside_opening_hours_with_the_next_opening(backend
         ("2026-11-29T18:00:00+08:00", Some("2026-12-01T08:30:00+08:00")),
     ];
     for (now, next_opening) in cases {
-        let app = spawn_on(setup.database.clone(), |mut s| {
-            s.clock_start = Some(at(now));
-            s
-        })
-        .await;
+        let app = app_at(&setup, now).await;
         let response = app.post("/api/v1/halls/demo/tickets", Some(serde_json::json!({"service": "A"})), None).await;
         match next_opening {
             None => assert_eq!(response.0, 201, "open at {now}: {}", response.1),
@@ -59,11 +65,7 @@ async fn numbers_restart_at_midnight_in_the_hall_timezone(backend: Backend) {
     // 23:59:59.2 in Shanghai is 15:59:59.2 UTC: the UTC date does not change, the hall's does.
     let setup = spawn_app(backend).await;
     setup.stop().await;
-    let app = spawn_on(setup.database.clone(), |mut s| {
-        s.clock_start = Some(at("2026-11-25T23:59:59.200+08:00"));
-        s
-    })
-    .await;
+    let app = app_at(&setup, "2026-11-25T23:59:59.200+08:00").await;
     assert_eq!(app.issue("A").await["number"], "A001");
     assert_eq!(app.issue("A").await["number"], "A002");
     actix_web::rt::time::sleep(std::time::Duration::from_millis(1000)).await;
@@ -80,11 +82,7 @@ on_both_databases!(tickets_left_from_yesterday_are_cancelled_by_housekeeping);
 async fn tickets_left_from_yesterday_are_cancelled_by_housekeeping(backend: Backend) {
     let setup = spawn_app(backend).await;
     setup.stop().await;
-    let app = spawn_on(setup.database.clone(), |mut s| {
-        s.clock_start = Some(at("2026-11-25T23:59:59.300+08:00"));
-        s
-    })
-    .await;
+    let app = app_at(&setup, "2026-11-25T23:59:59.300+08:00").await;
     let yesterday = app.issue("A").await;
     let token = yesterday["token"].as_str().expect("token").to_owned();
     actix_web::rt::time::sleep(std::time::Duration::from_millis(900)).await;
