@@ -29,6 +29,8 @@ pub struct Model {
     pub recall_count: i32,
     pub transfer_count: i32,
     pub transfer_note: Option<String>,
+    /// The user who called it.
+    pub served_by: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

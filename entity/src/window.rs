@@ -12,6 +12,8 @@ pub struct Model {
     pub state: String,
     pub pause_reason: Option<String>,
     pub state_since: DateTimeUtc,
+    pub signed_in_user_id: Option<i32>,
+    pub signed_in_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_core;
 mod m20261125_000002_hall_notice;
 mod m20261125_000003_queue_counters;
+mod m20261125_000004_window_sign_in;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_core::Migration),
             Box::new(m20261125_000002_hall_notice::Migration),
             Box::new(m20261125_000003_queue_counters::Migration),
+            Box::new(m20261125_000004_window_sign_in::Migration),
         ]
     }
 }

@@ -19,6 +19,11 @@ pub enum EventKind {
     WindowClosed,
     WindowPaused,
     WindowResumed,
+    /// Someone signed in at the window (the public stream does not say who).
+    WindowSignedIn,
+    WindowSignedOut,
+    /// Its service list changed.
+    WindowUpdated,
     Notice,
 }
 
@@ -38,6 +43,9 @@ impl EventKind {
             Self::WindowClosed => "window_closed",
             Self::WindowPaused => "window_paused",
             Self::WindowResumed => "window_resumed",
+            Self::WindowSignedIn => "window_signed_in",
+            Self::WindowSignedOut => "window_signed_out",
+            Self::WindowUpdated => "window_updated",
             Self::Notice => "notice",
         }
     }

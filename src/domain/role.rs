@@ -31,6 +31,12 @@ impl Role {
         }
     }
 
+    /// Roles that run the hall floor: open and close any window, edit its services, sign
+    /// someone out.
+    pub fn manages_floor(self) -> bool {
+        matches!(self, Self::Admin | Self::Manager)
+    }
+
     /// Roles allowed to issue tickets with privileged priorities (appointments).
     pub fn issues_privileged_tickets(self) -> bool {
         !matches!(self, Self::Volunteer)

@@ -40,7 +40,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/windows/{id}/pause", web::post().to(pause))
         .route("/windows/{id}/resume", web::post().to(resume))
         .route("/windows/{id}/open", web::post().to(open))
-        .route("/windows/{id}/close", web::post().to(close));
+        .route("/windows/{id}/close", web::post().to(close))
+        .route("/windows/{id}/sign-in", web::post().to(sign_in))
+        .route("/windows/{id}/sign-out", web::post().to(sign_out))
+        .route("/windows/{id}/console", web::get().to(console))
+        .route("/windows/{id}/services", web::put().to(set_services))
+        .route("/halls/{hall}/floor", web::get().to(floor));
 }
 
 /// The error body every endpoint uses.
@@ -242,7 +247,15 @@ pub async fn logout(state: web::Data<AppState>, req: HttpRequest) -> AppResult<H
 pub async fn me(state: web::Data<AppState>, who: Authenticated) -> AppResult<HttpResponse> {
     let actor = who.0;
     let windows = persistence::users::windows_of(&state.db, actor.id).await?;
+    let signed_in = persistence::windows::signed_in_window(&state.db, actor.id).await?;
+    let hall_code = match actor.hall {
+        Some(hall) => Some(state.halls.get_by_id(hall).await?.code.clone()),
+        None => None,
+    };
     Ok(HttpResponse::Ok().json(json!({
+        "id": actor.id.0,
+        "hall_code": hall_code,
+        "signed_in_window": signed_in.map(|w| json!({ "id": w.id.0, "number": w.number })),
         "username": actor.username,
         "display_name": actor.display_name,
         "role": actor.role.as_str(),
@@ -408,4 +421,49 @@ pub async fn open(state: web::Data<AppState>, path: web::Path<i32>, who: Authent
     responses((status = 200, body = WindowView), (status = 409, body = ErrorBody)))]
 pub async fn close(state: web::Data<AppState>, path: web::Path<i32>, who: Authenticated) -> AppResult<HttpResponse> {
     window_state(&state, who, *path, WindowAction::Close, None).await
+}
+
+#[utoipa::path(post, path = "/api/v1/windows/{id}/sign-in", tag = "windows", params(("id" = i32, Path)),
+    responses((status = 200, body = WindowView),
+        (status = 409, description = "window_occupied (someone else is signed in) or signed_in_elsewhere", body = ErrorBody)))]
+pub async fn sign_in(state: web::Data<AppState>, path: web::Path<i32>, who: Authenticated) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(windows::sign_in(&state, &who.0, WindowId(*path)).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/windows/{id}/sign-out", tag = "windows", params(("id" = i32, Path)),
+    responses((status = 200, body = WindowView),
+        (status = 409, description = "window_busy (holds a ticket) or not_signed_in", body = ErrorBody),
+        (status = 403, description = "signing someone else out needs an admin or a manager", body = ErrorBody)))]
+pub async fn sign_out(state: web::Data<AppState>, path: web::Path<i32>, who: Authenticated) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(windows::sign_out(&state, &who.0, WindowId(*path)).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/windows/{id}/console", tag = "windows", params(("id" = i32, Path)),
+    responses((status = 200, body = crate::services::console::ConsoleView), (status = 403, body = ErrorBody)))]
+pub async fn console(state: web::Data<AppState>, path: web::Path<i32>, who: Authenticated) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(crate::services::console::console(&state, &who.0, WindowId(*path)).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ServicesBody {
+    /// Service codes, specialty first, e.g. `["C", "A"]`.
+    pub services: Vec<String>,
+}
+
+#[utoipa::path(put, path = "/api/v1/windows/{id}/services", tag = "windows", params(("id" = i32, Path)), request_body = ServicesBody,
+    responses((status = 200, body = WindowView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn set_services(
+    state: web::Data<AppState>,
+    path: web::Path<i32>,
+    who: Authenticated,
+    body: web::Json<ServicesBody>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(windows::set_services(&state, &who.0, WindowId(*path), &body.services).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/halls/{hall}/floor", tag = "halls", params(("hall" = String, Path)),
+    responses((status = 200, body = crate::services::console::FloorView), (status = 403, body = ErrorBody)))]
+pub async fn floor(state: web::Data<AppState>, path: web::Path<String>, who: Authenticated) -> AppResult<HttpResponse> {
+    let hall = state.halls.get(&path).await?;
+    Ok(HttpResponse::Ok().json(crate::services::console::floor(&state, &who.0, &hall).await?))
 }

@@ -28,7 +28,7 @@ fn list<T: std::str::FromStr>(text: Option<&str>) -> Option<Vec<T>> {
 }
 
 /// JSON for a `<script type="application/json">` block; `<` is escaped so text cannot close it.
-fn script_json(value: &serde_json::Value) -> String {
+pub(crate) fn script_json(value: &serde_json::Value) -> String {
     value.to_string().replace('<', "\\u003c")
 }
 

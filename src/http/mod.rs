@@ -5,6 +5,7 @@ pub mod extract;
 pub mod i18n;
 pub mod openapi;
 pub mod pages;
+pub mod staff;
 pub mod ws;
 
 use crate::error::AppError;

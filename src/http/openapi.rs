@@ -32,6 +32,12 @@ use utoipa::OpenApi;
         api::resume,
         api::open,
         api::close,
+        api::set_notice,
+        api::sign_in,
+        api::sign_out,
+        api::console,
+        api::set_services,
+        api::floor,
     ),
     components(schemas(api::ErrorBody))
 )]

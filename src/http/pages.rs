@@ -10,7 +10,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(index)).configure(super::display::routes).default_service(web::to(not_found));
+    cfg.route("/", web::get().to(index))
+        .configure(super::display::routes)
+        .configure(super::staff::routes)
+        .default_service(web::to(not_found));
 }
 
 pub(crate) fn render(

@@ -38,3 +38,33 @@ pub async fn after(
         .await?;
     rows.iter().map(|row| Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?))).collect()
 }
+
+/// One entry of a hall's window log: what happened to which window, when, and who did it.
+pub struct WindowLogEntry {
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub actor: Option<UserId>,
+    pub payload: String,
+}
+
+/// The newest window events of a hall (open, close, pause, resume, sign-in and out, edits).
+pub async fn window_log(conn: &impl ConnectionTrait, hall: HallId, limit: u32) -> Result<Vec<WindowLogEntry>, DbErr> {
+    let rows = conn
+        .query_all_raw(statement(
+            conn,
+            "SELECT kind, at, actor_id, payload FROM events WHERE hall_id = $1 AND kind LIKE 'window_%' \
+             ORDER BY seq DESC LIMIT $2",
+            [hall.0.into(), i64::from(limit).into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(WindowLogEntry {
+                kind: row.try_get_by_index(0)?,
+                at: row.try_get_by_index(1)?,
+                actor: row.try_get_by_index::<Option<i32>>(2)?.map(UserId),
+                payload: row.try_get_by_index(3)?,
+            })
+        })
+        .collect()
+}

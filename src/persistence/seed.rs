@@ -72,6 +72,7 @@ pub async fn demo_hall(
     };
     let hall_id = hall::Entity::insert(hall).exec(conn).await?.last_insert_id;
     let mut service_ids = Vec::new();
+    let mut window_ids = Vec::new();
     for (position, (code, name, name_en, target, typical)) in SERVICES.iter().enumerate() {
         let model = service::ActiveModel {
             hall_id: Set(hall_id),
@@ -114,6 +115,7 @@ pub async fn demo_hall(
             ..Default::default()
         };
         let window_id = window::Entity::insert(model).exec(conn).await?.last_insert_id;
+        window_ids.push((*number, window_id));
         for (position, code) in services.iter().enumerate() {
             let Some((_, service_id)) = service_ids.iter().find(|(c, _)| c == code) else { continue };
             let link = window_service::ActiveModel {
@@ -135,6 +137,19 @@ pub async fn demo_hall(
         };
         let user = users::insert(conn, new).await?;
         users::assign_window(conn, user, WindowId(window_id)).await?;
+    }
+    // A floating colleague who covers windows 1–3 (one of them at a time).
+    let new = NewUser {
+        username: "staff1",
+        password_hash: demo_password_hash,
+        role: Role::Staff,
+        hall: Some(HallId(hall_id)),
+        display_name: "综合岗 张敏",
+        at,
+    };
+    let floater = users::insert(conn, new).await?;
+    for (_, window_id) in window_ids.iter().filter(|(number, _)| *number <= 3) {
+        users::assign_window(conn, floater, WindowId(*window_id)).await?;
     }
     for (username, role, display_name) in
         [("volunteer1", Role::Volunteer, "志愿者一"), ("manager1", Role::Manager, "大厅负责人")]

@@ -1,7 +1,7 @@
 //! Tickets: numbering, the queue heads dispatch chooses from, and guarded state updates.
 use super::{corrupt, statement};
 use crate::domain::dispatch::Candidate;
-use crate::domain::ids::{HallId, ServiceId, TicketId, WindowId};
+use crate::domain::ids::{HallId, ServiceId, TicketId, UserId, WindowId};
 use crate::domain::ticket::{Channel, Priority, TicketStatus};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::ticket;
@@ -34,6 +34,8 @@ pub struct TicketRow {
     pub recall_count: i32,
     pub transfer_count: i32,
     pub transfer_note: Option<String>,
+    /// The user who called it.
+    pub served_by: Option<UserId>,
 }
 
 impl TryFrom<ticket::Model> for TicketRow {
@@ -63,6 +65,7 @@ impl TryFrom<ticket::Model> for TicketRow {
             recall_count: m.recall_count,
             transfer_count: m.transfer_count,
             transfer_note: m.transfer_note,
+            served_by: m.served_by.map(UserId),
         })
     }
 }
@@ -93,6 +96,7 @@ impl TicketRow {
             recall_count: 0,
             transfer_count: 0,
             transfer_note: None,
+            served_by: None,
         }
     }
 }
@@ -424,7 +428,7 @@ pub async fn update(conn: &impl ConnectionTrait, before: &TicketRow, t: &TicketR
             conn,
             "UPDATE tickets SET status = $1, service_id = $2, window_id = $3, target_window_id = $4, called_at = $5, \
              started_at = $6, finished_at = $7, no_show_at = $8, cancelled_at = $9, recall_count = $10, \
-             transfer_count = $11, transfer_note = $12 WHERE id = $13 AND status = $14",
+             transfer_count = $11, transfer_note = $12, served_by = $15 WHERE id = $13 AND status = $14",
             [
                 t.status.as_str().into(),
                 t.service_id.0.into(),
@@ -440,6 +444,7 @@ pub async fn update(conn: &impl ConnectionTrait, before: &TicketRow, t: &TicketR
                 t.transfer_note.clone().into(),
                 t.id.0.into(),
                 before.status.as_str().into(),
+                t.served_by.map(|u| u.0).into(),
             ],
         ))
         .await?;
@@ -454,4 +459,64 @@ pub async fn update(conn: &impl ConnectionTrait, before: &TicketRow, t: &TicketR
         adjust_queued(conn, t.hall_id, t.service_id, t.business_date, t.priority, 1).await?;
     }
     Ok(true)
+}
+
+/// The queued tickets a window may call, in queue order (priority, then issue time): those of
+/// its services and those transferred to it by name. At most `limit`.
+pub async fn waiting_for_window(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    day: NaiveDate,
+    window: WindowId,
+    services: &[ServiceId],
+    limit: u64,
+) -> Result<Vec<TicketRow>, DbErr> {
+    let mut values: Vec<Value> =
+        vec![hall.0.into(), day.into(), window.0.into(), i64::try_from(limit).unwrap_or(i64::MAX).into()];
+    let mut placeholders = Vec::new();
+    for service in services {
+        values.push(service.0.into());
+        placeholders.push(format!("${}", values.len()));
+    }
+    let by_service = if placeholders.is_empty() {
+        String::new()
+    } else {
+        format!(" OR (target_window_id IS NULL AND service_id IN ({}))", placeholders.join(", "))
+    };
+    let sql = format!(
+        "SELECT id FROM tickets WHERE hall_id = $1 AND business_date = $2 AND {QUEUED} \
+         AND (target_window_id = $3{by_service}) ORDER BY {PRIORITY_RANK} DESC, issued_at, id LIMIT $4"
+    );
+    let ids: Vec<i64> = conn
+        .query_all_raw(statement(conn, &sql, values))
+        .await?
+        .iter()
+        .map(|row| row.try_get_by_index(0))
+        .collect::<Result<_, _>>()?;
+    let mut rows: Vec<TicketRow> = ticket::Entity::find()
+        .filter(ticket::Column::Id.is_in(ids.clone()))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(TicketRow::try_from)
+        .collect::<Result<_, _>>()?;
+    rows.sort_by_key(|t| ids.iter().position(|id| *id == t.id.0));
+    Ok(rows)
+}
+
+/// Every ticket a window called today (whatever became of it).
+pub async fn called_by_window(
+    conn: &impl ConnectionTrait,
+    window: WindowId,
+    day: NaiveDate,
+) -> Result<Vec<TicketRow>, DbErr> {
+    ticket::Entity::find()
+        .filter(ticket::Column::WindowId.eq(window.0))
+        .filter(ticket::Column::BusinessDate.eq(day))
+        .order_by_desc(ticket::Column::CalledAt)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(TicketRow::try_from)
+        .collect()
 }

@@ -4,6 +4,7 @@ use crate::domain::role::Role;
 use chrono::{DateTime, Utc};
 use entity::{auth_session, user, user_window};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
 pub struct UserRow {
@@ -117,4 +118,22 @@ pub async fn find_session_user(
 pub async fn delete_session(conn: &impl ConnectionTrait, token_hash: &str) -> Result<(), DbErr> {
     auth_session::Entity::delete_many().filter(auth_session::Column::TokenHash.eq(token_hash)).exec(conn).await?;
     Ok(())
+}
+
+/// Display names of some users, for showing who did what.
+pub async fn display_names(
+    conn: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = UserId>,
+) -> Result<HashMap<UserId, String>, DbErr> {
+    let ids: Vec<i32> = ids.into_iter().map(|u| u.0).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| (UserId(u.id), u.display_name))
+        .collect())
 }

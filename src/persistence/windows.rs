@@ -1,6 +1,6 @@
 //! Windows: their live state and their ordered service lists.
 use super::{corrupt, statement};
-use crate::domain::ids::{HallId, ServiceId, WindowId};
+use crate::domain::ids::{HallId, ServiceId, UserId, WindowId};
 use crate::domain::window::{WindowKind, WindowState};
 use chrono::{DateTime, Utc};
 use entity::{window, window_service};
@@ -17,6 +17,8 @@ pub struct WindowRow {
     pub state: WindowState,
     pub pause_reason: Option<String>,
     pub state_since: DateTime<Utc>,
+    /// Who is signed in at it, and since when.
+    pub signed_in: Option<(UserId, DateTime<Utc>)>,
     /// Its services, specialty first.
     pub services: Vec<ServiceId>,
 }
@@ -31,6 +33,7 @@ fn row(m: window::Model, services: Vec<ServiceId>) -> Result<WindowRow, DbErr> {
         name: m.name,
         pause_reason: m.pause_reason,
         state_since: m.state_since,
+        signed_in: m.signed_in_user_id.map(|u| (UserId(u), m.signed_in_at.unwrap_or(m.state_since))),
         services,
     })
 }
@@ -103,4 +106,44 @@ pub async fn open_serving(conn: &impl ConnectionTrait, hall: HallId, service: Se
         .await?;
     let count: i64 = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
     Ok(u32::try_from(count).unwrap_or(0))
+}
+
+/// Records who is signed in at a window (`None`: nobody). The unique index on
+/// `signed_in_user_id` is the last guard against one person at two windows.
+pub async fn set_signed_in(
+    conn: &impl ConnectionTrait,
+    id: WindowId,
+    user: Option<UserId>,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    conn.execute_raw(statement(
+        conn,
+        "UPDATE windows SET signed_in_user_id = $1, signed_in_at = $2 WHERE id = $3",
+        [user.map(|u| u.0).into(), user.map(|_| at).into(), id.0.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The window a user is signed in at, if any.
+pub async fn signed_in_window(conn: &impl ConnectionTrait, user: UserId) -> Result<Option<WindowRow>, DbErr> {
+    let found = window::Entity::find().filter(window::Column::SignedInUserId.eq(user.0)).one(conn).await?;
+    match found {
+        Some(model) => find(conn, WindowId(model.id)).await,
+        None => Ok(None),
+    }
+}
+
+/// Replaces a window's ordered service list.
+pub async fn set_services(conn: &impl ConnectionTrait, id: WindowId, services: &[ServiceId]) -> Result<(), DbErr> {
+    window_service::Entity::delete_many().filter(window_service::Column::WindowId.eq(id.0)).exec(conn).await?;
+    for (position, service) in services.iter().enumerate() {
+        conn.execute_raw(statement(
+            conn,
+            "INSERT INTO window_services (window_id, service_id, position) VALUES ($1, $2, $3)",
+            [id.0.into(), service.0.into(), i32::try_from(position).unwrap_or(i32::MAX).into()],
+        ))
+        .await?;
+    }
+    Ok(())
 }

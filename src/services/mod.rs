@@ -1,5 +1,6 @@
 //! Use cases. Each opens a transaction, asks the domain, writes, commits, then publishes.
 pub mod auth;
+pub mod console;
 pub mod hall_write;
 pub mod halls;
 pub mod issuer;

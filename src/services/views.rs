@@ -109,6 +109,11 @@ impl EstimateCache {
         entries.get(&key).filter(|(at, _)| at.elapsed() < ESTIMATE_TTL).map(|(_, inputs)| *inputs)
     }
 
+    /// Forgets everything, after a change that moves estimates (a window's services).
+    pub fn clear(&self) {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
     fn put(&self, key: EstimateKey, inputs: EstimateInputs) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries.retain(|_, (at, _)| at.elapsed() < ESTIMATE_TTL);

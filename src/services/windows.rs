@@ -41,6 +41,12 @@ async fn authorize(state: &AppState, actor: &Actor, window: WindowId) -> AppResu
     if !allowed {
         return Err(AppError::forbidden(format!("{} may not operate window {}", actor.username, row.number)));
     }
+    // Staff work only the window they are signed in at; managers act on any from the floor.
+    if actor.role == crate::domain::role::Role::Staff {
+        if let Some((someone, _)) = row.signed_in.filter(|(user, _)| *user != actor.id) {
+            return Err(occupied(state, &row, someone).await);
+        }
+    }
     let hall = state.halls.get_by_id(row.hall_id).await?;
     Ok((hall, row))
 }
@@ -84,8 +90,14 @@ async fn save(
 }
 
 /// The ticket as it is once this window calls it.
-fn called(before: &TicketRow, window: WindowId, now: chrono::DateTime<chrono::Utc>) -> AppResult<TicketRow> {
+fn called(
+    before: &TicketRow,
+    window: WindowId,
+    actor: &Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<TicketRow> {
     let mut row = before.clone();
+    row.served_by = Some(actor.id);
     row.status = transition(before.status, TicketAction::Call)?;
     row.window_id = Some(window);
     row.target_window_id = None;
@@ -117,7 +129,7 @@ pub async fn call_next(state: &AppState, actor: &Actor, window_id: WindowId) -> 
     };
     let before =
         tickets::find(&write.txn, choice.id).await?.ok_or_else(|| AppError::internal("queued ticket vanished"))?;
-    let row = called(&before, window_id, write.now)?;
+    let row = called(&before, window_id, actor, write.now)?;
     save(state, write, &hall, actor, &before, &row, (EventKind::TicketCalled, None)).await.map(Some)
 }
 
@@ -147,7 +159,7 @@ pub async fn call_number(state: &AppState, actor: &Actor, window_id: WindowId, n
             format!("window {} does not serve {}", window.number, before.number),
         ));
     }
-    let row = called(&before, window_id, write.now)?;
+    let row = called(&before, window_id, actor, write.now)?;
     save(state, write, &hall, actor, &before, &row, (EventKind::TicketCalled, None)).await
 }
 
@@ -288,5 +300,126 @@ pub async fn change_state(
     };
     write.emit(kind, EventBody::Window { window: public_window(&window) }, Some(actor.id)).await?;
     write.commit(state).await?;
+    Ok(window_view(&hall, &window, held.as_ref()))
+}
+
+async fn occupied(state: &AppState, window: &WindowRow, someone: crate::domain::ids::UserId) -> AppError {
+    let name = users::display_names(&state.db, [someone]).await.ok().and_then(|mut m| m.remove(&someone));
+    AppError::conflict(
+        "window_occupied",
+        format!(
+            "window {} is signed in by {}; they must sign out first",
+            window.number,
+            name.as_deref().unwrap_or("someone else")
+        ),
+    )
+    .with_detail("signed_in_by", name)
+}
+
+/// Signs the actor in at a window: one person per window, one window per person.
+#[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
+pub async fn sign_in(state: &AppState, actor: &Actor, window_id: WindowId) -> AppResult<WindowView> {
+    let (hall, _) = authorize(state, actor, window_id).await?;
+    let mut write = HallWrite::begin(state, &hall).await?;
+    let mut window =
+        windows::find(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
+    match window.signed_in {
+        Some((user, _)) if user == actor.id => {
+            write.commit(state).await?;
+            let held = tickets::held_by_window(&state.db, window_id).await?;
+            return Ok(window_view(&hall, &window, held.as_ref()));
+        }
+        Some((user, _)) => return Err(occupied(state, &window, user).await),
+        None => {}
+    }
+    if let Some(elsewhere) = windows::signed_in_window(&write.txn, actor.id).await? {
+        return Err(AppError::conflict(
+            "signed_in_elsewhere",
+            format!("you are signed in at window {}; sign out there first", elsewhere.number),
+        )
+        .with_detail("window", elsewhere.number));
+    }
+    windows::set_signed_in(&write.txn, window_id, Some(actor.id), write.now).await?;
+    window.signed_in = Some((actor.id, write.now));
+    write.emit(EventKind::WindowSignedIn, EventBody::Window { window: public_window(&window) }, Some(actor.id)).await?;
+    write.commit(state).await?;
+    let held = tickets::held_by_window(&state.db, window_id).await?;
+    Ok(window_view(&hall, &window, held.as_ref()))
+}
+
+/// Signs out of a window. The person signed in leaves it closed, and may not leave while it
+/// holds a ticket; an admin or a manager may force anyone out (a crashed PC, a forgotten
+/// sign-out), which leaves the window's state and ticket as they are.
+#[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
+pub async fn sign_out(state: &AppState, actor: &Actor, window_id: WindowId) -> AppResult<WindowView> {
+    let (hall, _) = authorize(state, actor, window_id).await?;
+    let mut write = HallWrite::begin(state, &hall).await?;
+    let mut window =
+        windows::find(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
+    let held = tickets::held_by_window(&write.txn, window_id).await?;
+    let Some((user, _)) = window.signed_in else {
+        return Err(AppError::conflict("not_signed_in", format!("nobody is signed in at window {}", window.number)));
+    };
+    let forced = user != actor.id;
+    if forced && !actor.role.manages_floor() {
+        return Err(AppError::forbidden("only an admin or a manager may sign someone else out"));
+    }
+    if !forced {
+        if let Some(held) = &held {
+            return Err(busy(held));
+        }
+    }
+    windows::set_signed_in(&write.txn, window_id, None, write.now).await?;
+    window.signed_in = None;
+    write
+        .emit(EventKind::WindowSignedOut, EventBody::Window { window: public_window(&window) }, Some(actor.id))
+        .await?;
+    if !forced && window.state != crate::domain::window::WindowState::Closed {
+        window.state = window.state.apply(WindowAction::Close, false)?;
+        window.pause_reason = None;
+        window.state_since = write.now;
+        windows::set_state(&write.txn, window_id, window.state, None, write.now).await?;
+        write
+            .emit(EventKind::WindowClosed, EventBody::Window { window: public_window(&window) }, Some(actor.id))
+            .await?;
+    }
+    write.commit(state).await?;
+    Ok(window_view(&hall, &window, held.as_ref()))
+}
+
+/// Replaces a window's ordered service list (specialty first). Managers and admins only.
+#[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
+pub async fn set_services(
+    state: &AppState,
+    actor: &Actor,
+    window_id: WindowId,
+    codes: &[String],
+) -> AppResult<WindowView> {
+    if !actor.role.manages_floor() {
+        return Err(AppError::forbidden("only an admin or a manager may change a window's services"));
+    }
+    let (hall, _) = authorize(state, actor, window_id).await?;
+    if codes.is_empty() {
+        return Err(AppError::bad_request("no_services", "a window serves at least one service"));
+    }
+    let mut ids = Vec::with_capacity(codes.len());
+    for code in codes {
+        let service = hall.service_by_code(code.trim()).ok_or_else(|| {
+            AppError::bad_request("unknown_service", format!("hall '{}' has no service '{code}'", hall.code))
+        })?;
+        if ids.contains(&service.id) {
+            return Err(AppError::bad_request("duplicate_service", format!("service '{code}' is listed twice")));
+        }
+        ids.push(service.id);
+    }
+    let mut write = HallWrite::begin(state, &hall).await?;
+    windows::set_services(&write.txn, window_id, &ids).await?;
+    let mut window =
+        windows::find(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
+    window.services = ids;
+    write.emit(EventKind::WindowUpdated, EventBody::Window { window: public_window(&window) }, Some(actor.id)).await?;
+    write.commit(state).await?;
+    state.estimates.clear();
+    let held = tickets::held_by_window(&state.db, window_id).await?;
     Ok(window_view(&hall, &window, held.as_ref()))
 }

@@ -187,6 +187,27 @@ impl TestApp {
         (status, response.json().limit(16 * 1024 * 1024).await.unwrap_or(Value::Null))
     }
 
+    pub async fn get_as(&self, path: &str, token: &str) -> (u16, Value) {
+        let mut response = self.client.get(self.url(path)).bearer_auth(token).send().await.expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().limit(16 * 1024 * 1024).await.unwrap_or(Value::Null))
+    }
+
+    pub async fn put(&self, path: &str, body: Value, token: &str) -> (u16, Value) {
+        let mut response =
+            self.client.put(self.url(path)).bearer_auth(token).send_json(&body).await.expect("request sent");
+        let status = response.status().as_u16();
+        (status, response.json().limit(16 * 1024 * 1024).await.unwrap_or(Value::Null))
+    }
+
+    /// The console view of a demo window, as `token` sees it.
+    pub async fn console(&self, number: i64, token: &str) -> Value {
+        let id = self.window_id(number).await;
+        let (status, body) = self.get_as(&format!("/api/v1/windows/{id}/console"), token).await;
+        assert_eq!(status, 200, "console of window {number}: {body}");
+        body
+    }
+
     pub async fn login(&self, username: &str) -> String {
         let password = if username == "admin" { ADMIN_PASSWORD } else { DEMO_PASSWORD };
         let (status, body) =

@@ -4,6 +4,7 @@ pub mod helpers;
 
 mod binary;
 mod concurrency;
+mod console;
 mod errors;
 mod hours;
 mod lifecycle;

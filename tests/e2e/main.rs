@@ -3,4 +3,5 @@
 pub mod helpers;
 
 mod browser;
+mod console;
 mod display;

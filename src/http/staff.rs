@@ -1,0 +1,38 @@
+//! Staff pages: the window console (`/window`) and the hall floor control (`/floor/{hall}`).
+//! Both are shells; their scripts sign in and read the JSON API, so the API's rules are the
+//! only rules.
+use super::display::script_json;
+use super::i18n::{self, Lang};
+use super::pages::{not_found, render};
+use crate::error::AppResult;
+use crate::persistence;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/window", web::get().to(window_console)).route("/floor/{hall}", web::get().to(floor));
+}
+
+fn config(hall: &str, lang: Lang) -> String {
+    script_json(&json!({ "hall": hall, "lang": lang.code(), "texts": i18n::texts(lang) }))
+}
+
+pub async fn window_console(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
+    // The hall comes from the account once signed in; this is for accounts without one (admin).
+    let hall = persistence::halls::list(&state.db).await?.into_iter().next().map(|h| h.code).unwrap_or_default();
+    let (lang, _) = Lang::of(&req);
+    let mut context = tera::Context::new();
+    context.insert("config_json", &config(&hall, lang));
+    render(&state, &req, "staff/window.html", context, StatusCode::OK)
+}
+
+pub async fn floor(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let Ok(hall) = state.halls.get(&path).await else { return not_found(state, req).await };
+    let (lang, _) = Lang::of(&req);
+    let mut context = tera::Context::new();
+    context.insert("hall_name", if lang == Lang::En { &hall.name_en } else { &hall.name });
+    context.insert("config_json", &config(&hall.code, lang));
+    render(&state, &req, "staff/floor.html", context, StatusCode::OK)
+}

@@ -1,0 +1,459 @@
+// Window console (窗口叫号台): sign in, pick a window, call and serve, live over the websocket.
+// The server says which actions make sense now (`actions`); buttons follow it, and it refuses
+// the rest with 409 anyway.
+(function () {
+  'use strict';
+
+  var S = window.hallqStaff;
+  var T = S.T;
+  var $ = S.$;
+  var el = S.el;
+
+  var me = null;
+  var windowId = null;
+  var view = null;
+  var offset = 0;           // server clock minus ours
+  var busy = false;
+  var loading = false;
+  var reloadAgain = false;
+  var reloadTimer = null;
+  var stream = null;
+  var autocall = { timer: null, deadline: 0 };
+
+  function serverNow() { return Date.now() + offset; }
+
+  function priorityLabel(p) {
+    if (p === 'green') return T.priority_green;
+    if (p === 'appointment') return T.priority_appointment;
+    return T.priority_normal;
+  }
+
+  function serviceName(code) {
+    var found = view && view.transfer_services.filter(function (s) { return s.code === code; })[0];
+    if (!found) return code;
+    return S.config.lang === 'en' ? found.name_en : found.name;
+  }
+
+  // ---------- loading ----------
+  function load() {
+    if (windowId === null) return Promise.resolve();
+    if (loading) { reloadAgain = true; return Promise.resolve(); }
+    loading = true;
+    return S.api('GET', '/windows/' + windowId + '/console').then(function (v) {
+      offset = Date.parse(v.server_time) - Date.now();
+      if (me.role === 'staff' && (!v.signed_in || v.signed_in.user_id !== me.id)) {
+        // Signed out elsewhere (another tab, or a manager forced it): back to the picker.
+        S.toast(T.signed_out_elsewhere);
+        leaveConsole();
+        return;
+      }
+      view = v;
+      render();
+    }).catch(function (err) {
+      S.toast(S.describe(err));
+    }).then(function () {
+      loading = false;
+      if (reloadAgain) { reloadAgain = false; load(); }
+    });
+  }
+
+  function scheduleLoad() {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(load, 120);
+  }
+
+  // ---------- rendering ----------
+  function render() {
+    var w = view.window;
+    $('win-title').textContent = w.name + ' · ' + T['state_' + w.state];
+    document.body.dataset.windowState = w.state;
+    renderCurrent();
+    renderActions();
+    renderFigures();
+    renderNoShows();
+    renderQueues();
+    renderWaiting();
+  }
+
+  function renderCurrent() {
+    var box = $('current');
+    box.innerHTML = '';
+    var t = view.ticket;
+    var w = view.window;
+    if (!t) {
+      box.className = 'current-card idle';
+      var idle = w.state === 'closed' ? T.window_closed_hint
+        : w.state === 'paused' ? T.window_paused_hint + (w.pause_reason ? '：' + w.pause_reason : '')
+        : T.no_current_ticket;
+      box.appendChild(el('div', 'current-idle', idle));
+      box.dataset.number = '';
+      return;
+    }
+    box.className = 'current-card status-' + t.status;
+    box.dataset.number = t.number;
+    var head = el('div', 'current-head');
+    head.appendChild(el('span', 'current-number', t.number));
+    var tags = el('span', 'current-tags');
+    tags.appendChild(el('span', 'tag service', t.service + ' ' + serviceName(t.service)));
+    if (t.priority !== 'normal') tags.appendChild(el('span', 'tag prio-' + t.priority, priorityLabel(t.priority)));
+    tags.appendChild(el('span', 'tag status', t.status === 'serving' ? T.status_serving : T.status_called));
+    head.appendChild(tags);
+    box.appendChild(head);
+    var facts = el('dl', 'current-facts');
+    function fact(label, value, id) {
+      facts.appendChild(el('dt', null, label));
+      var dd = el('dd', null, value);
+      if (id) dd.id = id;
+      facts.appendChild(dd);
+    }
+    var waited = (Date.parse(t.called_at) - Date.parse(t.issued_at)) / 1000;
+    fact(T.waited_for, S.clock(waited));
+    fact(T.served_for, t.started_at ? S.clock((serverNow() - Date.parse(t.started_at)) / 1000) : '—', 'served-for');
+    fact(T.recalls, t.recall_count + ' / ' + view.recall_limit);
+    if (t.transfer_count > 0) fact(T.transfer_note, t.transfer_note || T.transferred_no_note);
+    if (t.contact) fact(T.contact, t.contact);
+    box.appendChild(facts);
+  }
+
+  function renderActions() {
+    var allowed = view.actions;
+    Array.prototype.forEach.call(document.querySelectorAll('#actions .act'), function (b) {
+      var action = b.dataset.action;
+      var ok = allowed.indexOf(action) >= 0;
+      b.disabled = busy || !ok;
+      // Pause and resume share a key; show the one that applies.
+      if (action === 'resume') b.hidden = view.window.state !== 'paused';
+      if (action === 'pause') b.hidden = view.window.state === 'paused';
+      if (action === 'open') b.hidden = view.window.state !== 'closed';
+      if (action === 'call_next') b.hidden = view.window.state === 'closed';
+    });
+  }
+
+  function renderFigures() {
+    var f = view.today;
+    var box = $('figures');
+    box.innerHTML = '';
+    function figure(label, value) {
+      var item = el('div', 'figure');
+      item.appendChild(el('span', 'figure-value', value));
+      item.appendChild(el('span', 'figure-label', label));
+      box.appendChild(item);
+    }
+    figure(T.fig_served, String(f.served));
+    figure(T.fig_handling, f.average_handling_seconds === null ? '—' : S.clock(f.average_handling_seconds));
+    figure(T.fig_wait, f.average_wait_seconds === null ? '—' : S.clock(f.average_wait_seconds));
+    figure(T.fig_no_shows, String(f.no_shows));
+  }
+
+  function renderNoShows() {
+    var list = $('no-shows');
+    list.innerHTML = '';
+    if (!view.recent_no_shows.length) { list.appendChild(el('li', 'muted', T.none)); return; }
+    view.recent_no_shows.forEach(function (n) {
+      var li = el('li', 'no-show-row');
+      li.appendChild(el('span', 'num', n.number));
+      var until = new Date(Date.parse(n.restorable_until));
+      li.appendChild(el('span', 'muted', T.restorable_until + ' ' + until.toTimeString().slice(0, 5)));
+      var b = el('button', 'small-btn', T.restore);
+      b.type = 'button';
+      b.dataset.restore = n.number;
+      b.disabled = busy;
+      b.onclick = function () { act('restore', { number: n.number }); };
+      li.appendChild(b);
+      list.appendChild(li);
+    });
+  }
+
+  function renderQueues() {
+    var box = $('queue-counts');
+    box.innerHTML = '';
+    view.queues.forEach(function (q) {
+      var chip = el('div', 'queue-chip' + (q.over_target ? ' over' : ''));
+      chip.dataset.service = q.service;
+      chip.appendChild(el('span', 'q-code', q.service));
+      chip.appendChild(el('span', 'q-name', S.config.lang === 'en' ? q.name_en : q.name));
+      chip.appendChild(el('span', 'q-count', String(q.waiting)));
+      chip.appendChild(el('span', 'q-longest', q.waiting ? T.longest + ' ' + q.longest_wait_minutes + T.min : ''));
+      box.appendChild(chip);
+    });
+  }
+
+  function renderWaiting() {
+    $('waiting-total').textContent = '(' + view.waiting_total + ')';
+    var body = $('waiting');
+    body.innerHTML = '';
+    var canCall = view.actions.indexOf('call_number') >= 0 && !busy;
+    if (!view.waiting.length) {
+      var empty = el('tr');
+      var td = el('td', 'muted', T.nobody_waiting);
+      td.colSpan = 5;
+      empty.appendChild(td);
+      body.appendChild(empty);
+    }
+    view.waiting.forEach(function (t) {
+      var tr = el('tr', t.over_target ? 'over' : '');
+      tr.dataset.number = t.number;
+      tr.appendChild(el('td', 'num', t.number));
+      tr.appendChild(el('td', null, t.service + ' ' + serviceName(t.service) + (t.transferred_here ? ' → ' + T.to_this_window : '')));
+      tr.appendChild(el('td', 'prio-' + t.priority, priorityLabel(t.priority)));
+      tr.appendChild(el('td', 'wait', S.minutesSince(t.issued_at, serverNow()) + ' ' + T.min));
+      var cell = el('td');
+      var b = el('button', 'small-btn', T.call_this);
+      b.type = 'button';
+      b.disabled = !canCall;
+      b.onclick = function () { act('call_number', { number: t.number }); };
+      cell.appendChild(b);
+      tr.appendChild(cell);
+      body.appendChild(tr);
+    });
+  }
+
+  function tick() {
+    if (!view) return;
+    var t = view.ticket;
+    var served = $('served-for');
+    if (t && t.started_at && served) served.textContent = S.clock((serverNow() - Date.parse(t.started_at)) / 1000);
+    Array.prototype.forEach.call(document.querySelectorAll('#waiting tr[data-number]'), function (tr, i) {
+      var entry = view.waiting[i];
+      if (entry) tr.querySelector('.wait').textContent = S.minutesSince(entry.issued_at, serverNow()) + ' ' + T.min;
+    });
+    if (autocall.timer) {
+      var left = Math.max(0, Math.ceil((autocall.deadline - Date.now()) / 1000));
+      $('autocall-countdown').textContent = T.autocall_in.replace('{n}', left);
+    }
+  }
+
+  // ---------- actions ----------
+  var PATHS = {
+    call_next: 'call-next', call_number: 'call', recall: 'recall', start: 'start', finish: 'finish',
+    no_show: 'no-show', transfer: 'transfer', pause: 'pause', resume: 'resume', open: 'open', restore: 'restore'
+  };
+
+  function act(action, body) {
+    if (busy) return Promise.resolve();
+    if (action !== 'call_next' || !autocall.firing) cancelAutocall();
+    busy = true;
+    if (view) render();
+    return S.api('POST', '/windows/' + windowId + '/' + PATHS[action], body === undefined ? undefined : body)
+      .then(function (res) {
+        if (action === 'call_next' && res && res.ticket === null) S.toast(T.nobody_waiting, 'info');
+        if (action === 'finish') startAutocall();
+      })
+      .catch(function (err) { S.toast(S.describe(err)); })
+      .then(function () { busy = false; return load(); });
+  }
+
+  function press(action) {
+    if (action === 'transfer') return openTransfer();
+    if (action === 'pause') return openPause();
+    return act(action);
+  }
+
+  function openTransfer() {
+    var services = $('transfer-service');
+    services.innerHTML = '';
+    view.transfer_services.forEach(function (s) {
+      var o = el('option', null, s.code + ' ' + (S.config.lang === 'en' ? s.name_en : s.name));
+      o.value = s.code;
+      services.appendChild(o);
+    });
+    var windows = $('transfer-window');
+    windows.innerHTML = '';
+    view.transfer_windows.forEach(function (w) {
+      var o = el('option', null, w.name + ' · ' + T['state_' + w.state]);
+      o.value = w.number;
+      windows.appendChild(o);
+    });
+    $('transfer-note').value = '';
+    $('transfer-dialog').showModal();
+    services.focus();
+  }
+
+  function submitTransfer(e) {
+    e.preventDefault();
+    var target = document.querySelector('input[name="target"]:checked').value;
+    var body = { note: $('transfer-note').value };
+    if (target === 'service') body.service = $('transfer-service').value;
+    else body.window = parseInt($('transfer-window').value, 10);
+    $('transfer-dialog').close();
+    act('transfer', body);
+  }
+
+  function openPause() {
+    var box = $('pause-reasons');
+    box.innerHTML = '';
+    view.pause_reasons.forEach(function (r, i) {
+      var b = el('button', 'reason-btn', (i + 1) + '. ' + r);
+      b.type = 'button';
+      b.dataset.reason = r;
+      b.onclick = function () { $('pause-dialog').close(); act('pause', { reason: r }); };
+      box.appendChild(b);
+    });
+    $('pause-other').value = '';
+    $('pause-dialog').showModal();
+  }
+
+  function submitPause(e) {
+    e.preventDefault();
+    var reason = $('pause-other').value.trim();
+    $('pause-dialog').close();
+    act('pause', reason ? { reason: reason } : {});
+  }
+
+  // ---------- auto-call ----------
+  function autocallKey() { return 'hallq.autocall.' + windowId; }
+
+  function loadAutocall() {
+    var saved = {};
+    try { saved = JSON.parse(localStorage.getItem(autocallKey()) || '{}'); } catch (e) { saved = {}; }
+    $('autocall-on').checked = !!saved.on;
+    $('autocall-seconds').value = saved.seconds || 10;
+  }
+
+  function saveAutocall() {
+    var seconds = Math.min(120, Math.max(3, parseInt($('autocall-seconds').value, 10) || 10));
+    localStorage.setItem(autocallKey(), JSON.stringify({ on: $('autocall-on').checked, seconds: seconds }));
+    if (!$('autocall-on').checked) cancelAutocall();
+  }
+
+  function startAutocall() {
+    if (!$('autocall-on').checked) return;
+    var seconds = Math.min(120, Math.max(3, parseInt($('autocall-seconds').value, 10) || 10));
+    cancelAutocall();
+    autocall.deadline = Date.now() + seconds * 1000;
+    autocall.timer = setTimeout(function () {
+      autocall.firing = true;
+      var ready = view && view.actions.indexOf('call_next') >= 0;
+      var done = ready ? act('call_next') : Promise.resolve();
+      done.then(function () { autocall.firing = false; cancelAutocall(); });
+    }, seconds * 1000);
+    $('autocall-countdown').hidden = false;
+    $('autocall-cancel').hidden = false;
+    tick();
+  }
+
+  function cancelAutocall() {
+    if (autocall.firing) return;
+    clearTimeout(autocall.timer);
+    autocall.timer = null;
+    $('autocall-countdown').hidden = true;
+    $('autocall-cancel').hidden = true;
+  }
+
+  // ---------- keyboard ----------
+  function onKey(e) {
+    if (e.key === 'Escape' && autocall.timer) { cancelAutocall(); return; }
+    if (!view || e.ctrlKey || e.metaKey || e.altKey || S.inInput(e)) return;
+    if (document.querySelector('dialog[open]')) {
+      var pause = $('pause-dialog');
+      var n = parseInt(e.key, 10);
+      if (pause.open && n >= 1 && n <= view.pause_reasons.length) {
+        e.preventDefault();
+        pause.close();
+        act('pause', { reason: view.pause_reasons[n - 1] });
+      }
+      return;
+    }
+    var key = e.key.toUpperCase();
+    var button = Array.prototype.filter.call(document.querySelectorAll('#actions .act'), function (b) {
+      return b.dataset.key === key && !b.hidden && !b.disabled;
+    })[0];
+    if (button) {
+      e.preventDefault();
+      press(button.dataset.action);
+    }
+  }
+
+  // ---------- picker and sign-in ----------
+  function showPicker() {
+    windowId = null;
+    view = null;
+    $('console').hidden = true;
+    $('picker').hidden = false;
+    $('win-title').textContent = '';
+    var hall = me.hall_code || S.config.hall;
+    S.api('GET', '/halls/' + encodeURIComponent(hall) + '/windows').then(function (list) {
+      var box = $('picker-list');
+      box.innerHTML = '';
+      var mine = list.filter(function (w) { return me.role !== 'staff' || me.windows.indexOf(w.id) >= 0; });
+      if (!mine.length) box.appendChild(el('p', 'muted', T.no_windows_assigned));
+      mine.forEach(function (w) {
+        var b = el('button', 'pick-btn state-' + w.state);
+        b.type = 'button';
+        b.dataset.window = w.number;
+        b.appendChild(el('span', 'pick-name', w.name));
+        b.appendChild(el('span', 'pick-services', w.services.join(' · ')));
+        b.appendChild(el('span', 'pick-state', T['state_' + w.state]));
+        b.onclick = function () {
+          S.api('POST', '/windows/' + w.id + '/sign-in').then(function () { openConsole(w.id); })
+            .catch(function (err) { S.toast(S.describe(err)); });
+        };
+        box.appendChild(b);
+      });
+    }).catch(function (err) { S.toast(S.describe(err)); });
+  }
+
+  function openConsole(id) {
+    windowId = id;
+    $('picker').hidden = true;
+    $('console').hidden = false;
+    history.replaceState(null, '', location.pathname + '?window=' + id);
+    loadAutocall();
+    load();
+    if (!stream) {
+      stream = new window.HallStream(me.hall_code || S.config.hall, {
+        onSnapshot: scheduleLoad,
+        onEvent: scheduleLoad,
+        onConnection: function (connected) {
+          $('connection').hidden = connected;
+          document.body.classList.toggle('offline', !connected);
+          if (connected) scheduleLoad();
+        }
+      });
+      stream.start();
+    }
+  }
+
+  function leaveConsole() {
+    cancelAutocall();
+    history.replaceState(null, '', location.pathname);
+    showPicker();
+  }
+
+  function signOut() {
+    if (windowId === null || me.role !== 'staff') return S.logout();
+    return S.api('POST', '/windows/' + windowId + '/sign-out')
+      .then(function () { return S.logout(); })
+      .catch(function (err) { S.toast(S.describe(err)); });
+  }
+
+  function init() {
+    Array.prototype.forEach.call(document.querySelectorAll('#actions .act'), function (b) {
+      b.appendChild(el('kbd', null, b.dataset.key));
+      b.onclick = function () { press(b.dataset.action); };
+    });
+    $('transfer-form').onsubmit = submitTransfer;
+    $('transfer-cancel').onclick = function () { $('transfer-dialog').close(); };
+    $('pause-form').onsubmit = submitPause;
+    $('pause-cancel').onclick = function () { $('pause-dialog').close(); };
+    $('autocall-on').onchange = saveAutocall;
+    $('autocall-seconds').onchange = saveAutocall;
+    $('autocall-cancel').onclick = cancelAutocall;
+    $('sign-out').onclick = signOut;
+    document.addEventListener('keydown', onKey);
+    setInterval(tick, 1000);
+
+    S.signIn().then(function (who) {
+      me = who;
+      $('who').textContent = me.display_name;
+      $('sign-out').hidden = false;
+      var asked = parseInt(new URLSearchParams(location.search).get('window'), 10);
+      if (me.signed_in_window) openConsole(me.signed_in_window.id);
+      else if (asked && me.role !== 'staff') openConsole(asked);
+      else showPicker();
+    }).catch(function (err) { S.toast(S.describe(err)); });
+  }
+
+  window.hallqConsole = { get view() { return view; }, act: act, press: press };
+  init();
+})();

@@ -1,0 +1,214 @@
+// Hall floor control (大厅现场管理): every window and queue live; open, close, pause and resume
+// windows, edit their services, sign someone out; the window log says who did what.
+(function () {
+  'use strict';
+
+  var S = window.hallqStaff;
+  var T = S.T;
+  var $ = S.$;
+  var el = S.el;
+  var hall = S.config.hall;
+  var en = S.config.lang === 'en';
+
+  var view = null;
+  var offset = 0;
+  var loading = false;
+  var again = false;
+  var timer = null;
+  var pauseTarget = null;
+  var editTarget = null;
+
+  function serverNow() { return Date.now() + offset; }
+
+  function load() {
+    if (loading) { again = true; return; }
+    loading = true;
+    S.api('GET', '/halls/' + encodeURIComponent(hall) + '/floor').then(function (v) {
+      offset = Date.parse(v.server_time) - Date.now();
+      view = v;
+      render();
+    }).catch(function (err) { S.toast(S.describe(err)); }).then(function () {
+      loading = false;
+      if (again) { again = false; load(); }
+    });
+  }
+
+  function scheduleLoad() {
+    clearTimeout(timer);
+    timer = setTimeout(load, 150);
+  }
+
+  function serviceName(code) {
+    var s = view.services.filter(function (x) { return x.code === code; })[0];
+    return s ? (en ? s.name_en : s.name) : code;
+  }
+
+  function since(iso) {
+    var minutes = S.minutesSince(iso, serverNow());
+    if (minutes < 60) return minutes + ' ' + T.min;
+    return Math.floor(minutes / 60) + 'h' + (minutes % 60) + 'm';
+  }
+
+  function act(w, action, body) {
+    return S.api('POST', '/windows/' + w.id + '/' + action, body)
+      .then(function () { S.toast(T.done_ok, 'ok'); load(); })
+      .catch(function (err) { S.toast(S.describe(err)); });
+  }
+
+  function button(text, cls, onclick, data) {
+    var b = el('button', cls || 'small-btn', text);
+    b.type = 'button';
+    b.onclick = onclick;
+    if (data) b.dataset.op = data;
+    return b;
+  }
+
+  function render() {
+    var warnings = $('warnings');
+    warnings.innerHTML = '';
+    view.queues.filter(function (q) { return q.over_target; }).forEach(function (q) {
+      warnings.appendChild(el('div', 'warning', T.over_target_warning
+        .replace('{service}', q.service + ' ' + (en ? q.name_en : q.name))
+        .replace('{longest}', q.longest_wait_minutes)
+        .replace('{target}', q.target_wait_minutes)));
+    });
+
+    var qbody = $('floor-queues');
+    qbody.innerHTML = '';
+    view.queues.forEach(function (q) {
+      var tr = el('tr', q.over_target ? 'over' : '');
+      tr.dataset.service = q.service;
+      var name = el('td');
+      name.appendChild(el('span', 'prefix', q.service));
+      name.appendChild(document.createTextNode(' ' + (en ? q.name_en : q.name)));
+      tr.appendChild(name);
+      tr.appendChild(el('td', 'num waiting', String(q.waiting)));
+      tr.appendChild(el('td', 'num', q.waiting ? q.longest_wait_minutes + ' ' + T.min : '—'));
+      tr.appendChild(el('td', 'num', q.waiting ? q.estimated_wait_minutes + ' ' + T.min : '—'));
+      tr.appendChild(el('td', 'num', q.target_wait_minutes + ' ' + T.min));
+      var open = view.windows.filter(function (w) { return w.state === 'open' && w.services.indexOf(q.service) >= 0; }).length;
+      tr.appendChild(el('td', 'num', String(open)));
+      qbody.appendChild(tr);
+    });
+
+    var grid = $('floor-windows');
+    grid.innerHTML = '';
+    view.windows.forEach(function (w) {
+      var card = el('div', 'floor-card state-' + w.state + (w.kind === 'si_cash' ? ' si-cash' : ''));
+      card.dataset.window = w.number;
+      var head = el('div', 'floor-card-head');
+      head.appendChild(el('span', 'floor-name', w.name));
+      if (w.kind === 'si_cash') head.appendChild(el('span', 'tag si', T.si_cash));
+      head.appendChild(el('span', 'floor-state', T['state_' + w.state] + ' · ' + since(w.state_since)));
+      card.appendChild(head);
+      if (w.state === 'paused' && w.pause_reason) card.appendChild(el('div', 'floor-reason', T.pause_reason + '：' + w.pause_reason));
+      card.appendChild(el('div', 'floor-staff', w.signed_in ? w.signed_in.display_name + ' · ' + T.signed_in_since + ' ' + since(w.signed_in.since) : T.nobody_signed_in));
+      var t = w.current_ticket;
+      card.appendChild(el('div', 'floor-ticket', t ? t.number + ' · ' + (t.status === 'serving' ? T.status_serving : T.status_called) : '—'));
+      card.appendChild(el('div', 'floor-services', w.services.map(function (c) { return c + ' ' + serviceName(c); }).join(' › ')));
+      var ops = el('div', 'floor-ops');
+      if (w.state === 'closed') ops.appendChild(button(T.act_open_plain, 'small-btn primary', function () { act(w, 'open'); }, 'open'));
+      if (w.state === 'open') ops.appendChild(button(T.act_pause_plain, null, function () { openPause(w); }, 'pause'));
+      if (w.state === 'paused') ops.appendChild(button(T.act_resume_plain, null, function () { act(w, 'resume'); }, 'resume'));
+      if (w.state !== 'closed') ops.appendChild(button(T.act_close_plain, null, function () { act(w, 'close'); }, 'close'));
+      ops.appendChild(button(T.edit_services, null, function () { openServices(w); }, 'services'));
+      if (w.signed_in) ops.appendChild(button(T.force_sign_out, 'small-btn warn', function () {
+        if (confirm(T.force_sign_out_confirm.replace('{name}', w.signed_in.display_name))) act(w, 'sign-out');
+      }, 'sign-out'));
+      card.appendChild(ops);
+      grid.appendChild(card);
+    });
+
+    var log = $('floor-log');
+    log.innerHTML = '';
+    view.log.forEach(function (entry) {
+      var li = el('li');
+      var at = new Date(Date.parse(entry.at));
+      li.appendChild(el('span', 'log-time', at.toTimeString().slice(0, 8)));
+      var what = (T['log_' + entry.kind] || entry.kind).replace('{window}', entry.window);
+      if (entry.pause_reason && entry.kind === 'window_paused') what += '（' + entry.pause_reason + '）';
+      li.appendChild(el('span', 'log-what', what));
+      li.appendChild(el('span', 'log-by', entry.by ? T.by + ' ' + entry.by : ''));
+      log.appendChild(li);
+    });
+  }
+
+  function openPause(w) {
+    pauseTarget = w;
+    var box = $('pause-reasons');
+    box.innerHTML = '';
+    ['午休', '会议', '系统故障', '临时离开'].forEach(function (r) {
+      box.appendChild(button(r, 'reason-btn', function () { $('pause-dialog').close(); act(w, 'pause', { reason: r }); }));
+    });
+    $('pause-other').value = '';
+    $('pause-dialog').showModal();
+  }
+
+  function openServices(w) {
+    editTarget = w;
+    $('services-title').textContent = w.name + ' · ' + T.edit_services;
+    var list = $('services-list');
+    list.innerHTML = '';
+    var ordered = w.services.concat(view.services.map(function (s) { return s.code; }).filter(function (c) { return w.services.indexOf(c) < 0; }));
+    ordered.forEach(function (code) {
+      var li = el('li', 'service-edit-row');
+      li.dataset.code = code;
+      var box = el('input');
+      box.type = 'checkbox';
+      box.checked = w.services.indexOf(code) >= 0;
+      var label = el('label');
+      label.appendChild(box);
+      label.appendChild(document.createTextNode(' ' + code + ' ' + serviceName(code)));
+      li.appendChild(label);
+      li.appendChild(button('↑', 'small-btn', function () { if (li.previousElementSibling) list.insertBefore(li, li.previousElementSibling); }));
+      li.appendChild(button('↓', 'small-btn', function () { if (li.nextElementSibling) list.insertBefore(li.nextElementSibling, li); }));
+      list.appendChild(li);
+    });
+    $('services-dialog').showModal();
+  }
+
+  function saveServices(e) {
+    e.preventDefault();
+    var codes = Array.prototype.filter.call($('services-list').children, function (li) {
+      return li.querySelector('input').checked;
+    }).map(function (li) { return li.dataset.code; });
+    $('services-dialog').close();
+    S.api('PUT', '/windows/' + editTarget.id + '/services', { services: codes })
+      .then(function () { S.toast(T.done_ok, 'ok'); load(); })
+      .catch(function (err) { S.toast(S.describe(err)); });
+  }
+
+  function init() {
+    $('services-form').onsubmit = saveServices;
+    $('services-cancel').onclick = function () { $('services-dialog').close(); };
+    $('pause-form').onsubmit = function (e) {
+      e.preventDefault();
+      var reason = $('pause-other').value.trim();
+      $('pause-dialog').close();
+      act(pauseTarget, 'pause', reason ? { reason: reason } : {});
+    };
+    $('pause-cancel').onclick = function () { $('pause-dialog').close(); };
+    $('sign-out').onclick = S.logout;
+    S.signIn().then(function (me) {
+      $('who').textContent = me.display_name;
+      $('sign-out').hidden = false;
+      $('floor').hidden = false;
+      load();
+      var stream = new window.HallStream(hall, {
+        onSnapshot: scheduleLoad,
+        onEvent: scheduleLoad,
+        onConnection: function (connected) {
+          $('connection').hidden = connected;
+          document.body.classList.toggle('offline', !connected);
+        }
+      });
+      stream.start();
+      // Waits grow by themselves; refresh the minutes now and then without hammering.
+      setInterval(function () { if (view) render(); }, 15000);
+      setInterval(load, 60000);
+    }).catch(function (err) { S.toast(S.describe(err)); });
+  }
+
+  window.hallqFloor = { get view() { return view; } };
+  init();
+})();

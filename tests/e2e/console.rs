@@ -1,0 +1,247 @@
+//! The window console and the floor control screen, driven by mouse and keyboard.
+use crate::browser::{eval, open, screenshot, wait_for};
+use crate::helpers::{spawn_app, Backend, TestApp, DEMO_PASSWORD};
+use fantoccini::{Client, Locator};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+const SHORT: Duration = Duration::from_secs(5);
+
+/// Signs in through the page's form.
+async fn sign_in(client: &Client, username: &str) {
+    wait_for(client, "!document.getElementById('login').hidden", SHORT).await;
+    client.find(Locator::Id("login-user")).await.expect("user field").send_keys(username).await.expect("type");
+    client.find(Locator::Id("login-pass")).await.expect("password").send_keys(DEMO_PASSWORD).await.expect("type");
+    client.find(Locator::Id("login-submit")).await.expect("submit").click().await.expect("click");
+}
+
+/// Opens the console, signs in and picks a window.
+async fn open_console(app: &TestApp, client: &Client, username: &str, window: u32) {
+    client.goto(&app.url("/window")).await.expect("console loads");
+    sign_in(client, username).await;
+    let pick = format!("#picker-list [data-window=\"{window}\"]");
+    wait_for(
+        client,
+        &format!("document.querySelector('{pick}') !== null || !document.getElementById('console').hidden"),
+        SHORT,
+    )
+    .await;
+    if eval(client, "return document.getElementById('console').hidden;").await == json!(true) {
+        client.find(Locator::Css(&pick)).await.expect("window button").click().await.expect("pick");
+    }
+    wait_for(client, "window.hallqConsole.view !== null && !document.getElementById('console').hidden", SHORT).await;
+}
+
+async fn press_key(client: &Client, key: &str) {
+    client.find(Locator::Css("body")).await.expect("body").send_keys(key).await.expect("key");
+}
+
+async fn click(client: &Client, css: &str) {
+    client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css}")).click().await.expect("click");
+}
+
+fn current_is(number: &str) -> String {
+    format!("document.getElementById('current').dataset.number === '{number}'")
+}
+
+#[actix_web::test]
+async fn staff_signs_in_calls_next_and_the_hall_display_shows_it() {
+    let Some(console) = open(1366, 768).await else { return };
+    let display = open(1920, 1080).await.expect("display session");
+    let twin = open(1366, 768).await.expect("second tab");
+    let app = spawn_app(Backend::Sqlite).await;
+    display.goto(&app.url("/display/demo")).await.expect("display");
+    wait_for(&display, "document.querySelectorAll('.win-tile').length === 10", SHORT).await;
+
+    open_console(&app, &console, "window3", 3).await;
+    wait_for(&console, "document.getElementById('win-title').textContent.indexOf('3号窗口') === 0", SHORT).await;
+    // Nothing held: call next is on, finishing is not.
+    wait_for(&console, "!document.querySelector('[data-action=call_next]').disabled", SHORT).await;
+    assert_eq!(eval(&console, "return document.querySelector('[data-action=finish]').disabled;").await, json!(true));
+
+    // A ticket taken now appears in the waiting list live.
+    app.issue("A").await;
+    wait_for(&console, "document.querySelector('#waiting tr[data-number=\"A001\"]') !== null", SHORT).await;
+    // The same window in a second tab (same person) follows along.
+    open_console(&app, &twin, "window3", 3).await;
+
+    click(&console, "[data-action=call_next]").await;
+    let called = Instant::now();
+    wait_for(&console, &current_is("A001"), SHORT).await;
+    wait_for(
+        &display,
+        "document.getElementById('now-calling').dataset.number === 'A001' && document.querySelector('[data-window=\"3\"] .win-ticket').textContent === 'A001'",
+        Duration::from_secs(2),
+    )
+    .await;
+    assert!(called.elapsed() < Duration::from_secs(3), "display updated {:?} after the click", called.elapsed());
+    wait_for(&twin, &current_is("A001"), Duration::from_secs(2)).await;
+    // Once called: finish is off (start first), call-next is off, recall is on.
+    wait_for(&console, "document.querySelector('[data-action=call_next]').disabled && !document.querySelector('[data-action=recall]').disabled", SHORT).await;
+    screenshot(&console, "window-console-1366x768.png").await;
+
+    // A refused action shows the reason and changes nothing: a colleague cannot take window 3.
+    let colleague = app.login("staff1").await;
+    let (status, body) = app.window_op(3, "sign-in", None, &colleague).await;
+    assert_eq!((status, body["error"].as_str()), (409, Some("window_occupied")), "{body}");
+
+    for client in [console, display, twin] {
+        let _ = client.close().await;
+    }
+}
+
+#[actix_web::test]
+async fn recall_transfer_and_pause_work_from_buttons_and_keys() {
+    let Some(console) = open(1366, 768).await else { return };
+    let app = spawn_app(Backend::Sqlite).await;
+    for _ in 0..3 {
+        app.issue("A").await;
+    }
+    open_console(&app, &console, "window1", 1).await;
+    wait_for(&console, "document.querySelectorAll('#waiting tr[data-number]').length === 3", SHORT).await;
+
+    // N calls, R recalls (key), the recall button recalls again.
+    press_key(&console, "n").await;
+    wait_for(&console, &current_is("A001"), SHORT).await;
+    press_key(&console, "r").await;
+    wait_for(&console, "window.hallqConsole.view.ticket && window.hallqConsole.view.ticket.recall_count === 1", SHORT)
+        .await;
+    click(&console, "[data-action=recall]").await;
+    wait_for(&console, "window.hallqConsole.view.ticket.recall_count === 2", SHORT).await;
+    // At the limit the button goes off, and the key does nothing.
+    wait_for(&console, "document.querySelector('[data-action=recall]').disabled", SHORT).await;
+
+    // T opens the transfer dialog; send A001 to invoices (B) with a note.
+    press_key(&console, "t").await;
+    wait_for(&console, "document.getElementById('transfer-dialog').open", SHORT).await;
+    let services = console.find(Locator::Id("transfer-service")).await.expect("service list");
+    services.select_by_value("B").await.expect("choose B");
+    console.find(Locator::Id("transfer-note")).await.expect("note").send_keys("需要代开发票").await.expect("type");
+    click(&console, "#transfer-ok").await;
+    wait_for(&console, "document.getElementById('current').dataset.number === ''", SHORT).await;
+    let (_, b_queue) = app.get("/api/v1/halls/demo/services").await;
+    let b = b_queue.as_array().expect("services").iter().find(|s| s["code"] == "B").expect("B").clone();
+    assert_eq!(b["waiting"], 1, "A001 waits in the invoices queue");
+
+    // The button calls the next; S starts, F finishes (keys).
+    click(&console, "[data-action=call_next]").await;
+    wait_for(&console, &current_is("A002"), SHORT).await;
+    press_key(&console, "s").await;
+    wait_for(
+        &console,
+        "window.hallqConsole.view.ticket && window.hallqConsole.view.ticket.status === 'serving'",
+        SHORT,
+    )
+    .await;
+    // Auto-call after finishing, in 3 seconds; cancelled with Esc this time.
+    eval(&console, "var s = document.getElementById('autocall-seconds'); s.value = 3; s.dispatchEvent(new Event('change')); var c = document.getElementById('autocall-on'); c.checked = true; c.dispatchEvent(new Event('change')); return true;").await;
+    press_key(&console, "f").await;
+    wait_for(&console, "!document.getElementById('autocall-countdown').hidden", SHORT).await;
+    press_key(&console, "\u{e00c}").await; // Escape
+    wait_for(&console, "document.getElementById('autocall-countdown').hidden", SHORT).await;
+    actix_web::rt::time::sleep(Duration::from_millis(3500)).await;
+    assert_eq!(eval(&console, "return document.getElementById('current').dataset.number;").await, json!(""));
+    assert_eq!(eval(&console, "return window.hallqConsole.view.today.served;").await, json!(1));
+    // Not cancelled: the next is called by itself.
+    press_key(&console, "n").await;
+    wait_for(&console, &current_is("A003"), SHORT).await;
+    press_key(&console, "s").await;
+    wait_for(&console, "window.hallqConsole.view.ticket.status === 'serving'", SHORT).await;
+    app.issue("A").await;
+    wait_for(&console, "document.querySelector('#waiting tr[data-number=\"A004\"]') !== null", SHORT).await;
+    press_key(&console, "f").await;
+    wait_for(&console, &current_is("A004"), Duration::from_secs(6)).await;
+    eval(&console, "var c = document.getElementById('autocall-on'); c.checked = false; c.dispatchEvent(new Event('change')); return true;").await;
+
+    // P opens the pause reasons; "1" picks 午休. Pausing with a ticket held is refused first.
+    press_key(&console, "x").await; // no-show
+    wait_for(&console, "document.getElementById('current').dataset.number === ''", SHORT).await;
+    wait_for(&console, "document.querySelector('#no-shows [data-restore=\"A004\"]') !== null", SHORT).await;
+    press_key(&console, "p").await;
+    wait_for(&console, "document.getElementById('pause-dialog').open", SHORT).await;
+    press_key(&console, "1").await;
+    wait_for(
+        &console,
+        "window.hallqConsole.view.window.state === 'paused' && window.hallqConsole.view.window.pause_reason === '午休'",
+        SHORT,
+    )
+    .await;
+    assert_eq!(eval(&console, "return document.querySelector('[data-action=call_next]').disabled;").await, json!(true));
+    screenshot(&console, "window-console-paused.png").await;
+    // The resume button brings it back.
+    click(&console, "[data-action=resume]").await;
+    wait_for(&console, "window.hallqConsole.view.window.state === 'open'", SHORT).await;
+
+    // A server refusal shows as a message, without reloading: another person took the ticket
+    // meanwhile is simulated by calling through the API while the page still offers the button.
+    let staff = app.login("window1").await;
+    app.issue("A").await;
+    let (status, _) = app.window_op(1, "call-next", None, &staff).await;
+    assert_eq!(status, 200);
+    eval(&console, "window.hallqConsole.act('call_next'); return true;").await;
+    wait_for(&console, "!document.getElementById('toast').hidden && document.getElementById('toast').textContent.indexOf('未办结') >= 0", SHORT).await;
+    let _ = console.close().await;
+}
+
+#[actix_web::test]
+async fn a_manager_opens_window_9_and_the_next_c_ticket_is_called_there() {
+    let Some(floor) = open(1600, 900).await else { return };
+    let console = open(1366, 768).await.expect("console session");
+    let display = open(1920, 1080).await.expect("display session");
+    let app = spawn_app(Backend::Sqlite).await;
+    display.goto(&app.url("/display/demo")).await.expect("display");
+    wait_for(&display, "document.querySelectorAll('.win-tile').length === 10", SHORT).await;
+
+    floor.goto(&app.url("/floor/demo")).await.expect("floor loads");
+    sign_in(&floor, "manager1").await;
+    wait_for(&floor, "document.querySelectorAll('.floor-card').length === 10", SHORT).await;
+    // Window 9 is a closed social-insurance cash window.
+    wait_for(&floor, "document.querySelector('[data-window=\"9\"]').classList.contains('state-closed')", SHORT).await;
+    click(&floor, "[data-window=\"9\"] [data-op=open]").await;
+    wait_for(&floor, "document.querySelector('[data-window=\"9\"]').classList.contains('state-open')", SHORT).await;
+    wait_for(
+        &floor,
+        "document.querySelector('#floor-log li .log-what').textContent.indexOf('9 号窗口开启') >= 0",
+        SHORT,
+    )
+    .await;
+    assert!(eval(&floor, "return document.querySelector('#floor-log li .log-by').textContent;")
+        .await
+        .as_str()
+        .expect("text")
+        .contains("大厅负责人"));
+    wait_for(&display, "document.querySelector('[data-window=\"9\"]').classList.contains('state-open')", SHORT).await;
+
+    app.issue("A").await;
+    let c = app.issue("C").await;
+    assert_eq!(c["number"], "C001");
+    open_console(&app, &console, "window9", 9).await;
+    wait_for(&console, "document.querySelector('#waiting tr[data-number=\"C001\"]') !== null", SHORT).await;
+    press_key(&console, "n").await;
+    wait_for(&console, &current_is("C001"), SHORT).await;
+    wait_for(
+        &display,
+        "document.getElementById('now-calling').dataset.number === 'C001' && document.querySelector('[data-window=\"9\"] .win-ticket').textContent === 'C001'",
+        Duration::from_secs(2),
+    )
+    .await;
+    // The floor sees who is at window 9 and what it holds; closing it now is refused.
+    wait_for(
+        &floor,
+        "document.querySelector('[data-window=\"9\"] .floor-ticket').textContent.indexOf('C001') === 0",
+        SHORT,
+    )
+    .await;
+    wait_for(
+        &floor,
+        "document.querySelector('[data-window=\"9\"] .floor-staff').textContent.indexOf('9号窗口工作人员') === 0",
+        SHORT,
+    )
+    .await;
+    click(&floor, "[data-window=\"9\"] [data-op=close]").await;
+    wait_for(&floor, "!document.getElementById('toast').hidden && document.getElementById('toast').textContent.indexOf('未办结') >= 0", SHORT).await;
+    screenshot(&floor, "floor-1600x900.png").await;
+    for client in [floor, console, display] {
+        let _ = client.close().await;
+    }
+}
