@@ -30,6 +30,12 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// How many times the hall display says each call (a page may ask for 1–3 with `?repeat=`).
     pub announce_repeat: u32,
+    /// Anonymous tickets (and diversion records) one client may take per 10 minutes; 0 turns
+    /// the limit off (load tests). Staff sessions and registered kiosks are never limited.
+    pub public_rate_limit: u32,
+    /// The address taxpayers reach the server at, for QR codes on printed tickets, e.g.
+    /// `https://queue.example.gov.cn`. Unset: taken from each request's Host.
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -49,6 +55,8 @@ impl Default for Settings {
             max_body_bytes: 16 * 1024,
             db_pool_size: 8,
             announce_repeat: 2,
+            public_rate_limit: 10,
+            public_url: None,
         }
     }
 }
@@ -80,6 +88,8 @@ pub const KEYS: &[(&str, &str)] = &[
     ("max_body_bytes", "HALLQ_MAX_BODY_BYTES"),
     ("db_pool_size", "HALLQ_DB_POOL_SIZE"),
     ("announce_repeat", "HALLQ_ANNOUNCE_REPEAT"),
+    ("public_rate_limit", "HALLQ_PUBLIC_RATE_LIMIT"),
+    ("public_url", "HALLQ_PUBLIC_URL"),
 ];
 
 /// Any TOML scalar; parsed per key below so errors name the key.
@@ -158,6 +168,14 @@ impl Settings {
             "max_body_bytes" => self.max_body_bytes = number(value, 1024, 10 * 1024 * 1024)? as usize,
             "db_pool_size" => self.db_pool_size = number(value, 1, 200)?,
             "announce_repeat" => self.announce_repeat = number(value, 1, 3)?,
+            "public_rate_limit" => self.public_rate_limit = number(value, 0, 100_000)?,
+            "public_url" => {
+                let url = value.trim().trim_end_matches('/');
+                if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
+                    return Err(format!("'{value}' is not an http(s) address such as https://queue.example.gov.cn"));
+                }
+                self.public_url = Some(url.to_owned());
+            }
             _ => return Err("unknown key".into()),
         }
         Ok(())

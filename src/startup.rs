@@ -57,6 +57,10 @@ impl Application {
             None => Arc::new(SystemClock),
         };
         let generated = seed_if_empty(&db, &settings, clock.as_ref()).await?;
+        let cookie_key =
+            crate::persistence::secrets::get_or_create(&db, "phone_cookie_key", &crate::services::tickets::new_token())
+                .await
+                .map_err(|e| StartupError::Migration(e.to_string()))?;
         // Other instances may write to the same PostgreSQL database: read their events too.
         let poll = (!settings.is_sqlite()).then_some(Duration::from_millis(250));
         let hub = Hub::start(db.clone(), poll);
@@ -75,6 +79,8 @@ impl Application {
             templates: Arc::new(load_templates()?),
             login_throttle: Arc::new(LoginThrottle::default()),
             estimates: Arc::default(),
+            public_limiter: Arc::default(),
+            phone_ids: crate::services::devices::PhoneIds::new(&cookie_key),
             clock,
             db,
             settings: Arc::new(settings),

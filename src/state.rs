@@ -23,4 +23,8 @@ pub struct AppState {
     pub estimates: Arc<crate::services::views::EstimateCache>,
     /// Writes tickets in batches (group commit); see `services::issuer`.
     pub issuer: Arc<crate::services::issuer::Issuer>,
+    /// Anonymous issuing per client (`HALLQ_PUBLIC_RATE_LIMIT`).
+    pub public_limiter: Arc<crate::services::limits::PublicLimiter>,
+    /// Signs the phone cookie.
+    pub phone_ids: crate::services::devices::PhoneIds,
 }

@@ -14,6 +14,8 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     /// The notice line the hall's displays scroll.
     pub notice: Option<String>,
+    /// Per-hall settings as JSON (see `hallq::domain::settings::HallSettings`).
+    pub settings: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,9 @@ pub struct Model {
     pub typical_handling_minutes: i32,
     pub position: i32,
     pub active: bool,
+    /// One line on what it covers, for the kiosk.
+    pub hint: Option<String>,
+    pub hint_en: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -31,6 +31,10 @@ pub struct Model {
     pub transfer_note: Option<String>,
     /// The user who called it.
     pub served_by: Option<i32>,
+    /// Only when the hall requires a phone number for remote tickets; purged after the day.
+    pub phone: Option<String>,
+    /// The phone (signed cookie id) that took it remotely.
+    pub client_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,6 +5,7 @@ mod m20261125_000001_core;
 mod m20261125_000002_hall_notice;
 mod m20261125_000003_queue_counters;
 mod m20261125_000004_window_sign_in;
+mod m20261125_000005_taxpayers;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_hall_notice::Migration),
             Box::new(m20261125_000003_queue_counters::Migration),
             Box::new(m20261125_000004_window_sign_in::Migration),
+            Box::new(m20261125_000005_taxpayers::Migration),
         ]
     }
 }

@@ -1,12 +1,16 @@
 //! The pure rules of a hall: no HTTP, no database, no clock of its own. Everything here is
 //! deterministic and unit-tested; services feed it rows and act on its decisions.
 pub mod clock;
+pub mod cutoff;
 pub mod dispatch;
 pub mod estimate;
 pub mod events;
 pub mod ids;
 pub mod numbering;
+pub mod privacy;
+pub mod rating;
 pub mod role;
 pub mod schedule;
+pub mod settings;
 pub mod ticket;
 pub mod window;

@@ -87,6 +87,32 @@ impl Schedule {
         })
     }
 
+    /// When the hall next closes, if it is open at `local`: the end of the current period, or
+    /// of a run of periods that follow each other without a gap (24-hour days join up). `None`
+    /// when it is closed now, or does not close within a week (open round the clock).
+    pub fn open_until(&self, local: NaiveDateTime) -> Option<NaiveDateTime> {
+        let mut day = local.date();
+        let mut closes = self.period_at(local)?.closes;
+        for _ in 0..(7 * 24) {
+            if closes < 1440 {
+                match self.periods_on(day).iter().find(|p| p.opens == closes) {
+                    Some(next) => closes = next.closes,
+                    None => return at_minute(day, closes),
+                }
+            } else {
+                let next_day = day + Duration::days(1);
+                match self.periods_on(next_day).first() {
+                    Some(first) if first.opens == 0 => {
+                        day = next_day;
+                        closes = first.closes;
+                    }
+                    _ => return at_minute(day, 1440),
+                }
+            }
+        }
+        None
+    }
+
     /// In UTC: is the hall open at this instant, and if not, when does it open next?
     pub fn status_at(&self, at: DateTime<Utc>, timezone: Tz) -> OpenStatus {
         let local = at.with_timezone(&timezone).naive_local();
@@ -119,6 +145,22 @@ fn to_utc(local: Option<NaiveDateTime>, timezone: Tz) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn open_until_is_the_end_of_the_current_period() {
+        let hall = county_hall();
+        let monday = NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
+        let at = |h, m| monday.and_hms_opt(h, m, 0).expect("time");
+        assert_eq!(hall.open_until(at(9, 0)), Some(at(12, 0)));
+        assert_eq!(hall.open_until(at(15, 0)), Some(at(17, 30)));
+        assert_eq!(hall.open_until(at(12, 30)), None, "closed at lunch");
+        assert_eq!(Schedule::always_open().open_until(at(23, 59)), None, "never closes");
+        let mut late = Schedule::default();
+        late.add_period(1, Period::new(20 * 60, 1440).expect("valid"));
+        late.add_period(2, Period::new(0, 2 * 60).expect("valid"));
+        let tuesday_two = (monday + Duration::days(1)).and_hms_opt(2, 0, 0).expect("time");
+        assert_eq!(late.open_until(at(21, 0)), Some(tuesday_two), "runs on past midnight");
+    }
 
     /// A real county hall: Monday to Friday 08:30–12:00 and 13:30–17:30.
     fn county_hall() -> Schedule {

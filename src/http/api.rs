@@ -1,6 +1,8 @@
 //! JSON API v1: the contract later parts and outside tools build on (see docs/api.md and
 //! /api/v1/openapi.json).
-use super::extract::{session_token, Authenticated, MaybeAuthenticated, SESSION_COOKIE};
+use super::extract::{
+    kiosk_token, limit_keys, phone_id, session_token, Authenticated, MaybeAuthenticated, SESSION_COOKIE,
+};
 use crate::domain::ids::WindowId;
 use crate::domain::ticket::{Channel, Priority};
 use crate::domain::window::WindowAction;
@@ -45,7 +47,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/windows/{id}/sign-out", web::post().to(sign_out))
         .route("/windows/{id}/console", web::get().to(console))
         .route("/windows/{id}/services", web::put().to(set_services))
-        .route("/halls/{hall}/floor", web::get().to(floor));
+        .route("/halls/{hall}/floor", web::get().to(floor))
+        .route("/halls/{hall}/settings", web::get().to(get_settings))
+        .route("/halls/{hall}/settings", web::put().to(put_settings))
+        .route("/halls/{hall}/diversions", web::post().to(record_diversion))
+        .route("/halls/{hall}/diversions", web::get().to(diversion_summary))
+        .route("/halls/{hall}/kiosks", web::post().to(register_kiosk))
+        .route("/halls/{hall}/kiosks", web::get().to(list_kiosks))
+        .route("/halls/{hall}/kiosks/{id}", web::delete().to(revoke_kiosk))
+        .route("/halls/{hall}/my-tickets", web::get().to(my_tickets))
+        .route("/tickets/{token}/rating", web::post().to(rate_ticket))
+        .route("/tickets/{token}/rating", web::put().to(edit_rating))
+        .route("/tickets/{token}/rating", web::get().to(get_rating));
 }
 
 /// The error body every endpoint uses.
@@ -113,6 +126,8 @@ pub struct IssueBody {
     pub priority: Option<String>,
     /// `kiosk` (default), `mobile`, `volunteer` or `counter`.
     pub channel: Option<String>,
+    /// A mainland mobile number, for `mobile` tickets of halls that require one (kept only then).
+    pub phone: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/halls/{hall}/tickets", tag = "tickets",
@@ -121,6 +136,7 @@ pub struct IssueBody {
         (status = 409, description = "hall_closed, with next_opening", body = ErrorBody)))]
 pub async fn issue_ticket(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<String>,
     body: web::Json<IssueBody>,
     who: MaybeAuthenticated,
@@ -150,7 +166,30 @@ pub async fn issue_ticket(
         });
     }
     let hall = state.halls.get(&path).await?;
-    let request = tickets::IssueRequest { service: &body.service, priority, channel, actor: who.0.map(|a| a.id) };
+    // Staff and registered kiosks issue freely; everyone else is limited per client.
+    let kiosk = match kiosk_token(&req) {
+        Some(token) => crate::services::devices::kiosk_for(&state, &hall, &token).await?,
+        None => None,
+    };
+    if who.0.is_none() && kiosk.is_none() {
+        state.public_limiter.check(&limit_keys(&req, &state, "issue"), std::time::Instant::now())?;
+    }
+    let remote = channel == Channel::Mobile;
+    let phone = match body.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(text) if remote => Some(crate::domain::privacy::normalise_mobile(text).ok_or_else(|| {
+            AppError::bad_request("invalid_phone", "the phone number is not an 11-digit mainland mobile number")
+        })?),
+        _ => None,
+    };
+    let request = tickets::IssueRequest {
+        service: &body.service,
+        priority,
+        channel,
+        actor: who.0.map(|a| a.id),
+        // Collected only where the hall needs it.
+        phone: phone.filter(|_| hall.settings.require_phone),
+        client_id: if remote { phone_id(&req, &state) } else { None },
+    };
     let ticket = tickets::issue(&state, &hall, request).await?;
     Ok(HttpResponse::Created().json(ticket))
 }
@@ -466,4 +505,200 @@ pub async fn set_services(
 pub async fn floor(state: web::Data<AppState>, path: web::Path<String>, who: Authenticated) -> AppResult<HttpResponse> {
     let hall = state.halls.get(&path).await?;
     Ok(HttpResponse::Ok().json(crate::services::console::floor(&state, &who.0, &hall).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/halls/{hall}/settings", tag = "halls", params(("hall" = String, Path)),
+    responses((status = 200, body = crate::domain::settings::HallSettings)))]
+pub async fn get_settings(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let hall = state.halls.get(&path).await?;
+    Ok(HttpResponse::Ok().json(&hall.settings))
+}
+
+#[utoipa::path(put, path = "/api/v1/halls/{hall}/settings", tag = "halls", params(("hall" = String, Path)),
+    request_body = crate::domain::settings::HallSettings,
+    responses((status = 200, body = crate::domain::settings::HallSettings), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn put_settings(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    who: Authenticated,
+    body: web::Json<crate::domain::settings::HallSettings>,
+) -> AppResult<HttpResponse> {
+    let hall = state.halls.get(&path).await?;
+    if !who.0.role.manages_floor() || who.0.hall.is_some_and(|h| h != hall.id) {
+        return Err(AppError::forbidden("only a manager of this hall or an admin may change its settings"));
+    }
+    let codes: Vec<&str> = hall.services.iter().map(|s| s.code.as_str()).collect();
+    body.validate(&codes).map_err(|problem| AppError::bad_request("invalid_settings", problem))?;
+    persistence::halls::set_settings(&state.db, hall.id, &body).await?;
+    state.halls.invalidate(&hall.code);
+    tracing::info!(hall = %hall.code, by = %who.0.username, "hall settings changed");
+    Ok(HttpResponse::Ok().json(body.into_inner()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct DiversionBody {
+    pub service: String,
+    /// Where the person was met: `kiosk` (default), `mobile` or `volunteer`.
+    pub channel: Option<String>,
+    /// `online` (default), `self_service` or `other`.
+    pub target: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/halls/{hall}/diversions", tag = "halls", params(("hall" = String, Path)), request_body = DiversionBody,
+    responses((status = 201, body = crate::services::diversions::DiversionView), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn record_diversion(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    who: MaybeAuthenticated,
+    body: web::Json<DiversionBody>,
+) -> AppResult<HttpResponse> {
+    let hall = state.halls.get(&path).await?;
+    let channel = match body.channel.as_deref() {
+        None => Channel::Kiosk,
+        Some(text) => Channel::parse(text).filter(|c| *c != Channel::Counter).ok_or_else(|| {
+            AppError::bad_request("invalid_channel", format!("channel '{text}' is not one of kiosk, mobile, volunteer"))
+        })?,
+    };
+    let kiosk = match kiosk_token(&req) {
+        Some(token) => crate::services::devices::kiosk_for(&state, &hall, &token).await?,
+        None => None,
+    };
+    if who.0.is_none() && kiosk.is_none() {
+        state.public_limiter.check(&limit_keys(&req, &state, "divert"), std::time::Instant::now())?;
+    }
+    let target = body.target.as_deref().unwrap_or("online");
+    let view = crate::services::diversions::record(&state, &hall, &body.service, channel, target).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[derive(Deserialize)]
+pub struct DateQuery {
+    date: Option<chrono::NaiveDate>,
+}
+
+#[utoipa::path(get, path = "/api/v1/halls/{hall}/diversions", tag = "halls", params(("hall" = String, Path), ("date" = Option<String>, Query, description = "YYYY-MM-DD; today by default")),
+    responses((status = 200, body = crate::services::diversions::DiversionSummary), (status = 403, body = ErrorBody)))]
+pub async fn diversion_summary(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    who: Authenticated,
+    query: web::Query<DateQuery>,
+) -> AppResult<HttpResponse> {
+    let hall = state.halls.get(&path).await?;
+    Ok(HttpResponse::Ok().json(crate::services::diversions::summary(&state, &who.0, &hall, query.date).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct KioskBody {
+    /// Where it stands, e.g. 大厅入口取号机.
+    pub name: String,
+}
+
+fn kiosk_json(k: &persistence::kiosks::KioskRow) -> serde_json::Value {
+    json!({ "id": k.id, "name": k.name, "created_at": k.created_at, "last_seen_at": k.last_seen_at, "revoked_at": k.revoked_at })
+}
+
+#[utoipa::path(post, path = "/api/v1/halls/{hall}/kiosks", tag = "kiosks", params(("hall" = String, Path)), request_body = KioskBody,
+    responses((status = 201, description = "`{id, name, created_at, token, setup_url}`: the token is shown this once"), (status = 403, body = ErrorBody)))]
+pub async fn register_kiosk(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    who: Authenticated,
+    body: web::Json<KioskBody>,
+) -> AppResult<HttpResponse> {
+    let hall = state.halls.get(&path).await?;
+    let (kiosk, token) = crate::services::devices::register_kiosk(&state, &who.0, &hall, &body.name).await?;
+    let mut answer = kiosk_json(&kiosk);
+    answer["setup_url"] = json!(format!("/kiosk/{}?device={token}", hall.code));
+    answer["token"] = json!(token);
+    Ok(HttpResponse::Created().json(answer))
+}
+
+#[utoipa::path(get, path = "/api/v1/halls/{hall}/kiosks", tag = "kiosks", params(("hall" = String, Path)),
+    responses((status = 200, description = "the hall's kiosks (never their tokens)"), (status = 403, body = ErrorBody)))]
+pub async fn list_kiosks(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    who: Authenticated,
+) -> AppResult<HttpResponse> {
+    let hall = state.halls.get(&path).await?;
+    let kiosks = crate::services::devices::list_kiosks(&state, &who.0, &hall).await?;
+    Ok(HttpResponse::Ok().json(kiosks.iter().map(kiosk_json).collect::<Vec<_>>()))
+}
+
+#[utoipa::path(delete, path = "/api/v1/halls/{hall}/kiosks/{id}", tag = "kiosks", params(("hall" = String, Path), ("id" = i32, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub async fn revoke_kiosk(
+    state: web::Data<AppState>,
+    path: web::Path<(String, i32)>,
+    who: Authenticated,
+) -> AppResult<HttpResponse> {
+    let (code, id) = path.into_inner();
+    let hall = state.halls.get(&code).await?;
+    crate::services::devices::revoke_kiosk(&state, &who.0, &hall, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(get, path = "/api/v1/halls/{hall}/my-tickets", tag = "tickets", params(("hall" = String, Path)),
+    responses((status = 200, body = [TicketView], description = "today's tickets taken by this phone (its signed cookie), with tokens")))]
+pub async fn my_tickets(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let hall = state.halls.get(&path).await?;
+    let Some(client) = phone_id(&req, &state) else { return Ok(HttpResponse::Ok().json(Vec::<TicketView>::new())) };
+    let day = crate::domain::numbering::business_date(state.clock.now(), hall.timezone);
+    let rows = persistence::tickets::of_client(&state.db, hall.id, day, &client).await?;
+    let mut found = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let place = views::position(&state, &hall, row).await?;
+        found.push(views::ticket_view(&hall, row, place, true));
+    }
+    Ok(HttpResponse::Ok().json(found))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RatingBody {
+    /// 5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意.
+    pub score: i64,
+    /// Reason tags from the offered lists.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub comment: Option<String>,
+}
+
+impl From<RatingBody> for crate::services::ratings::RatingInput {
+    fn from(b: RatingBody) -> Self {
+        Self { score: b.score, tags: b.tags, comment: b.comment }
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{token}/rating", tag = "tickets", params(("token" = String, Path)), request_body = RatingBody,
+    responses((status = 201, body = crate::services::ratings::RatingView), (status = 400, body = ErrorBody),
+        (status = 409, description = "not_finished or already_rated", body = ErrorBody)))]
+pub async fn rate_ticket(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<RatingBody>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Created().json(crate::services::ratings::rate(&state, &path, body.into_inner().into()).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/tickets/{token}/rating", tag = "tickets", params(("token" = String, Path)), request_body = RatingBody,
+    responses((status = 200, body = crate::services::ratings::RatingView), (status = 404, body = ErrorBody),
+        (status = 409, description = "rating_locked: more than 10 minutes after rating", body = ErrorBody)))]
+pub async fn edit_rating(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<RatingBody>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(crate::services::ratings::edit(&state, &path, body.into_inner().into()).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/tickets/{token}/rating", tag = "tickets", params(("token" = String, Path)),
+    responses((status = 200, body = crate::services::ratings::RatingView), (status = 404, body = ErrorBody)))]
+pub async fn get_rating(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(crate::services::ratings::get(&state, &path).await?))
 }

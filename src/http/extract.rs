@@ -54,3 +54,38 @@ impl FromRequest for MaybeAuthenticated {
         })
     }
 }
+
+/// The cookie a registered kiosk keeps its device token in (set by `/kiosk/{hall}?device=…`).
+pub const KIOSK_COOKIE: &str = "hallq_kiosk";
+/// The signed cookie that identifies a phone (set by `/m/{hall}`).
+pub const PHONE_COOKIE: &str = "hallq_phone";
+
+/// A kiosk device token from the `X-Kiosk-Token` header or the kiosk cookie.
+pub fn kiosk_token(req: &HttpRequest) -> Option<String> {
+    let header = req.headers().get("x-kiosk-token").and_then(|v| v.to_str().ok()).map(|t| t.trim().to_owned());
+    header.or_else(|| req.cookie(KIOSK_COOKIE).map(|c| c.value().to_owned())).filter(|t| !t.is_empty())
+}
+
+/// The phone id in a validly signed phone cookie.
+pub fn phone_id(req: &HttpRequest, state: &AppState) -> Option<String> {
+    req.cookie(PHONE_COOKIE).and_then(|c| state.phone_ids.verify(c.value()))
+}
+
+/// The address the request came from (the TCP peer; see docs/taxpayers.md about proxies).
+pub fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default()
+}
+
+/// The rate-limit keys of an anonymous request: its phone (if signed) and its address, which
+/// many phones may share.
+pub fn limit_keys(req: &HttpRequest, state: &AppState, scope: &str) -> Vec<(String, u32)> {
+    let limit = state.settings.public_rate_limit;
+    let address = client_address(req);
+    match phone_id(req, state) {
+        Some(phone) => vec![
+            (format!("{scope}:phone:{phone}"), limit),
+            (format!("{scope}:ip:{address}"), limit.saturating_mul(crate::services::limits::SHARED_ADDRESS_FACTOR)),
+        ],
+        None => vec![(format!("{scope}:ip:{address}"), limit)],
+    }
+}

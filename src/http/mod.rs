@@ -5,7 +5,9 @@ pub mod extract;
 pub mod i18n;
 pub mod openapi;
 pub mod pages;
+pub mod qr;
 pub mod staff;
+pub mod taxpayer;
 pub mod ws;
 
 use crate::error::AppError;

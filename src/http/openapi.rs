@@ -38,6 +38,17 @@ use utoipa::OpenApi;
         api::console,
         api::set_services,
         api::floor,
+        api::get_settings,
+        api::put_settings,
+        api::record_diversion,
+        api::diversion_summary,
+        api::register_kiosk,
+        api::list_kiosks,
+        api::revoke_kiosk,
+        api::my_tickets,
+        api::rate_ticket,
+        api::edit_rating,
+        api::get_rating,
     ),
     components(schemas(api::ErrorBody))
 )]

@@ -13,6 +13,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index))
         .configure(super::display::routes)
         .configure(super::staff::routes)
+        .configure(super::taxpayer::routes)
         .default_service(web::to(not_found));
 }
 

@@ -1,6 +1,7 @@
 //! Every minute: tickets still queued from an earlier business day are void (a ticket is good
 //! for the day it was taken) and are cancelled with an event, so counters, displays and phones
-//! agree; expired login sessions are deleted.
+//! agree; phone numbers given for remote tickets are forgotten once their day is over; expired
+//! login sessions are deleted.
 use crate::domain::events::{EventBody, EventKind};
 use crate::domain::numbering::business_date;
 use crate::domain::ticket::{transition, TicketAction, TicketStatus};
@@ -68,6 +69,10 @@ pub async fn run_once(state: &AppState) -> AppResult<u64> {
                 }
             }
             write.commit(state).await?;
+        }
+        let purged = tickets::purge_phones_before(&state.db, config.id, today).await?;
+        if purged > 0 {
+            tracing::info!(hall = %hall.code, purged, "phone numbers of earlier days purged");
         }
     }
     if expired > 0 {

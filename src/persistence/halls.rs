@@ -2,6 +2,7 @@
 use super::{corrupt, statement};
 use crate::domain::ids::{HallId, ServiceId, WindowId};
 use crate::domain::schedule::{Period, Schedule};
+use crate::domain::settings::HallSettings;
 use crate::domain::window::WindowKind;
 use chrono::Duration;
 use chrono_tz::Tz;
@@ -16,6 +17,9 @@ pub struct ServiceInfo {
     pub name_en: String,
     pub target_wait: Duration,
     pub typical_handling: Duration,
+    /// One line on what it covers (kiosk tiles).
+    pub hint: Option<String>,
+    pub hint_en: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -37,6 +41,7 @@ pub struct HallConfig {
     pub services: Vec<ServiceInfo>,
     pub windows: Vec<WindowInfo>,
     pub schedule: Schedule,
+    pub settings: HallSettings,
 }
 
 impl HallConfig {
@@ -89,6 +94,8 @@ pub async fn load_config(conn: &impl ConnectionTrait, hall: hall::Model) -> Resu
             name_en: s.name_en,
             target_wait: Duration::minutes(i64::from(s.target_wait_minutes)),
             typical_handling: Duration::minutes(i64::from(s.typical_handling_minutes)),
+            hint: s.hint,
+            hint_en: s.hint_en,
         })
         .collect();
     let windows = window::Entity::find()
@@ -118,7 +125,9 @@ pub async fn load_config(conn: &impl ConnectionTrait, hall: hall::Model) -> Resu
             other => return Err(corrupt("calendar day kind", other)),
         }
     }
+    let settings = HallSettings::from_stored(hall.settings.as_deref());
     Ok(HallConfig {
+        settings,
         id: HallId(hall.id),
         code: hall.code,
         name: hall.name,
@@ -165,5 +174,12 @@ pub async fn set_notice(conn: &impl ConnectionTrait, hall: HallId, notice: Optio
         [notice.map(str::to_owned).into(), hall.0.into()],
     ))
     .await?;
+    Ok(())
+}
+
+pub async fn set_settings(conn: &impl ConnectionTrait, hall: HallId, settings: &HallSettings) -> Result<(), DbErr> {
+    let json = serde_json::to_string(settings).map_err(|e| DbErr::Custom(e.to_string()))?;
+    conn.execute_raw(statement(conn, "UPDATE halls SET settings = $1 WHERE id = $2", [json.into(), hall.0.into()]))
+        .await?;
     Ok(())
 }

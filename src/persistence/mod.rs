@@ -1,7 +1,11 @@
 //! Small functions over a connection or transaction. The SQL here runs unchanged on SQLite and
 //! PostgreSQL (`$N` placeholders work on both through sqlx).
+pub mod diversions;
 pub mod events;
 pub mod halls;
+pub mod kiosks;
+pub mod ratings;
+pub mod secrets;
 pub mod seed;
 pub mod tickets;
 pub mod users;

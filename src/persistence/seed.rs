@@ -2,6 +2,7 @@
 use super::users::{self, NewUser};
 use crate::domain::ids::{HallId, UserId, WindowId};
 use crate::domain::role::Role;
+use crate::domain::settings::{HallSettings, OnlineGuide};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use entity::{hall, opening_hour, service, window, window_service};
@@ -21,6 +22,40 @@ const SERVICES: &[(&str, &str, &str, i32, i32)] = &[
     ("F", "咨询辅导", "Consultation & guidance", 15, 5),
 ];
 
+/// (code, what it covers, in English): one line on each kiosk tile.
+const HINTS: &[(&str, &str, &str)] = &[
+    ("A", "增值税、所得税等申报，登记、变更等综合业务", "Tax returns, registration and changes"),
+    ("B", "发票领用、代开发票、税务UKey发放", "Invoice supply, agent-issued invoices, tax UKey"),
+    ("C", "城乡居民医保、养老保险等社保费现金缴纳", "Social-insurance fees paid in cash"),
+    ("D", "新车、二手车车辆购置税申报缴纳", "Vehicle purchase tax for new and used cars"),
+    ("E", "增值税留抵退税、出口退税及其他退税", "VAT credit refunds and other refunds"),
+    ("F", "政策咨询、电子税务局操作辅导", "Policy questions, help with the e-tax bureau"),
+];
+
+/// (code, 中文, English): how a service can be done without queuing (分流), shown before issuing.
+const ONLINE: &[(&str, &str, &str)] = &[
+    (
+        "A",
+        "大部分申报可在电子税务局（网页或手机App）自行办理，无需排队。不会操作？大厅自助办税区有4台电脑和打印机，志愿者可现场辅导。",
+        "Most returns can be filed on the e-tax bureau (web or app) without queuing. Need help? The self-service area in the hall has 4 PCs with printers, and volunteers to guide you.",
+    ),
+    (
+        "B",
+        "发票领用、代开发票可在电子税务局办理；也可使用自助办税终端：大厅入口左侧、政务服务中心一楼。",
+        "Invoices can be supplied and issued on the e-tax bureau, or at the self-service terminals: left of the hall entrance and on the ground floor of the government service centre.",
+    ),
+    (
+        "C",
+        "社保费可用手机缴纳：微信或支付宝搜索“税务缴费”小程序，按提示缴纳城乡居民医保、养老保险；也可到合作银行网点代缴。",
+        "Social-insurance fees can be paid by phone: search for the \"税务缴费\" mini-program in WeChat or Alipay; partner bank branches also collect them.",
+    ),
+    (
+        "F",
+        "常见问题可在电子税务局“征纳互动”在线咨询，或拨打12366纳税服务热线。",
+        "Common questions can be asked online in the e-tax bureau's help chat, or on the 12366 taxpayer hotline.",
+    ),
+];
+
 /// (number, kind, services specialty first)
 const WINDOWS: &[(i32, &str, &[&str])] = &[
     (1, "general", &["A", "F"]),
@@ -34,6 +69,14 @@ const WINDOWS: &[(i32, &str, &[&str])] = &[
     (9, "si_cash", &["C"]),
     (10, "si_cash", &["C"]),
 ];
+
+fn demo_settings() -> String {
+    let mut settings = HallSettings::default();
+    for (code, zh, en) in ONLINE {
+        settings.online.insert((*code).into(), OnlineGuide { zh: (*zh).into(), en: (*en).into() });
+    }
+    serde_json::to_string(&settings).unwrap_or_default()
+}
 
 pub async fn is_empty(conn: &impl ConnectionTrait) -> Result<bool, DbErr> {
     Ok(super::halls::list(conn).await?.is_empty())
@@ -68,6 +111,7 @@ pub async fn demo_hall(
         event_seq: Set(0),
         created_at: Set(at),
         notice: Set(Some(DEMO_NOTICE.into())),
+        settings: Set(Some(demo_settings())),
         ..Default::default()
     };
     let hall_id = hall::Entity::insert(hall).exec(conn).await?.last_insert_id;
@@ -83,6 +127,8 @@ pub async fn demo_hall(
             typical_handling_minutes: Set(*typical),
             position: Set(position as i32),
             active: Set(true),
+            hint: Set(HINTS.iter().find(|(c, _, _)| c == code).map(|(_, zh, _)| (*zh).to_owned())),
+            hint_en: Set(HINTS.iter().find(|(c, _, _)| c == code).map(|(_, _, en)| (*en).to_owned())),
             ..Default::default()
         };
         service_ids.push((*code, service::Entity::insert(model).exec(conn).await?.last_insert_id));

@@ -36,6 +36,10 @@ pub struct TicketRow {
     pub transfer_note: Option<String>,
     /// The user who called it.
     pub served_by: Option<UserId>,
+    /// Only for remote tickets of halls that require it; purged after the business day.
+    pub phone: Option<String>,
+    /// The phone (signed cookie id) that took it remotely.
+    pub client_id: Option<String>,
 }
 
 impl TryFrom<ticket::Model> for TicketRow {
@@ -66,6 +70,8 @@ impl TryFrom<ticket::Model> for TicketRow {
             transfer_count: m.transfer_count,
             transfer_note: m.transfer_note,
             served_by: m.served_by.map(UserId),
+            phone: m.phone,
+            client_id: m.client_id,
         })
     }
 }
@@ -97,6 +103,8 @@ impl TicketRow {
             transfer_count: 0,
             transfer_note: None,
             served_by: None,
+            phone: t.phone.map(str::to_owned),
+            client_id: t.client_id.map(str::to_owned),
         }
     }
 }
@@ -137,6 +145,8 @@ pub struct NewTicket<'a> {
     pub channel: Channel,
     pub token: &'a str,
     pub issued_at: DateTime<Utc>,
+    pub phone: Option<&'a str>,
+    pub client_id: Option<&'a str>,
 }
 
 pub async fn insert(conn: &impl ConnectionTrait, t: &NewTicket<'_>) -> Result<TicketId, DbErr> {
@@ -144,8 +154,8 @@ pub async fn insert(conn: &impl ConnectionTrait, t: &NewTicket<'_>) -> Result<Ti
         .query_one_raw(statement(
             conn,
             "INSERT INTO tickets (hall_id, issued_service_id, service_id, business_date, seq, number, priority, channel, \
-             status, token, issued_at, recall_count, transfer_count) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'waiting', $9, $10, 0, 0) RETURNING id",
+             status, token, issued_at, recall_count, transfer_count, phone, client_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'waiting', $9, $10, 0, 0, $11, $12) RETURNING id",
             [
                 t.hall.0.into(),
                 t.service.0.into(),
@@ -157,6 +167,8 @@ pub async fn insert(conn: &impl ConnectionTrait, t: &NewTicket<'_>) -> Result<Ti
                 t.channel.as_str().into(),
                 t.token.into(),
                 t.issued_at.into(),
+                t.phone.map(str::to_owned).into(),
+                t.client_id.map(str::to_owned).into(),
             ],
         ))
         .await?
@@ -519,4 +531,103 @@ pub async fn called_by_window(
         .into_iter()
         .map(TicketRow::try_from)
         .collect()
+}
+
+const ACTIVE: &str = "status IN ('waiting', 'transferred', 'called', 'serving')";
+
+/// A ticket of today still active (queued, called or serving) for this service that was taken
+/// by this phone (cookie id) or this phone number.
+pub async fn active_remote(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    day: NaiveDate,
+    service: ServiceId,
+    client_id: Option<&str>,
+    phone: Option<&str>,
+) -> Result<Option<TicketRow>, DbErr> {
+    let sql = format!(
+        "SELECT id FROM tickets WHERE hall_id = $1 AND business_date = $2 AND issued_service_id = $3 AND {ACTIVE} \
+         AND (client_id = $4 OR phone = $5) LIMIT 1"
+    );
+    let row = conn
+        .query_one_raw(statement(
+            conn,
+            &sql,
+            [
+                hall.0.into(),
+                day.into(),
+                service.0.into(),
+                client_id.map(str::to_owned).into(),
+                phone.map(str::to_owned).into(),
+            ],
+        ))
+        .await?;
+    match row {
+        Some(row) => find(conn, TicketId(row.try_get_by_index(0)?)).await,
+        None => Ok(None),
+    }
+}
+
+/// Today's tickets taken by one phone, newest first.
+pub async fn of_client(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    day: NaiveDate,
+    client_id: &str,
+) -> Result<Vec<TicketRow>, DbErr> {
+    ticket::Entity::find()
+        .filter(ticket::Column::HallId.eq(hall.0))
+        .filter(ticket::Column::BusinessDate.eq(day))
+        .filter(ticket::Column::ClientId.eq(client_id))
+        .order_by_desc(ticket::Column::IssuedAt)
+        .limit(20)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(TicketRow::try_from)
+        .collect()
+}
+
+/// Remote (phone) tickets queued in the hall today.
+pub async fn queued_remote(conn: &impl ConnectionTrait, hall: HallId, day: NaiveDate) -> Result<u32, DbErr> {
+    let row = conn
+        .query_one_raw(statement(
+            conn,
+            &format!("SELECT COUNT(*) FROM tickets WHERE hall_id = $1 AND business_date = $2 AND channel = 'mobile' AND {QUEUED}"),
+            [hall.0.into(), day.into()],
+        ))
+        .await?;
+    let count: i64 = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
+/// Queued tickets of one service today, from the counters (no scan of the queue).
+pub async fn queued_in_service(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    service: ServiceId,
+    day: NaiveDate,
+) -> Result<u32, DbErr> {
+    let row = conn
+        .query_one_raw(statement(
+            conn,
+            "SELECT COALESCE(SUM(queued), 0) FROM queue_counters WHERE hall_id = $1 AND service_id = $2 AND business_date = $3",
+            [hall.0.into(), service.0.into(), day.into()],
+        ))
+        .await?;
+    let count: i64 = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
+/// Forgets the phone numbers of tickets from before `day`: they were needed only while the
+/// ticket could be served.
+pub async fn purge_phones_before(conn: &impl ConnectionTrait, hall: HallId, day: NaiveDate) -> Result<u64, DbErr> {
+    let result = conn
+        .execute_raw(statement(
+            conn,
+            "UPDATE tickets SET phone = NULL WHERE hall_id = $1 AND phone IS NOT NULL AND business_date < $2",
+            [hall.0.into(), day.into()],
+        ))
+        .await?;
+    Ok(result.rows_affected())
 }

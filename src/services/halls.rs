@@ -42,6 +42,12 @@ impl HallCache {
         self.load(hall).await
     }
 
+    /// Forgets a hall after its configuration changed here, so the next read loads it again.
+    /// (Other instances pick the change up within the TTL.)
+    pub fn invalidate(&self, code: &str) {
+        self.by_code.write().unwrap_or_else(|p| p.into_inner()).remove(code);
+    }
+
     fn cached(&self, matches: impl Fn(&HallConfig) -> bool) -> Option<Arc<HallConfig>> {
         let map = self.by_code.read().unwrap_or_else(|p| p.into_inner());
         map.values().find(|(at, c)| at.elapsed() < TTL && matches(c)).map(|(_, c)| c.clone())

@@ -24,6 +24,9 @@ pub struct IssueJob {
     pub priority: Priority,
     pub channel: Channel,
     pub actor: Option<UserId>,
+    /// For remote tickets: the phone number (when the hall requires one) and the phone's id.
+    pub phone: Option<String>,
+    pub client_id: Option<String>,
 }
 
 /// What issuing produced: the stored ticket and the people ahead of it at that moment.
@@ -72,7 +75,7 @@ async fn run(parts: WriteParts, hall: Arc<HallConfig>, mut requests: mpsc::Recei
         match write_batch(&parts, &hall, &jobs).await {
             Ok(issued) => {
                 for ((_, reply), result) in batch.into_iter().zip(issued) {
-                    let _ = reply.send(Ok(result));
+                    let _ = reply.send(result);
                 }
             }
             Err(err) => {
@@ -85,7 +88,9 @@ async fn run(parts: WriteParts, hall: Arc<HallConfig>, mut requests: mpsc::Recei
 }
 
 #[tracing::instrument(skip_all, fields(hall = %hall.code, batch = jobs.len()))]
-async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) -> AppResult<Vec<Issued>> {
+/// Writes a batch; the outer error fails every request (the hall is closed, the database
+/// failed), an inner one only that request (a rule about remote tickets).
+async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) -> AppResult<Vec<AppResult<Issued>>> {
     let mut write = HallWrite::begin_with(parts, hall).await?;
     let now = write.now;
     if let OpenStatus::Closed { next_opening } = hall.schedule.status_at(now, hall.timezone) {
@@ -98,7 +103,20 @@ async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) 
     }
     let day = business_date(now, hall.timezone);
     let mut issued = Vec::with_capacity(jobs.len());
+    let mut remote_queued = None;
     for job in jobs {
+        if job.channel == Channel::Mobile {
+            // Checked under the hall lock, so two requests at once cannot both pass.
+            let queued = match remote_queued {
+                Some(n) => n,
+                None => tickets::queued_remote(&write.txn, hall.id, day).await?,
+            };
+            if let Err(refusal) = remote_rules(&write, hall, job, day, queued).await? {
+                issued.push(Err(refusal));
+                continue;
+            }
+            remote_queued = Some(queued + 1);
+        }
         let code = hall.service_code(job.service);
         let seq = tickets::next_seq(&write.txn, hall.id, job.service, day).await?;
         let number = format_number(code, u32::try_from(seq).unwrap_or(0));
@@ -113,14 +131,59 @@ async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) 
             channel: job.channel,
             token: &token,
             issued_at: now,
+            phone: job.phone.as_deref(),
+            client_id: job.client_id.as_deref(),
         };
         let id = tickets::insert(&write.txn, &new).await?;
         let row = TicketRow::issued(id, &new);
         let ahead = tickets::ahead_of_newest(&write.txn, &row).await?;
         let body = EventBody::Ticket { ticket: public_ticket(hall, &row), transfer_to: None };
         write.emit(EventKind::TicketIssued, body, job.actor).await?;
-        issued.push((row, ahead));
+        issued.push(Ok((row, ahead)));
     }
     write.commit_to(&parts.hub).await?;
     Ok(issued)
+}
+
+/// The rules for tickets taken by phone: a cap on remote tickets queued in the hall, and one
+/// active ticket per service per phone (cookie) or phone number.
+async fn remote_rules(
+    write: &HallWrite,
+    hall: &HallConfig,
+    job: &IssueJob,
+    day: chrono::NaiveDate,
+    remote_queued: u32,
+) -> AppResult<Result<(), AppError>> {
+    if remote_queued >= hall.settings.remote_cap {
+        return Ok(Err(AppError::conflict(
+            "remote_cap_reached",
+            format!(
+                "the hall has {remote_queued} remote tickets waiting, its limit; please take a ticket at the kiosk in the hall"
+            ),
+        )));
+    }
+    if job.client_id.is_some() || job.phone.is_some() {
+        let existing = tickets::active_remote(
+            &write.txn,
+            hall.id,
+            day,
+            job.service,
+            job.client_id.as_deref(),
+            job.phone.as_deref(),
+        )
+        .await?;
+        if let Some(existing) = existing {
+            let mut refusal = AppError::conflict(
+                "already_has_ticket",
+                format!("this phone already has ticket {} for this service today", existing.number),
+            )
+            .with_detail("number", existing.number.clone());
+            // Only the phone that took it learns its token (a typed-in number proves nothing).
+            if existing.client_id.is_some() && existing.client_id == job.client_id {
+                refusal = refusal.with_detail("token", existing.token.clone());
+            }
+            return Ok(Err(refusal));
+        }
+    }
+    Ok(Ok(()))
 }

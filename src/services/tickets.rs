@@ -1,14 +1,19 @@
 //! Taking, viewing and cancelling tickets: the taxpayer's side.
 use super::hall_write::HallWrite;
 use super::issuer::IssueJob;
-use super::views::{estimate_minutes, position, public_ticket, ticket_view, TicketView};
+use super::views::{estimate_inputs, estimate_minutes, position, public_ticket, ticket_view, TicketView};
+use crate::domain::cutoff::{may_issue, CutoffRule};
 use crate::domain::events::{EventBody, EventKind};
 use crate::domain::ids::UserId;
+use crate::domain::numbering::business_date;
+use crate::domain::schedule::OpenStatus;
 use crate::domain::ticket::{transition, Channel, Priority, TicketAction};
 use crate::error::{AppError, AppResult};
 use crate::persistence::halls::HallConfig;
+use crate::persistence::halls::ServiceInfo;
 use crate::persistence::tickets;
 use crate::state::AppState;
+use chrono::{Duration, TimeZone};
 use rand::RngCore;
 use std::sync::Arc;
 
@@ -17,6 +22,10 @@ pub struct IssueRequest<'a> {
     pub priority: Priority,
     pub channel: Channel,
     pub actor: Option<UserId>,
+    /// Normalised mobile number, for remote tickets of halls that require one.
+    pub phone: Option<String>,
+    /// The phone's signed cookie id, for remote tickets.
+    pub client_id: Option<String>,
 }
 
 /// 32 random bytes from the operating system's generator: cannot be guessed or enumerated.
@@ -31,12 +40,78 @@ pub async fn issue(state: &AppState, hall: &Arc<HallConfig>, request: IssueReque
     let service = hall.service_by_code(request.service).ok_or_else(|| {
         AppError::bad_request("unknown_service", format!("hall '{}' has no service '{}'", hall.code, request.service))
     })?;
-    let job =
-        IssueJob { service: service.id, priority: request.priority, channel: request.channel, actor: request.actor };
+    if request.channel == Channel::Mobile {
+        if !hall.settings.remote_issue {
+            return Err(AppError::conflict(
+                "remote_issue_disabled",
+                "this hall does not take tickets by phone; please take one at the kiosk in the hall",
+            ));
+        }
+        if hall.settings.require_phone && request.phone.is_none() {
+            return Err(AppError::bad_request(
+                "phone_required",
+                "this hall needs a mobile number for tickets taken by phone",
+            ));
+        }
+    }
+    // Appointments hold a booked time, so closing does not cut them off.
+    if request.priority != Priority::Appointment {
+        check_cutoff(state, hall, service).await?;
+    }
+    let job = IssueJob {
+        service: service.id,
+        priority: request.priority,
+        channel: request.channel,
+        actor: request.actor,
+        phone: request.phone,
+        client_id: request.client_id,
+    };
     let (row, ahead) = state.issuer.issue(hall, job).await?;
     // Outside the write: the estimate only reads, so it runs concurrently with writers.
     let minutes = estimate_minutes(state, hall, row.service_id, ahead, row.business_date).await?;
     Ok(ticket_view(hall, &row, (ahead, minutes), true))
+}
+
+/// Refuses a new ticket (409 `cutoff`) when it could not be served before the current period
+/// ends: closing time, or the lunch break. An estimate, read outside the write.
+async fn check_cutoff(state: &AppState, hall: &HallConfig, service: &ServiceInfo) -> AppResult<()> {
+    let now = state.clock.now();
+    let local = now.with_timezone(&hall.timezone).naive_local();
+    // Closed now: the issuer answers `hall_closed`. Never closing: nothing to cut off.
+    let Some(closes_local) = hall.schedule.open_until(local) else { return Ok(()) };
+    let Some(closes_at) = hall.timezone.from_local_datetime(&closes_local).earliest() else { return Ok(()) };
+    let closes_at = closes_at.with_timezone(&chrono::Utc);
+    let day = business_date(now, hall.timezone);
+    let ahead = tickets::queued_in_service(&state.db, hall.id, service.id, day).await?;
+    let wait = estimate_minutes(state, hall, service.id, ahead, day).await?;
+    let (mean, _) = estimate_inputs(state, hall, service.id, day).await?;
+    let rule = CutoffRule {
+        margin: Duration::minutes(i64::from(hall.settings.cutoff_margin_minutes)),
+        fixed_before_close: hall.settings.stop_issuing_minutes_before_close.map(|m| Duration::minutes(i64::from(m))),
+    };
+    if may_issue(now, closes_at, Duration::minutes(i64::from(wait)), mean, rule) {
+        return Ok(());
+    }
+    let next = match hall.schedule.status_at(closes_at, hall.timezone) {
+        OpenStatus::Closed { next_opening } => next_opening,
+        OpenStatus::Open { .. } => None,
+    };
+    let next_text = next.map(|at| at.with_timezone(&hall.timezone).to_rfc3339());
+    let message = match &next_text {
+        Some(at) => format!(
+            "{} ({}) is no longer issued before {}: a new ticket could not be served in time. Come back when the hall opens again at {at}",
+            service.name_en,
+            service.code,
+            closes_local.format("%H:%M")
+        ),
+        None => format!("{} ({}) is no longer issued today", service.name_en, service.code),
+    };
+    Err(AppError::conflict("cutoff", message)
+        .with_detail("service", service.code.clone())
+        .with_detail("closes_at", closes_at.with_timezone(&hall.timezone).to_rfc3339())
+        .with_detail("next_opening", next_text)
+        // Filled in once appointments exist.
+        .with_detail("book_url", serde_json::Value::Null))
 }
 
 pub async fn find_by_token(

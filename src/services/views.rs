@@ -50,6 +50,9 @@ pub struct TicketView {
     pub recall_count: i32,
     pub transfer_count: i32,
     pub transfer_note: Option<String>,
+    /// The phone number given for a remote ticket, masked (`138****5678`); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone_masked: Option<String>,
     /// Only in the issuing response and the token lookup: the key to the tracking page.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
@@ -75,19 +78,27 @@ pub async fn estimate_minutes(
     if ahead == 0 {
         return Ok(0);
     }
-    let Some(info) = hall.service(service) else { return Ok(0) };
-    let key = (hall.id, service, day);
-    let (mean, open) = match state.estimates.get(key) {
-        Some(inputs) => inputs,
-        None => {
-            let recent = tickets::recent_handling(&state.db, hall.id, service, day, estimate::HISTORY_WINDOW).await?;
-            let open = windows::open_serving(&state.db, hall.id, service).await?;
-            let inputs = (estimate::mean_handling(&recent, info.typical_handling), open);
-            state.estimates.put(key, inputs);
-            inputs
-        }
-    };
+    let (mean, open) = estimate_inputs(state, hall, service, day).await?;
     Ok(estimate::estimated_wait_minutes(ahead, mean, open))
+}
+
+/// The mean handling time of a service today and the open windows serving it, cached briefly.
+pub async fn estimate_inputs(
+    state: &AppState,
+    hall: &HallConfig,
+    service: ServiceId,
+    day: NaiveDate,
+) -> AppResult<(Duration, u32)> {
+    let typical = hall.service(service).map_or(Duration::zero(), |s| s.typical_handling);
+    let key = (hall.id, service, day);
+    if let Some(inputs) = state.estimates.get(key) {
+        return Ok(inputs);
+    }
+    let recent = tickets::recent_handling(&state.db, hall.id, service, day, estimate::HISTORY_WINDOW).await?;
+    let open = windows::open_serving(&state.db, hall.id, service).await?;
+    let inputs = (estimate::mean_handling(&recent, typical), open);
+    state.estimates.put(key, inputs);
+    Ok(inputs)
 }
 
 /// Estimate inputs per (hall, service, day), reused for a moment: every ticket issued in the
@@ -153,6 +164,7 @@ pub fn ticket_view(
         recall_count: t.recall_count,
         transfer_count: t.transfer_count,
         transfer_note: t.transfer_note.clone(),
+        phone_masked: t.phone.as_deref().map(crate::domain::privacy::mask_phone),
         token: with_token.then(|| t.token.clone()),
     }
 }

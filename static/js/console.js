@@ -111,7 +111,7 @@
     fact(T.served_for, t.started_at ? S.clock((serverNow() - Date.parse(t.started_at)) / 1000) : '—', 'served-for');
     fact(T.recalls, t.recall_count + ' / ' + view.recall_limit);
     if (t.transfer_count > 0) fact(T.transfer_note, t.transfer_note || T.transferred_no_note);
-    if (t.contact) fact(T.contact, t.contact);
+    if (t.phone_masked) fact(T.contact, t.phone_masked);
     box.appendChild(facts);
   }
 

@@ -52,6 +52,17 @@ fn profiles_dir() -> std::path::PathBuf {
 }
 
 pub async fn open(width: u32, height: u32) -> Option<Client> {
+    session(width, height, None).await
+}
+
+/// A phone: chromium's mobile emulation at this CSS size (a desktop window cannot be narrower
+/// than about 500 px), touch enabled.
+pub async fn open_phone(width: u32, height: u32) -> Option<Client> {
+    let metrics = json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": 2.0, "touch": true } });
+    session(width.max(500), height, Some(metrics)).await
+}
+
+async fn session(width: u32, height: u32, mobile: Option<Value>) -> Option<Client> {
     let port = driver_port()?;
     static SESSIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let profile = profiles_dir().join(SESSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string());
@@ -69,6 +80,9 @@ pub async fn open(width: u32, height: u32) -> Option<Client> {
             ],
         }),
     );
+    if let Some(metrics) = mobile {
+        capabilities["goog:chromeOptions"]["mobileEmulation"] = metrics;
+    }
     let client = ClientBuilder::new(HttpConnector::new())
         .capabilities(capabilities)
         .connect(&format!("http://127.0.0.1:{port}"))

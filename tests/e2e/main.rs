@@ -5,3 +5,4 @@ pub mod helpers;
 mod browser;
 mod console;
 mod display;
+mod taxpayer;

@@ -1,0 +1,113 @@
+//! Per-hall settings for the taxpayer's side, stored as JSON with the hall. Every field has a
+//! default, so a hall without settings (or with settings from an older version) just works.
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct HallSettings {
+    /// Phones may take tickets remotely (`/m/{hall}`), during opening hours.
+    pub remote_issue: bool,
+    /// Remote tickets need a mainland mobile number.
+    pub require_phone: bool,
+    /// At most this many remote tickets queued in the hall at once.
+    pub remote_cap: u32,
+    /// Stop issuing a service when a new ticket's estimated finish passes this many minutes
+    /// before the period's close (0: the close itself).
+    pub cutoff_margin_minutes: u32,
+    /// Also stop issuing every service this many minutes before the period's close,
+    /// whatever the estimate says (none: estimate only).
+    pub stop_issuing_minutes_before_close: Option<u32>,
+    /// The tracking page says "almost your turn" when this many or fewer are ahead.
+    pub almost_turn_ahead: u32,
+    /// The kiosk goes back to its start screen this many seconds after issuing.
+    pub kiosk_return_seconds: u32,
+    /// Services that can also be done elsewhere, by code, with how (shown before issuing).
+    pub online: BTreeMap<String, OnlineGuide>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OnlineGuide {
+    /// How to do it without queuing, in Chinese: the e-tax bureau, the WeChat/Alipay payment,
+    /// the self-service terminals and where they stand.
+    pub zh: String,
+    pub en: String,
+}
+
+impl Default for HallSettings {
+    fn default() -> Self {
+        Self {
+            remote_issue: true,
+            require_phone: false,
+            remote_cap: 300,
+            cutoff_margin_minutes: 0,
+            stop_issuing_minutes_before_close: None,
+            almost_turn_ahead: 3,
+            kiosk_return_seconds: 20,
+            online: BTreeMap::new(),
+        }
+    }
+}
+
+/// Longest guide text accepted.
+pub const MAX_GUIDE_CHARS: usize = 1000;
+
+impl HallSettings {
+    /// Reads stored settings; anything unreadable falls back to the defaults rather than
+    /// taking the hall down.
+    pub fn from_stored(json: Option<&str>) -> Self {
+        json.and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default()
+    }
+
+    /// Checks values a manager sent; `services` are the hall's service codes.
+    pub fn validate(&self, services: &[&str]) -> Result<(), String> {
+        if !(5..=600).contains(&self.kiosk_return_seconds) {
+            return Err("kiosk_return_seconds must be between 5 and 600".into());
+        }
+        if self.almost_turn_ahead > 50 {
+            return Err("almost_turn_ahead must be at most 50".into());
+        }
+        if self.cutoff_margin_minutes > 240 || self.stop_issuing_minutes_before_close.is_some_and(|m| m > 240) {
+            return Err("cut-off minutes must be at most 240".into());
+        }
+        for (code, guide) in &self.online {
+            if !services.contains(&code.as_str()) {
+                return Err(format!("online: the hall has no service '{code}'"));
+            }
+            if guide.zh.trim().is_empty()
+                || guide.zh.chars().count() > MAX_GUIDE_CHARS
+                || guide.en.chars().count() > MAX_GUIDE_CHARS
+            {
+                return Err(format!("online.{code}: the Chinese text is required and each text has at most {MAX_GUIDE_CHARS} characters"));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_or_partial_settings_take_the_defaults() {
+        assert_eq!(HallSettings::from_stored(None), HallSettings::default());
+        assert_eq!(HallSettings::from_stored(Some("not json")), HallSettings::default());
+        let partial = HallSettings::from_stored(Some(r#"{"require_phone": true}"#));
+        assert!(partial.require_phone);
+        assert_eq!(partial.remote_cap, 300);
+    }
+
+    #[test]
+    fn validation_names_the_problem() {
+        let mut settings = HallSettings::default();
+        assert!(settings.validate(&["A"]).is_ok());
+        settings.online.insert("Z".into(), OnlineGuide { zh: "电子税务局".into(), en: String::new() });
+        assert!(settings.validate(&["A"]).expect_err("refused").contains("'Z'"));
+        settings.online.clear();
+        settings.kiosk_return_seconds = 1;
+        assert!(settings.validate(&["A"]).expect_err("refused").contains("kiosk_return_seconds"));
+    }
+}

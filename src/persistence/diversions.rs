@@ -1,0 +1,49 @@
+//! Diversions (分流): people who chose an online or self-service channel instead of a ticket.
+use super::statement;
+use crate::domain::ids::{HallId, ServiceId};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, DbErr};
+use std::collections::BTreeMap;
+
+pub async fn insert(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    service: ServiceId,
+    channel: &str,
+    target: &str,
+    day: NaiveDate,
+    at: DateTime<Utc>,
+) -> Result<i64, DbErr> {
+    let row = conn
+        .query_one_raw(statement(
+            conn,
+            "INSERT INTO diversions (hall_id, service_id, channel, target, business_date, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            [hall.0.into(), service.0.into(), channel.into(), target.into(), day.into(), at.into()],
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("diversion insert returned no id".into()))?;
+    row.try_get_by_index(0)
+}
+
+/// Diversions of a day per (service, channel).
+pub async fn counts(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    day: NaiveDate,
+) -> Result<BTreeMap<(ServiceId, String), u32>, DbErr> {
+    let rows = conn
+        .query_all_raw(statement(
+            conn,
+            "SELECT service_id, channel, COUNT(*) FROM diversions WHERE hall_id = $1 AND business_date = $2 \
+             GROUP BY service_id, channel",
+            [hall.0.into(), day.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            let count: i64 = r.try_get_by_index(2)?;
+            Ok(((ServiceId(r.try_get_by_index(0)?), r.try_get_by_index(1)?), u32::try_from(count).unwrap_or(u32::MAX)))
+        })
+        .collect()
+}

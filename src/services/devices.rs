@@ -1,0 +1,118 @@
+//! Who is issuing when nobody signs in: registered kiosks (a device token a manager created),
+//! and phones (a random id in a cookie signed with the server's key).
+use super::auth::{token_hash, Actor};
+use crate::error::{AppError, AppResult};
+use crate::persistence::halls::HallConfig;
+use crate::persistence::kiosks::{self, KioskRow};
+use crate::state::AppState;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+
+pub const MAX_KIOSK_NAME_CHARS: usize = 60;
+
+/// Signs and checks phone ids. The key lives in the database, shared by every instance.
+#[derive(Clone)]
+pub struct PhoneIds {
+    key: Vec<u8>,
+}
+
+impl PhoneIds {
+    pub fn new(key: &str) -> Self {
+        Self { key: key.as_bytes().to_vec() }
+    }
+
+    fn mac(&self, id: &str) -> String {
+        // HMAC takes a key of any length, so this cannot fail.
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());
+        mac.update(id.as_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..16])
+    }
+
+    /// A new phone id and its cookie value (`id.signature`).
+    pub fn mint(&self) -> (String, String) {
+        let mut bytes = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let id = hex::encode(bytes);
+        let cookie = format!("{id}.{}", self.mac(&id));
+        (id, cookie)
+    }
+
+    /// The id in a cookie value, if the signature is ours.
+    pub fn verify(&self, cookie: &str) -> Option<String> {
+        let (id, signature) = cookie.split_once('.')?;
+        let valid = id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit());
+        // Both sides are hex of fixed length; compare without an early exit.
+        let expected = self.mac(id);
+        let same = expected.len() == signature.len()
+            && expected.bytes().zip(signature.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+        (valid && same).then(|| id.to_owned())
+    }
+}
+
+/// A new kiosk token: 32 random bytes, shown once; only its hash is stored.
+pub async fn register_kiosk(
+    state: &AppState,
+    actor: &Actor,
+    hall: &HallConfig,
+    name: &str,
+) -> AppResult<(KioskRow, String)> {
+    if !actor.role.manages_floor() || actor.hall.is_some_and(|h| h != hall.id) {
+        return Err(AppError::forbidden("only a manager of this hall or an admin may register kiosks"));
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_KIOSK_NAME_CHARS {
+        return Err(AppError::bad_request(
+            "invalid_name",
+            format!("give the kiosk a name of 1 to {MAX_KIOSK_NAME_CHARS} characters, e.g. 大厅入口取号机"),
+        ));
+    }
+    let token = super::tickets::new_token();
+    let row = kiosks::insert(&state.db, hall.id, name, &token_hash(&token), actor.id, state.clock.now()).await?;
+    tracing::info!(hall = %hall.code, kiosk = row.id, by = %actor.username, "kiosk registered");
+    Ok((row, token))
+}
+
+pub async fn list_kiosks(state: &AppState, actor: &Actor, hall: &HallConfig) -> AppResult<Vec<KioskRow>> {
+    if !actor.role.manages_floor() || actor.hall.is_some_and(|h| h != hall.id) {
+        return Err(AppError::forbidden("only a manager of this hall or an admin may see its kiosks"));
+    }
+    Ok(kiosks::list(&state.db, hall.id).await?)
+}
+
+pub async fn revoke_kiosk(state: &AppState, actor: &Actor, hall: &HallConfig, id: i32) -> AppResult<()> {
+    if !actor.role.manages_floor() || actor.hall.is_some_and(|h| h != hall.id) {
+        return Err(AppError::forbidden("only a manager of this hall or an admin may revoke kiosks"));
+    }
+    if !kiosks::revoke(&state.db, hall.id, id, state.clock.now()).await? {
+        return Err(AppError::not_found("kiosk_not_found", format!("hall '{}' has no active kiosk {id}", hall.code)));
+    }
+    tracing::info!(hall = %hall.code, kiosk = id, by = %actor.username, "kiosk revoked");
+    Ok(())
+}
+
+/// The registered kiosk behind a device token, if it belongs to this hall.
+pub async fn kiosk_for(state: &AppState, hall: &HallConfig, token: &str) -> AppResult<Option<KioskRow>> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let kiosk = kiosks::authenticate(&state.db, &token_hash(token), state.clock.now()).await?;
+    Ok(kiosk.filter(|k| k.hall_id == hall.id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_cookies_are_signed() {
+        let ids = PhoneIds::new("a server key");
+        let (id, cookie) = ids.mint();
+        assert_eq!(ids.verify(&cookie), Some(id.clone()));
+        assert_eq!(PhoneIds::new("another key").verify(&cookie), None);
+        let forged = format!("{}.{}", "0".repeat(32), &cookie[33..]);
+        assert_eq!(ids.verify(&forged), None);
+        assert_eq!(ids.verify("garbage"), None);
+        assert_eq!(ids.verify(&format!("{id}.")), None);
+    }
+}

@@ -1,0 +1,229 @@
+// Kiosk (取号机): big tiles per service, green channel, online diversion before issuing, the
+// issued ticket with its QR, printing through a hidden frame, and back to the start by itself.
+// Queue figures follow the hall's websocket, refreshed at most every few seconds.
+(function () {
+  'use strict';
+
+  var config = JSON.parse(document.getElementById('hallq-config').textContent);
+  var T = config.texts;
+  var en = config.lang === 'en';
+  var services = config.services;
+  var green = false;
+  var pending = null;      // the service chosen on the online screen
+  var lastTicket = null;
+  var returnTimer = null;
+  var refreshTimer = null;
+  var lastRefresh = 0;
+  var busy = false;
+  var REFRESH_GAP_MS = 3000;
+
+  function $(id) { return document.getElementById(id); }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+
+  function show(screen) {
+    ['start', 'online', 'ticket', 'message'].forEach(function (name) {
+      $('screen-' + name).hidden = name !== screen;
+    });
+    document.body.dataset.screen = screen;
+  }
+
+  function renderTiles() {
+    var box = $('tiles');
+    box.innerHTML = '';
+    services.forEach(function (s) {
+      var tile = el('button', 'kiosk-tile');
+      tile.type = 'button';
+      tile.dataset.service = s.code;
+      var served = s.open_windows > 0 && config.status.open;
+      tile.disabled = !served;
+      tile.appendChild(el('span', 'tile-code', s.code));
+      tile.appendChild(el('span', 'tile-name', s.name));
+      if (s.hint) tile.appendChild(el('span', 'tile-hint', s.hint));
+      var figures = el('span', 'tile-figures');
+      if (served) {
+        figures.appendChild(el('span', 'tile-waiting', T.k_waiting + ' ' + s.waiting + (T.k_people ? ' ' + T.k_people : '')));
+        figures.appendChild(el('span', 'tile-wait', T.k_about + ' ' + s.estimated_wait_minutes + ' ' + T.minutes));
+      } else {
+        figures.appendChild(el('span', 'tile-off', T.k_not_open));
+      }
+      tile.appendChild(figures);
+      tile.onclick = function () { choose(s); };
+      box.appendChild(tile);
+    });
+    var banner = $('closed-banner');
+    banner.hidden = config.status.open;
+    if (!config.status.open) {
+      banner.textContent = T.k_closed + (config.status.next_opening ? ' · ' + T.k_next_opening + ' ' + formatTime(config.status.next_opening) : '');
+    }
+  }
+
+  function formatTime(iso) {
+    var d = new Date(Date.parse(iso));
+    return new Intl.DateTimeFormat(en ? 'en-GB' : 'zh-CN', {
+      timeZone: config.timezone, month: 'numeric', day: 'numeric', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false
+    }).format(d);
+  }
+
+  function setGreen(on) {
+    green = on;
+    $('green').setAttribute('aria-pressed', on ? 'true' : 'false');
+    $('green').classList.toggle('on', on);
+    document.querySelector('.kiosk-prompt').textContent = on ? T.k_green_on : T.k_choose;
+  }
+
+  function choose(service) {
+    if (service.online) {
+      pending = service;
+      $('online-service').textContent = service.code + ' · ' + service.name;
+      $('online-text').textContent = service.online;
+      show('online');
+      armReturn(config.returnSeconds * 3);
+      return;
+    }
+    issue(service);
+  }
+
+  function post(path, body) {
+    return fetch('/api/v1' + path, {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'content-type': 'application/json' }, body: JSON.stringify(body)
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (json) {
+        if (!res.ok) { json.status = res.status; throw json; }
+        return json;
+      });
+    }, function () { throw { error: 'network' }; });
+  }
+
+  function issue(service) {
+    if (busy) return;
+    busy = true;
+    var body = { service: service.code, channel: 'kiosk' };
+    if (green) body.priority = 'green';
+    post('/halls/' + encodeURIComponent(config.hall) + '/tickets', body).then(function (ticket) {
+      lastTicket = ticket;
+      setGreen(false);
+      showTicket(ticket);
+    }).catch(function (err) {
+      var title = T['err_' + err.error] || T.k_error;
+      var text = '';
+      if (err.next_opening) text = T.k_next_opening + ' ' + formatTime(err.next_opening);
+      message(title, text);
+    }).then(function () { busy = false; scheduleRefresh(); });
+  }
+
+  function showTicket(ticket) {
+    $('issued-number').textContent = ticket.number;
+    $('issued-number').dataset.number = ticket.number;
+    $('issued-service').textContent = ticket.service + ' · ' + (en ? ticket.service_name_en : ticket.service_name) + (ticket.priority === 'green' ? ' · ' + T.k_green : '');
+    $('issued-ahead').textContent = ticket.ahead + (T.k_people ? ' ' + T.k_people : '');
+    $('issued-wait').textContent = T.k_about + ' ' + ticket.estimated_wait_minutes + ' ' + T.minutes;
+    $('issued-qr').src = '/t/' + ticket.token + '/qr.svg';
+    show('ticket');
+    print(ticket);
+    armReturn(config.returnSeconds);
+  }
+
+  function print(ticket) {
+    // The printable page prints itself once loaded; the kiosk browser runs in kiosk-printing
+    // mode so no dialog shows (see docs/taxpayers.md).
+    $('print-frame').src = '/t/' + ticket.token + '/print?paper=80&autoprint=1';
+  }
+
+  function message(title, text) {
+    $('message-title').textContent = title;
+    $('message-text').textContent = text;
+    show('message');
+    armReturn(config.returnSeconds);
+  }
+
+  function armReturn(seconds) {
+    clearInterval(returnTimer);
+    var left = seconds;
+    $('countdown').textContent = '(' + left + ')';
+    returnTimer = setInterval(function () {
+      left -= 1;
+      $('countdown').textContent = '(' + left + ')';
+      if (left <= 0) reset();
+    }, 1000);
+  }
+
+  function reset() {
+    clearInterval(returnTimer);
+    returnTimer = null;
+    pending = null;
+    setGreen(false);
+    $('print-frame').removeAttribute('src');
+    show('start');
+    scheduleRefresh();
+  }
+
+  // Queue figures: refreshed after events, but never more than once every few seconds.
+  function scheduleRefresh() {
+    if (refreshTimer) return;
+    var wait = Math.max(0, lastRefresh + REFRESH_GAP_MS - Date.now());
+    refreshTimer = setTimeout(refresh, wait);
+  }
+
+  function refresh() {
+    refreshTimer = null;
+    lastRefresh = Date.now();
+    fetch('/api/v1/halls/' + encodeURIComponent(config.hall) + '/services').then(function (r) { return r.json(); })
+      .then(function (list) {
+        list.forEach(function (f) {
+          services.forEach(function (s) {
+            if (s.code === f.code) {
+              s.waiting = f.waiting;
+              s.estimated_wait_minutes = f.estimated_wait_minutes;
+              s.open_windows = f.open_windows;
+            }
+          });
+        });
+        if (document.body.dataset.screen === 'start') renderTiles();
+      }).catch(function () { /* keep the last figures */ });
+  }
+
+  function tick() {
+    $('clock').textContent = new Intl.DateTimeFormat('zh-CN', {
+      timeZone: config.timezone, hour: '2-digit', minute: '2-digit', hour12: false
+    }).format(new Date());
+  }
+
+  $('green').onclick = function () { setGreen(!green); };
+  $('go-online').onclick = function () {
+    var service = pending;
+    post('/halls/' + encodeURIComponent(config.hall) + '/diversions', { service: service.code, channel: 'kiosk', target: 'online' })
+      .then(function () { message(T.k_thanks_online, service.online); })
+      .catch(function () { reset(); });
+  };
+  $('take-anyway').onclick = function () { var s = pending; pending = null; issue(s); };
+  $('done').onclick = reset;
+  $('message-ok').onclick = reset;
+  $('print-again').onclick = function () { if (lastTicket) { print(lastTicket); armReturn(config.returnSeconds); } };
+  $('device-mark').hidden = config.registered;
+
+  var stream = new window.HallStream(config.hall, {
+    onSnapshot: function () { scheduleRefresh(); },
+    onEvent: function (e) {
+      if (e.type.indexOf('window_') === 0) {
+        // A window opening or closing changes which services are served now.
+        scheduleRefresh();
+      } else if (e.type.indexOf('ticket_') === 0) {
+        scheduleRefresh();
+      }
+    }
+  });
+  window.hallqKiosk = { get lastTicket() { return lastTicket; }, reset: reset };
+  renderTiles();
+  show('start');
+  tick();
+  setInterval(tick, 10000);
+  // A kiosk runs for days: reload now and then while idle, for opening hours and new settings.
+  setInterval(function () { if (document.body.dataset.screen === 'start' && !busy) location.reload(); }, 30 * 60 * 1000);
+  stream.start();
+})();

@@ -1,0 +1,96 @@
+// Phone page (手机取号): services with queue figures and online alternatives, remote issuing
+// (one active ticket per service per phone), and this phone's tickets of today.
+(function () {
+  'use strict';
+
+  var config = JSON.parse(document.getElementById('hallq-config').textContent);
+  var T = config.texts;
+  var busy = false;
+
+  function $(id) { return document.getElementById(id); }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = text;
+    return e;
+  }
+  function toast(text) {
+    var box = $('toast');
+    box.textContent = text;
+    box.hidden = false;
+    setTimeout(function () { box.hidden = true; }, 5000);
+  }
+
+  function render() {
+    var banner = $('status-banner');
+    if (!config.remoteIssue) {
+      banner.hidden = false;
+      banner.textContent = T.m_remote_off;
+    } else if (!config.status.open) {
+      banner.hidden = false;
+      banner.textContent = T.k_closed;
+    }
+    $('phone-field').hidden = !config.requirePhone || !config.remoteIssue;
+    var list = $('services');
+    list.innerHTML = '';
+    config.services.forEach(function (s) {
+      var li = el('li', 'phone-service');
+      li.dataset.service = s.code;
+      var head = el('div', 'ps-head');
+      head.appendChild(el('span', 'prefix', s.code));
+      head.appendChild(el('span', 'ps-name', s.name));
+      li.appendChild(head);
+      if (s.hint) li.appendChild(el('div', 'ps-hint', s.hint));
+      li.appendChild(el('div', 'ps-figures', T.k_waiting + ' ' + s.waiting + (T.k_people ? ' ' + T.k_people : '') + ' · ' + T.k_about + ' ' + s.estimated_wait_minutes + ' ' + T.minutes));
+      if (s.online) {
+        var details = el('details', 'ps-online');
+        details.appendChild(el('summary', null, T.m_online_how));
+        details.appendChild(el('p', null, s.online));
+        li.appendChild(details);
+      }
+      var b = el('button', 'big-btn primary ps-take', T.m_take);
+      b.type = 'button';
+      b.disabled = !config.remoteIssue || !config.status.open || s.open_windows === 0;
+      b.onclick = function () { take(s); };
+      li.appendChild(b);
+      list.appendChild(li);
+    });
+  }
+
+  function take(service) {
+    if (busy) return;
+    busy = true;
+    var body = { service: service.code, channel: 'mobile' };
+    if (config.requirePhone) body.phone = $('phone-number').value;
+    fetch('/api/v1/halls/' + encodeURIComponent(config.hall) + '/tickets', {
+      method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body)
+    }).then(function (res) {
+      return res.json().then(function (json) {
+        if (res.ok) { location.href = '/t/' + json.token; return; }
+        if (json.error === 'already_has_ticket' && json.token) { location.href = '/t/' + json.token; return; }
+        toast(T['err_' + json.error] || json.message || T.k_error);
+      });
+    }).catch(function () { toast(T.err_network); }).then(function () { busy = false; });
+  }
+
+  function loadMine() {
+    fetch('/api/v1/halls/' + encodeURIComponent(config.hall) + '/my-tickets', { credentials: 'same-origin' })
+      .then(function (r) { return r.json(); })
+      .then(function (list) {
+        var active = list.filter(function (t) { return ['waiting', 'transferred', 'called', 'serving', 'done'].indexOf(t.status) >= 0; });
+        $('mine').hidden = active.length === 0;
+        var box = $('my-tickets');
+        box.innerHTML = '';
+        active.forEach(function (t) {
+          var li = el('li', 'my-ticket');
+          var a = el('a', null, t.number + ' · ' + (T['t_status_' + t.status] || t.status) + ' · ' + T.m_open_track);
+          a.href = '/t/' + t.token;
+          li.appendChild(a);
+          box.appendChild(li);
+        });
+      }).catch(function () { /* not essential */ });
+  }
+
+  render();
+  loadMine();
+})();
