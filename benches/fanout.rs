@@ -72,6 +72,7 @@ async fn run(clients: usize, calls: usize) {
         .env("HALLQ_ADMIN_PASSWORD", "fanout-admin")
         .env("HALLQ_DEMO_PASSWORD", "fanout-demo")
         .env("HALLQ_LOG", "error")
+        .env("HALLQ_PUBLIC_RATE_LIMIT", "0")
         .stdout(Stdio::piped())
         .spawn()
         .expect("hallq starts");

@@ -101,6 +101,8 @@ fn main() {
             admin_password: Some("bench-admin-pw".into()),
             demo_password: Some("bench-demo-pw".into()),
             log: "error".into(),
+            // A load test is one client issuing everything: HALLQ_PUBLIC_RATE_LIMIT=0.
+            public_rate_limit: 0,
             ..Settings::default()
         };
         hallq::telemetry::init("error");

@@ -15,37 +15,43 @@ const TTL: Duration = Duration::from_secs(10);
 pub struct HallCache {
     db: DatabaseConnection,
     by_code: RwLock<HashMap<String, (Instant, Arc<HallConfig>)>>,
+    /// Bumped by `invalidate`: a load that began before a change must not store what it read.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 impl HallCache {
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db, by_code: RwLock::new(HashMap::new()) }
+        Self { db, by_code: RwLock::new(HashMap::new()), generation: std::sync::atomic::AtomicU64::new(0) }
     }
 
     pub async fn get(&self, code: &str) -> AppResult<Arc<HallConfig>> {
         if let Some(config) = self.cached(|c| c.code == code) {
             return Ok(config);
         }
+        let started = self.generation.load(std::sync::atomic::Ordering::SeqCst);
         let hall = persistence::halls::find_by_code(&self.db, code)
             .await?
             .ok_or_else(|| AppError::not_found("hall_not_found", format!("there is no hall '{code}'")))?;
-        self.load(hall).await
+        self.load(hall, started).await
     }
 
     pub async fn get_by_id(&self, id: HallId) -> AppResult<Arc<HallConfig>> {
         if let Some(config) = self.cached(|c| c.id == id) {
             return Ok(config);
         }
+        let started = self.generation.load(std::sync::atomic::Ordering::SeqCst);
         let hall = persistence::halls::find(&self.db, id)
             .await?
             .ok_or_else(|| AppError::not_found("hall_not_found", format!("there is no hall {id}")))?;
-        self.load(hall).await
+        self.load(hall, started).await
     }
 
     /// Forgets a hall after its configuration changed here, so the next read loads it again.
     /// (Other instances pick the change up within the TTL.)
     pub fn invalidate(&self, code: &str) {
-        self.by_code.write().unwrap_or_else(|p| p.into_inner()).remove(code);
+        let mut map = self.by_code.write().unwrap_or_else(|p| p.into_inner());
+        self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        map.remove(code);
     }
 
     fn cached(&self, matches: impl Fn(&HallConfig) -> bool) -> Option<Arc<HallConfig>> {
@@ -53,10 +59,12 @@ impl HallCache {
         map.values().find(|(at, c)| at.elapsed() < TTL && matches(c)).map(|(_, c)| c.clone())
     }
 
-    async fn load(&self, hall: entity::hall::Model) -> AppResult<Arc<HallConfig>> {
+    async fn load(&self, hall: entity::hall::Model, started: u64) -> AppResult<Arc<HallConfig>> {
         let config = Arc::new(persistence::halls::load_config(&self.db, hall).await?);
         let mut map = self.by_code.write().unwrap_or_else(|p| p.into_inner());
-        map.insert(config.code.clone(), (Instant::now(), config.clone()));
+        if self.generation.load(std::sync::atomic::Ordering::SeqCst) == started {
+            map.insert(config.code.clone(), (Instant::now(), config.clone()));
+        }
         Ok(config)
     }
 }

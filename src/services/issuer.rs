@@ -32,7 +32,9 @@ pub struct IssueJob {
 /// What issuing produced: the stored ticket and the people ahead of it at that moment.
 pub type Issued = (TicketRow, u32);
 
-type Request = (IssueJob, oneshot::Sender<AppResult<Issued>>);
+/// A job with the hall's configuration as the request saw it (the cache keeps it fresh; the
+/// writer task lives for the whole run, so it must not keep a copy of its own).
+type Request = (Arc<HallConfig>, IssueJob, oneshot::Sender<AppResult<Issued>>);
 
 pub struct Issuer {
     parts: WriteParts,
@@ -51,18 +53,18 @@ impl Issuer {
                 .entry(hall.id)
                 .or_insert_with(|| {
                     let (sender, receiver) = mpsc::channel(QUEUE);
-                    tokio::spawn(run(self.parts.clone(), hall.clone(), receiver));
+                    tokio::spawn(run(self.parts.clone(), receiver));
                     sender
                 })
                 .clone()
         };
         let (reply, answer) = oneshot::channel();
-        sender.send((job, reply)).await.map_err(|_| AppError::internal("ticket writer stopped"))?;
+        sender.send((hall.clone(), job, reply)).await.map_err(|_| AppError::internal("ticket writer stopped"))?;
         answer.await.map_err(|_| AppError::internal("ticket writer dropped a request"))?
     }
 }
 
-async fn run(parts: WriteParts, hall: Arc<HallConfig>, mut requests: mpsc::Receiver<Request>) {
+async fn run(parts: WriteParts, mut requests: mpsc::Receiver<Request>) {
     while let Some(first) = requests.recv().await {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -71,15 +73,17 @@ async fn run(parts: WriteParts, hall: Arc<HallConfig>, mut requests: mpsc::Recei
                 Err(_) => break,
             }
         }
-        let jobs: Vec<&IssueJob> = batch.iter().map(|(job, _)| job).collect();
+        // The newest configuration in the batch applies to all of it.
+        let Some(hall) = batch.last().map(|(hall, _, _)| hall.clone()) else { continue };
+        let jobs: Vec<&IssueJob> = batch.iter().map(|(_, job, _)| job).collect();
         match write_batch(&parts, &hall, &jobs).await {
             Ok(issued) => {
-                for ((_, reply), result) in batch.into_iter().zip(issued) {
+                for ((_, _, reply), result) in batch.into_iter().zip(issued) {
                     let _ = reply.send(result);
                 }
             }
             Err(err) => {
-                for (_, reply) in batch {
+                for (_, _, reply) in batch {
                     let _ = reply.send(Err(err.clone()));
                 }
             }

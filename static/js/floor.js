@@ -178,7 +178,38 @@
       .catch(function (err) { S.toast(S.describe(err)); });
   }
 
+  function loadKiosks() {
+    S.api('GET', '/halls/' + encodeURIComponent(hall) + '/kiosks').then(function (list) {
+      var box = $('kiosk-list');
+      box.innerHTML = '';
+      list.forEach(function (k) {
+        var li = el('li', 'kiosk-row' + (k.revoked_at ? ' revoked' : ''));
+        li.appendChild(el('span', 'kiosk-name', k.name));
+        li.appendChild(el('span', 'muted', k.revoked_at ? T.kiosk_revoked
+          : k.last_seen_at ? T.kiosk_seen + ' ' + new Date(Date.parse(k.last_seen_at)).toLocaleString() : T.kiosk_never_seen));
+        if (!k.revoked_at) li.appendChild(button(T.kiosk_revoke, 'small-btn warn', function () {
+          S.api('DELETE', '/halls/' + encodeURIComponent(hall) + '/kiosks/' + k.id).then(loadKiosks)
+            .catch(function (err) { S.toast(S.describe(err)); });
+        }));
+        box.appendChild(li);
+      });
+    }).catch(function () { /* the floor itself reports access problems */ });
+  }
+
+  function registerKiosk(e) {
+    e.preventDefault();
+    S.api('POST', '/halls/' + encodeURIComponent(hall) + '/kiosks', { name: $('kiosk-name').value })
+      .then(function (k) {
+        $('kiosk-name').value = '';
+        var setup = $('kiosk-setup');
+        setup.hidden = false;
+        setup.textContent = T.kiosk_setup_once + ' ' + location.origin + k.setup_url;
+        loadKiosks();
+      }).catch(function (err) { S.toast(S.describe(err)); });
+  }
+
   function init() {
+    $('kiosk-form').onsubmit = registerKiosk;
     $('services-form').onsubmit = saveServices;
     $('services-cancel').onclick = function () { $('services-dialog').close(); };
     $('pause-form').onsubmit = function (e) {
@@ -194,6 +225,7 @@
       $('sign-out').hidden = false;
       $('floor').hidden = false;
       load();
+      loadKiosks();
       var stream = new window.HallStream(hall, {
         onSnapshot: scheduleLoad,
         onEvent: scheduleLoad,

@@ -9,4 +9,5 @@ mod errors;
 mod hours;
 mod lifecycle;
 mod restart;
+mod taxpayers;
 mod websocket;

@@ -55,11 +55,16 @@ pub async fn open(width: u32, height: u32) -> Option<Client> {
     session(width, height, None).await
 }
 
-/// A phone: chromium's mobile emulation at this CSS size (a desktop window cannot be narrower
-/// than about 500 px), touch enabled.
+/// A touch device with exactly this viewport (CSS pixels): chromium's device emulation. A
+/// desktop window cannot be narrower than about 500 px, and its size includes the window frame.
+pub async fn open_touch(width: u32, height: u32, pixel_ratio: f64) -> Option<Client> {
+    let metrics =
+        json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": pixel_ratio, "touch": true } });
+    session(width.max(500), height + 200, Some(metrics)).await
+}
+
 pub async fn open_phone(width: u32, height: u32) -> Option<Client> {
-    let metrics = json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": 2.0, "touch": true } });
-    session(width.max(500), height, Some(metrics)).await
+    open_touch(width, height, 2.0).await
 }
 
 async fn session(width: u32, height: u32, mobile: Option<Value>) -> Option<Client> {

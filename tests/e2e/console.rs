@@ -6,10 +6,12 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 const SHORT: Duration = Duration::from_secs(5);
+/// A page's first load, with other browser tests running on the same two cores.
+const LOAD: Duration = Duration::from_secs(15);
 
 /// Signs in through the page's form.
 async fn sign_in(client: &Client, username: &str) {
-    wait_for(client, "!document.getElementById('login').hidden", SHORT).await;
+    wait_for(client, "!document.getElementById('login').hidden", LOAD).await;
     client.find(Locator::Id("login-user")).await.expect("user field").send_keys(username).await.expect("type");
     client.find(Locator::Id("login-pass")).await.expect("password").send_keys(DEMO_PASSWORD).await.expect("type");
     client.find(Locator::Id("login-submit")).await.expect("submit").click().await.expect("click");
@@ -23,13 +25,13 @@ async fn open_console(app: &TestApp, client: &Client, username: &str, window: u3
     wait_for(
         client,
         &format!("document.querySelector('{pick}') !== null || !document.getElementById('console').hidden"),
-        SHORT,
+        LOAD,
     )
     .await;
     if eval(client, "return document.getElementById('console').hidden;").await == json!(true) {
         client.find(Locator::Css(&pick)).await.expect("window button").click().await.expect("pick");
     }
-    wait_for(client, "window.hallqConsole.view !== null && !document.getElementById('console').hidden", SHORT).await;
+    wait_for(client, "window.hallqConsole.view !== null && !document.getElementById('console').hidden", LOAD).await;
 }
 
 async fn press_key(client: &Client, key: &str) {
@@ -51,7 +53,7 @@ async fn staff_signs_in_calls_next_and_the_hall_display_shows_it() {
     let twin = open(1366, 768).await.expect("second tab");
     let app = spawn_app(Backend::Sqlite).await;
     display.goto(&app.url("/display/demo")).await.expect("display");
-    wait_for(&display, "document.querySelectorAll('.win-tile').length === 10", SHORT).await;
+    wait_for(&display, "document.querySelectorAll('.win-tile').length === 10", LOAD).await;
 
     open_console(&app, &console, "window3", 3).await;
     wait_for(&console, "document.getElementById('win-title').textContent.indexOf('3号窗口') === 0", SHORT).await;
@@ -190,11 +192,11 @@ async fn a_manager_opens_window_9_and_the_next_c_ticket_is_called_there() {
     let display = open(1920, 1080).await.expect("display session");
     let app = spawn_app(Backend::Sqlite).await;
     display.goto(&app.url("/display/demo")).await.expect("display");
-    wait_for(&display, "document.querySelectorAll('.win-tile').length === 10", SHORT).await;
+    wait_for(&display, "document.querySelectorAll('.win-tile').length === 10", LOAD).await;
 
     floor.goto(&app.url("/floor/demo")).await.expect("floor loads");
     sign_in(&floor, "manager1").await;
-    wait_for(&floor, "document.querySelectorAll('.floor-card').length === 10", SHORT).await;
+    wait_for(&floor, "document.querySelectorAll('.floor-card').length === 10", LOAD).await;
     // Window 9 is a closed social-insurance cash window.
     wait_for(&floor, "document.querySelector('[data-window=\"9\"]').classList.contains('state-closed')", SHORT).await;
     click(&floor, "[data-window=\"9\"] [data-op=open]").await;
