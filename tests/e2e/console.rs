@@ -243,6 +243,12 @@ async fn a_manager_opens_window_9_and_the_next_c_ticket_is_called_there() {
     click(&floor, "[data-window=\"9\"] [data-op=close]").await;
     wait_for(&floor, "!document.getElementById('toast').hidden && document.getElementById('toast').textContent.indexOf('未办结') >= 0", SHORT).await;
     screenshot(&floor, "floor-1600x900.png").await;
+
+    // Registering a kiosk from the floor shows its setup address once.
+    floor.find(Locator::Id("kiosk-name")).await.expect("kiosk name").send_keys("大厅入口取号机").await.expect("type");
+    click(&floor, "#kiosk-form button[type=submit]").await;
+    wait_for(&floor, "!document.getElementById('kiosk-setup').hidden && document.getElementById('kiosk-setup').textContent.indexOf('/kiosk/demo?device=') > 0", SHORT).await;
+    wait_for(&floor, "document.querySelectorAll('#kiosk-list .kiosk-row').length === 1", SHORT).await;
     for client in [floor, console, display] {
         let _ = client.close().await;
     }
