@@ -109,6 +109,23 @@ pub async fn wait_for(client: &Client, script: &str, timeout: Duration) -> Durat
     }
 }
 
+/// Clicks the element `css` selects. Live pages redraw parts of themselves when events arrive,
+/// so an element found a moment ago may be gone: find it again and retry, for up to 2 s.
+pub async fn click(client: &Client, css: &str) {
+    let started = Instant::now();
+    loop {
+        let attempt = match client.find(fantoccini::Locator::Css(css)).await {
+            Ok(element) => element.click().await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match attempt {
+            Ok(()) => return,
+            Err(err) if started.elapsed() > Duration::from_secs(2) => panic!("click {css}: {err}"),
+            Err(_) => actix_web::rt::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
+}
+
 pub async fn eval(client: &Client, script: &str) -> Value {
     client.execute(script, vec![]).await.expect("script runs")
 }

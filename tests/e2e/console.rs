@@ -1,5 +1,5 @@
 //! The window console and the floor control screen, driven by mouse and keyboard.
-use crate::browser::{eval, open, screenshot, wait_for};
+use crate::browser::{click, eval, open, screenshot, wait_for};
 use crate::helpers::{spawn_app, Backend, TestApp, DEMO_PASSWORD};
 use fantoccini::{Client, Locator};
 use serde_json::json;
@@ -29,17 +29,13 @@ async fn open_console(app: &TestApp, client: &Client, username: &str, window: u3
     )
     .await;
     if eval(client, "return document.getElementById('console').hidden;").await == json!(true) {
-        client.find(Locator::Css(&pick)).await.expect("window button").click().await.expect("pick");
+        click(client, &pick).await;
     }
     wait_for(client, "window.hallqConsole.view !== null && !document.getElementById('console').hidden", LOAD).await;
 }
 
 async fn press_key(client: &Client, key: &str) {
     client.find(Locator::Css("body")).await.expect("body").send_keys(key).await.expect("key");
-}
-
-async fn click(client: &Client, css: &str) {
-    client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css}")).click().await.expect("click");
 }
 
 fn current_is(number: &str) -> String {

@@ -10,7 +10,7 @@ const SHORT: Duration = Duration::from_secs(5);
 const LOAD: Duration = Duration::from_secs(15);
 
 async fn tap(client: &Client, css: &str) {
-    client.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("{css}")).click().await.expect("tap");
+    crate::browser::click(client, css).await;
 }
 
 async fn text(client: &Client, script: &str) -> String {
