@@ -294,6 +294,7 @@ pub struct FloorView {
     pub services: Vec<Choice>,
     /// The newest window events first: who opened, closed, paused, signed in…
     pub log: Vec<LogEntry>,
+    pub pause_reasons: Vec<&'static str>,
     pub server_time: DateTime<Utc>,
 }
 
@@ -344,6 +345,7 @@ pub async fn floor(state: &AppState, actor: &Actor, hall: &HallConfig) -> AppRes
             .map(|s| Choice { code: s.code.clone(), name: s.name.clone(), name_en: s.name_en.clone() })
             .collect(),
         log,
+        pause_reasons: PAUSE_REASONS.to_vec(),
         server_time: now,
     })
 }

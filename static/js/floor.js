@@ -137,7 +137,7 @@
     pauseTarget = w;
     var box = $('pause-reasons');
     box.innerHTML = '';
-    ['午休', '会议', '系统故障', '临时离开'].forEach(function (r) {
+    view.pause_reasons.forEach(function (r) {
       box.appendChild(button(r, 'reason-btn', function () { $('pause-dialog').close(); act(w, 'pause', { reason: r }); }));
     });
     $('pause-other').value = '';

@@ -4,8 +4,9 @@
 (function () {
   'use strict';
 
-  var config = JSON.parse(document.getElementById('hallq-config').textContent);
-  var T = config.texts;
+  var H = window.hallq;
+  var config = H.config;
+  var T = H.T;
   var en = config.lang === 'en';
   var services = config.services;
   var green = false;
@@ -16,14 +17,8 @@
   var lastRefresh = 0;
   var busy = false;
   var REFRESH_GAP_MS = 3000;
-
-  function $(id) { return document.getElementById(id); }
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = text;
-    return e;
-  }
+  var $ = H.$;
+  var el = H.el;
 
   function show(screen) {
     ['start', 'online', 'ticket', 'message'].forEach(function (name) {
@@ -88,24 +83,12 @@
     issue(service);
   }
 
-  function post(path, body) {
-    return fetch('/api/v1' + path, {
-      method: 'POST', credentials: 'same-origin',
-      headers: { 'content-type': 'application/json' }, body: JSON.stringify(body)
-    }).then(function (res) {
-      return res.json().catch(function () { return {}; }).then(function (json) {
-        if (!res.ok) { json.status = res.status; throw json; }
-        return json;
-      });
-    }, function () { throw { error: 'network' }; });
-  }
-
   function issue(service) {
     if (busy) return;
     busy = true;
     var body = { service: service.code, channel: 'kiosk' };
     if (green) body.priority = 'green';
-    post('/halls/' + encodeURIComponent(config.hall) + '/tickets', body).then(function (ticket) {
+    H.api('POST', '/halls/' + encodeURIComponent(config.hall) + '/tickets', body).then(function (ticket) {
       lastTicket = ticket;
       setGreen(false);
       showTicket(ticket);
@@ -173,7 +156,7 @@
   function refresh() {
     refreshTimer = null;
     lastRefresh = Date.now();
-    fetch('/api/v1/halls/' + encodeURIComponent(config.hall) + '/services').then(function (r) { return r.json(); })
+    H.api('GET', '/halls/' + encodeURIComponent(config.hall) + '/services')
       .then(function (list) {
         list.forEach(function (f) {
           services.forEach(function (s) {
@@ -197,7 +180,7 @@
   $('green').onclick = function () { setGreen(!green); };
   $('go-online').onclick = function () {
     var service = pending;
-    post('/halls/' + encodeURIComponent(config.hall) + '/diversions', { service: service.code, channel: 'kiosk', target: 'online' })
+    H.api('POST', '/halls/' + encodeURIComponent(config.hall) + '/diversions', { service: service.code, channel: 'kiosk', target: 'online' })
       .then(function () { message(T.k_thanks_online, service.online); })
       .catch(function () { reset(); });
   };

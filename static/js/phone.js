@@ -3,23 +3,13 @@
 (function () {
   'use strict';
 
-  var config = JSON.parse(document.getElementById('hallq-config').textContent);
-  var T = config.texts;
+  var H = window.hallq;
+  var config = H.config;
+  var T = H.T;
+  var $ = H.$;
+  var el = H.el;
+  var toast = H.toast;
   var busy = false;
-
-  function $(id) { return document.getElementById(id); }
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = text;
-    return e;
-  }
-  function toast(text) {
-    var box = $('toast');
-    box.textContent = text;
-    box.hidden = false;
-    setTimeout(function () { box.hidden = true; }, 5000);
-  }
 
   function render() {
     var banner = $('status-banner');
@@ -62,20 +52,17 @@
     busy = true;
     var body = { service: service.code, channel: 'mobile' };
     if (config.requirePhone) body.phone = $('phone-number').value;
-    fetch('/api/v1/halls/' + encodeURIComponent(config.hall) + '/tickets', {
-      method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body)
-    }).then(function (res) {
-      return res.json().then(function (json) {
-        if (res.ok) { location.href = '/t/' + json.token; return; }
-        if (json.error === 'already_has_ticket' && json.token) { location.href = '/t/' + json.token; return; }
-        toast(T['err_' + json.error] || json.message || T.k_error);
-      });
-    }).catch(function () { toast(T.err_network); }).then(function () { busy = false; });
+    H.api('POST', '/halls/' + encodeURIComponent(config.hall) + '/tickets', body).then(function (ticket) {
+      location.href = '/t/' + ticket.token;
+    }).catch(function (err) {
+      // Asking again for a service this phone already has a ticket for leads to that ticket.
+      if (err.error === 'already_has_ticket' && err.token) { location.href = '/t/' + err.token; return; }
+      toast(H.describe(err));
+    }).then(function () { busy = false; });
   }
 
   function loadMine() {
-    fetch('/api/v1/halls/' + encodeURIComponent(config.hall) + '/my-tickets', { credentials: 'same-origin' })
-      .then(function (r) { return r.json(); })
+    H.api('GET', '/halls/' + encodeURIComponent(config.hall) + '/my-tickets')
       .then(function (list) {
         var active = list.filter(function (t) { return ['waiting', 'transferred', 'called', 'serving', 'done'].indexOf(t.status) >= 0; });
         $('mine').hidden = active.length === 0;

@@ -1,59 +1,22 @@
-// Shared by the window console and the floor control screen: the JSON API, sign-in, messages
-// in the page's language, and small DOM helpers.
+// Shared by the window console and the floor control screen (on top of common.js): sign-in,
+// refusals worded for staff, time formatting.
 (function () {
   'use strict';
 
-  var config = JSON.parse(document.getElementById('hallq-config').textContent);
-  var T = config.texts;
+  var H = window.hallq;
+  var config = H.config;
+  var T = H.T;
+  var $ = H.$;
+  var el = H.el;
+  var api = H.api;
+  var toast = H.toast;
 
-  function $(id) { return document.getElementById(id); }
-
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = text;
-    return e;
-  }
-
-  // A refused action shows the server's reason; known codes get the page's own wording.
+  // Known codes get the page's own wording, with the detail that matters.
   function describe(error) {
-    var key = 'err_' + error.error;
-    var text = T[key] || error.message || T.err_unknown;
+    var text = H.describe(error);
     if (error.signed_in_by) text += '（' + error.signed_in_by + '）';
     if (error.window && error.error === 'signed_in_elsewhere') text = text.replace('{window}', error.window);
     return text;
-  }
-
-  function api(method, path, body) {
-    var options = { method: method, credentials: 'same-origin', headers: {} };
-    if (body !== undefined) {
-      options.headers['content-type'] = 'application/json';
-      options.body = JSON.stringify(body);
-    }
-    return fetch('/api/v1' + path, options).then(function (res) {
-      if (res.status === 204) return null;
-      return res.json().catch(function () { return {}; }).then(function (json) {
-        if (!res.ok) {
-          json.status = res.status;
-          if (!json.error) json.error = 'http_' + res.status;
-          throw json;
-        }
-        return json;
-      });
-    }, function () {
-      throw { error: 'network', message: T.err_network };
-    });
-  }
-
-  var toastTimer = null;
-  function toast(text, kind) {
-    var box = $('toast');
-    if (!box) return;
-    box.textContent = text;
-    box.className = 'toast ' + (kind || 'error');
-    box.hidden = false;
-    clearTimeout(toastTimer);
-    toastTimer = setTimeout(function () { box.hidden = true; }, kind === 'ok' ? 2500 : 6000);
   }
 
   function minutesSince(iso, now) {

@@ -4,8 +4,9 @@
 (function () {
   'use strict';
 
-  var config = JSON.parse(document.getElementById('hallq-config').textContent);
-  var T = config.texts;
+  var H = window.hallq;
+  var config = H.config;
+  var T = H.T;
   var en = config.lang === 'en';
   var ticket = config.ticket;
   var rating = config.rating;
@@ -17,20 +18,9 @@
   var chosen = null;
   var editing = false;
   var GAP_MS = 3000;
-
-  function $(id) { return document.getElementById(id); }
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = text;
-    return e;
-  }
-  function toast(text) {
-    var box = $('toast');
-    box.textContent = text;
-    box.hidden = false;
-    setTimeout(function () { box.hidden = true; }, 5000);
-  }
+  var $ = H.$;
+  var el = H.el;
+  var toast = H.toast;
 
   var QUEUED = ['waiting', 'transferred'];
 
@@ -110,19 +100,14 @@
   function submitRating() {
     var tags = Array.prototype.filter.call(document.querySelectorAll('#tags input'), function (i) { return i.checked; })
       .map(function (i) { return i.value; });
-    var method = editing ? 'PUT' : 'POST';
     $('rate-submit').disabled = true;
-    fetch('/api/v1/tickets/' + config.token + '/rating', {
-      method: method, headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ score: chosen, tags: tags, comment: $('comment').value })
-    }).then(function (res) {
-      return res.json().then(function (json) {
-        if (!res.ok) { toast(T['err_' + json.error] || json.message); $('rate-submit').disabled = false; return; }
-        rating = json;
+    H.api(editing ? 'PUT' : 'POST', '/tickets/' + config.token + '/rating', { score: chosen, tags: tags, comment: $('comment').value })
+      .then(function (saved) {
+        rating = saved;
         editing = false;
         render();
-      });
-    }).catch(function () { toast(T.err_network); $('rate-submit').disabled = false; });
+      })
+      .catch(function (err) { toast(H.describe(err)); $('rate-submit').disabled = false; });
   }
 
   function buzz(pattern) {
@@ -145,8 +130,7 @@
   function refresh() {
     refreshTimer = null;
     lastRefresh = Date.now();
-    return fetch('/api/v1/tickets/' + config.token).then(function (r) { return r.json(); }).then(function (t) {
-      if (!t || !t.number) return;
+    return H.api('GET', '/tickets/' + config.token).then(function (t) {
       var before = ticket.status;
       ticket = t;
       render();
@@ -190,8 +174,9 @@
   $('called-ok').onclick = function () { $('called').hidden = true; };
   $('cancel').onclick = function () {
     if (!confirm(T.t_cancel_confirm)) return;
-    fetch('/api/v1/tickets/' + config.token + '/cancel', { method: 'POST' }).then(function (r) { return r.json(); })
-      .then(function (t) { if (t.number) { ticket = t; render(); } else { toast(T['err_' + t.error] || t.message); } });
+    H.api('POST', '/tickets/' + config.token + '/cancel')
+      .then(function (t) { ticket = t; render(); })
+      .catch(function (err) { toast(H.describe(err)); });
   };
   $('rate-submit').onclick = submitRating;
   $('rate-change').onclick = function () {

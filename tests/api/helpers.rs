@@ -282,3 +282,28 @@ pub async fn assert_queue_counters_match(app: &TestApp) {
     .await;
     assert_eq!(counters, actual, "queue counters match the queued tickets");
 }
+
+/// A server on `setup`'s database whose clock starts at `when` (RFC 3339, as
+/// `HALLQ_CLOCK_START`) and runs on.
+pub async fn app_at(setup: &TestApp, when: &str) -> TestApp {
+    let start = chrono::DateTime::parse_from_rfc3339(when).expect("time").with_timezone(&chrono::Utc);
+    spawn_on(setup.database.clone(), move |mut settings| {
+        settings.clock_start = Some(start);
+        settings
+    })
+    .await
+}
+
+/// Gives the demo hall a real county hall's hours: Monday to Friday 08:30–12:00 and
+/// 13:30–17:30.
+pub async fn set_county_hours(app: &TestApp) {
+    let db = &app.app_state.db;
+    db.execute_unprepared("DELETE FROM opening_hours").await.expect("clear hours");
+    for weekday in 1..=5 {
+        db.execute_unprepared(&format!(
+            "INSERT INTO opening_hours (hall_id, weekday, opens_minute, closes_minute) VALUES (1, {weekday}, 510, 720), (1, {weekday}, 810, 1050)"
+        ))
+        .await
+        .expect("insert hours");
+    }
+}

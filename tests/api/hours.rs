@@ -1,4 +1,4 @@
-use crate::helpers::{assert_error, spawn_app, spawn_on, Backend, TestApp};
+use crate::helpers::{app_at, assert_error, set_county_hours, spawn_app, Backend};
 use crate::on_both_databases;
 use sea_orm::ConnectionTrait;
 
@@ -7,33 +7,12 @@ on_both_databases!(
     numbers_restart_at_midnight_in_the_hall_timezone
 );
 
-fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339(text).expect("time").with_timezone(&chrono::Utc)
-}
-
-/// A server on `setup`'s database whose clock starts at `when` (HALLQ_CLOCK_START).
-async fn app_at(setup: &TestApp, when: &str) -> TestApp {
-    let start = at(when);
-    spawn_on(setup.database.clone(), move |mut settings| {
-        settings.clock_start = Some(start);
-        settings
-    })
-    .await
-}
-
 async fn tickets_are_refused_outside_opening_hours_with_the_next_opening(backend: Backend) {
     let setup = spawn_app(backend).await;
     // Give the demo hall real hours: Monday to Friday 08:30–12:00 and 13:30–17:30; Monday
     // 2026-11-30 is a holiday and Sunday 2026-11-29 a make-up working day (调休).
+    set_county_hours(&setup).await;
     let db = &setup.app_state.db;
-    db.execute_unprepared("DELETE FROM opening_hours").await.expect("clear hours");
-    for weekday in 1..=5 {
-        db.execute_unprepared(&format!(
-            "INSERT INTO opening_hours (hall_id, weekday, opens_minute, closes_minute) VALUES (1, {weekday}, 510, 720), (1, {weekday}, 810, 1050)"
-        ))
-        .await
-        .expect("insert hours");
-    }
     db.execute_unprepared("INSERT INTO calendar_days (hall_id, day, kind, note) VALUES (1, '2026-11-30', 'holiday', 'test'), (1, '2026-11-29', 'workday', '调休')")
         .await
         .expect("calendar");

@@ -1,6 +1,6 @@
 //! The taxpayer's side: cut-off near closing, diversions, ratings, the per-client limit, kiosk
 //! devices, remote tickets by phone and the hall settings behind them.
-use crate::helpers::{assert_error, spawn_app, spawn_on, Backend, TestApp};
+use crate::helpers::{app_at, assert_error, set_county_hours, spawn_app, spawn_on, Backend, TestApp};
 use crate::on_both_databases;
 use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
@@ -13,39 +13,13 @@ on_both_databases!(
     managers_register_kiosks_and_change_settings,
 );
 
-fn at(text: &str) -> chrono::DateTime<chrono::Utc> {
-    chrono::DateTime::parse_from_rfc3339(text).expect("time").with_timezone(&chrono::Utc)
-}
-
-async fn app_at(setup: &TestApp, when: &str) -> TestApp {
-    let start = at(when);
-    spawn_on(setup.database.clone(), move |mut settings| {
-        settings.clock_start = Some(start);
-        settings
-    })
-    .await
-}
-
-/// Monday to Friday 08:30–12:00 and 13:30–17:30.
-async fn county_hours(app: &TestApp) {
-    let db = &app.app_state.db;
-    db.execute_unprepared("DELETE FROM opening_hours").await.expect("clear hours");
-    for weekday in 1..=5 {
-        db.execute_unprepared(&format!(
-            "INSERT INTO opening_hours (hall_id, weekday, opens_minute, closes_minute) VALUES (1, {weekday}, 510, 720), (1, {weekday}, 810, 1050)"
-        ))
-        .await
-        .expect("insert hours");
-    }
-}
-
 async fn issue_raw(app: &TestApp, body: Value, token: Option<&str>) -> (u16, Value) {
     app.post("/api/v1/halls/demo/tickets", Some(body), token).await
 }
 
 async fn tickets_stop_before_closing_and_before_lunch(backend: Backend) {
     let setup = spawn_app(backend).await;
-    county_hours(&setup).await;
+    set_county_hours(&setup).await;
     setup.stop().await;
 
     // Wednesday 11:50. A (8 min, windows 1–8) still fits before lunch; E (12 min, window 7
