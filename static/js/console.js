@@ -57,9 +57,11 @@
     });
   }
 
+  // At most one reload per 120 ms however fast events come (a debounce that restarts on every
+  // event would never fire during a rush).
   function scheduleLoad() {
-    clearTimeout(reloadTimer);
-    reloadTimer = setTimeout(load, 120);
+    if (reloadTimer) return;
+    reloadTimer = setTimeout(function () { reloadTimer = null; load(); }, 120);
   }
 
   // ---------- rendering ----------

@@ -33,9 +33,10 @@
     });
   }
 
+  // At most one reload per 150 ms, however fast events come.
   function scheduleLoad() {
-    clearTimeout(timer);
-    timer = setTimeout(load, 150);
+    if (timer) return;
+    timer = setTimeout(function () { timer = null; load(); }, 150);
   }
 
   function serviceName(code) {

@@ -45,6 +45,14 @@
       if (e.window && e.window.number === win.number) {
         win.state = e.window.state;
         win.reason = e.window.pause_reason;
+        if (e.type === 'window_updated') {
+          // Its service list changed; events do not carry it, the window list does.
+          fetch('/api/v1/halls/' + encodeURIComponent(config.hall) + '/windows').then(function (r) { return r.json(); })
+            .then(function (list) {
+              var fresh = list.filter(function (x) { return x.number === win.number; })[0];
+              if (fresh) { win.services = fresh.services; render(); }
+            }).catch(function () { /* the next snapshot brings it */ });
+        }
       } else if (e.ticket) {
         var t = e.ticket;
         if ((e.type === 'ticket_called' || e.type === 'ticket_recalled') && t.window === win.number) win.current = { number: t.number, status: 'called' };
