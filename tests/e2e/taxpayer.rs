@@ -182,3 +182,36 @@ async fn a_phone_ticket_shows_the_call_within_two_seconds_and_takes_one_rating()
     assert_eq!(row.try_get_by_index::<String>(4).expect("staff"), "window1");
     let _ = phone.close().await;
 }
+
+/// A phone that lost its connection (locked, out of coverage, the server restarted) still
+/// learns of its call once the link is back.
+#[actix_web::test]
+async fn a_tracking_page_that_lost_its_connection_still_learns_of_the_call() {
+    let Some(phone) = open_phone(360, 740).await else { return };
+    let app = spawn_app(Backend::Sqlite).await;
+    let address: std::net::SocketAddr = app.address.trim_start_matches("http://").parse().expect("address");
+    let ticket = app.issue("A").await;
+    let token = ticket["token"].as_str().expect("token").to_owned();
+    phone.goto(&app.url(&format!("/t/{token}"))).await.expect("tracking page");
+    wait_for(&phone, "window.hallqTrack && document.getElementById('status').textContent === '排队中'", LOAD).await;
+
+    app.stop().await;
+    wait_for(&phone, "document.getElementById('live-dot').classList.contains('off')", Duration::from_secs(15)).await;
+    let again = crate::helpers::spawn_on(app.database.clone(), |mut settings| {
+        settings.bind = address;
+        settings
+    })
+    .await;
+    // The call happens while the phone is still reconnecting.
+    let staff = again.login("window2").await;
+    let (status, _) = again.window_op(2, "call-next", None, &staff).await;
+    assert_eq!(status, 200);
+    wait_for(
+        &phone,
+        "!document.getElementById('called').hidden && document.getElementById('called-window').textContent === '请到 2 号窗口办理'",
+        Duration::from_secs(15),
+    )
+    .await;
+    wait_for(&phone, "!document.getElementById('live-dot').classList.contains('off')", Duration::from_secs(5)).await;
+    let _ = phone.close().await;
+}
