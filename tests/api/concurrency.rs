@@ -111,3 +111,82 @@ async fn two_instances_on_one_postgres_database_call_every_ticket_exactly_once()
     assert_each_called_once(&issued, &called);
     assert_queue_counters_match(&first).await;
 }
+
+on_both_databases!(
+    people_racing_for_one_window_leave_exactly_one_signed_in,
+    racing_ratings_and_phone_tickets_leave_exactly_one,
+);
+
+async fn people_racing_for_one_window_leave_exactly_one_signed_in(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut tokens = Vec::new();
+    for user in ["window1", "staff1", "manager1", "admin"] {
+        tokens.push(app.login(user).await);
+    }
+    // Four people at window 1 at the same instant.
+    let results = join_all(tokens.iter().map(|t| app.window_op(1, "sign-in", None, t))).await;
+    let won: Vec<_> = results.iter().filter(|(status, _)| *status == 200).collect();
+    assert_eq!(won.len(), 1, "{results:?}");
+    assert!(results
+        .iter()
+        .filter(|(status, _)| *status != 200)
+        .all(|(s, b)| *s == 409 && b["error"] == "window_occupied"));
+    // One person at windows 1, 2 and 3 at once (window 1 may already be taken).
+    let floater = app.login("staff1").await;
+    let _ = app.window_op(1, "sign-out", None, &tokens[3]).await;
+    let results = join_all([1, 2, 3].map(|n| app.window_op(n, "sign-in", None, &floater))).await;
+    assert_eq!(results.iter().filter(|(status, _)| *status == 200).count(), 1, "{results:?}");
+    let (_, me) = app.get_as("/api/v1/auth/me", &floater).await;
+    assert!(me["signed_in_window"]["number"].is_i64());
+}
+
+async fn racing_ratings_and_phone_tickets_leave_exactly_one(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let ticket = app.issue("A").await;
+    let token = ticket["token"].as_str().expect("token").to_owned();
+    let staff = app.login("window1").await;
+    for op in ["call-next", "start", "finish"] {
+        app.window_op(1, op, None, &staff).await;
+    }
+    let path = format!("/api/v1/tickets/{token}/rating");
+    let results = join_all((1..=10).map(|score| app.post(&path, Some(json!({"score": (score % 5) + 1})), None))).await;
+    assert_eq!(results.iter().filter(|(status, _)| *status == 201).count(), 1, "{results:?}");
+    assert!(results
+        .iter()
+        .filter(|(status, _)| *status != 201)
+        .all(|(s, b)| *s == 409 && b["error"] == "already_rated"));
+
+    // One phone pressing 取号 ten times at once gets one ticket.
+    let page = app.client.get(app.url("/m/demo")).send().await.expect("phone page");
+    let cookie = page
+        .headers()
+        .get_all("set-cookie")
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .find(|pair| pair.starts_with("hallq_phone="))
+        .expect("phone cookie")
+        .to_owned();
+    let app = &app;
+    let presses = (0..10).map(|_| {
+        let cookie = cookie.clone();
+        async move {
+            let mut response = app
+                .client
+                .post(app.url("/api/v1/halls/demo/tickets"))
+                .insert_header(("cookie", cookie))
+                .send_json(&json!({"service": "B", "channel": "mobile"}))
+                .await
+                .expect("sent");
+            (response.status().as_u16(), response.json::<serde_json::Value>().await.unwrap_or_default())
+        }
+    });
+    let results = join_all(presses).await;
+    assert_eq!(results.iter().filter(|(status, _)| *status == 201).count(), 1, "{results:?}");
+    assert!(results
+        .iter()
+        .filter(|(status, _)| *status != 201)
+        .all(|(s, b)| *s == 409 && b["error"] == "already_has_ticket"));
+    let (_, services) = app.get("/api/v1/halls/demo/services").await;
+    assert_eq!(services[1]["waiting"], 1);
+    assert_queue_counters_match(&app).await;
+}
