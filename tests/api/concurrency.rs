@@ -188,5 +188,5 @@ async fn racing_ratings_and_phone_tickets_leave_exactly_one(backend: Backend) {
         .all(|(s, b)| *s == 409 && b["error"] == "already_has_ticket"));
     let (_, services) = app.get("/api/v1/halls/demo/services").await;
     assert_eq!(services[1]["waiting"], 1);
-    assert_queue_counters_match(&app).await;
+    assert_queue_counters_match(app).await;
 }
