@@ -76,13 +76,29 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("si_display", "社保收现区显示屏（9–10 号窗口）", "Social-insurance cash area display (windows 9–10)"),
     ("window_screens", "窗口屏", "Window screens"),
     ("kiosk_link", "自助取号机", "Kiosk"),
-    ("kiosk_link_hint", "大厅取号机触摸屏：取号、绿色通道、网上办理引导、打印号票", "The hall's touch-screen kiosk: tickets, green channel, online first, printed ticket"),
+    (
+        "kiosk_link_hint",
+        "大厅取号机触摸屏：取号、绿色通道、网上办理引导、打印号票",
+        "The hall's touch-screen kiosk: tickets, green channel, online first, printed ticket",
+    ),
     ("phone_link", "手机取号", "Ticket by phone"),
-    ("phone_link_hint", "大厅海报二维码指向此页：远程取号、查看排队进度", "Where the hall's poster QR leads: take a ticket remotely, follow the queue"),
+    (
+        "phone_link_hint",
+        "大厅海报二维码指向此页：远程取号、查看排队进度",
+        "Where the hall's poster QR leads: take a ticket remotely, follow the queue",
+    ),
     ("console_link", "窗口叫号台", "Window console"),
-    ("console_link_hint", "窗口工作人员登录后叫号、重呼、办结、转移、暂停", "For window staff: call, recall, finish, transfer, pause"),
+    (
+        "console_link_hint",
+        "窗口工作人员登录后叫号、重呼、办结、转移、暂停",
+        "For window staff: call, recall, finish, transfer, pause",
+    ),
     ("floor_link", "大厅现场管理", "Floor control"),
-    ("floor_link_hint", "大厅负责人：窗口开关、社保收现窗口、排队预警", "For the hall manager: windows, cash windows, queue warnings"),
+    (
+        "floor_link_hint",
+        "大厅负责人：窗口开关、社保收现窗口、排队预警",
+        "For the hall manager: windows, cash windows, queue warnings",
+    ),
     // Kiosk, phone and tracking pages
     ("kiosk_title", "自助取号", "Take a ticket"),
     ("k_choose", "请选择办理的业务", "Choose your business"),
