@@ -253,3 +253,31 @@ async fn the_floor_is_for_managers(backend: Backend) {
     let id = app.window_id(1).await;
     assert_error(&app.get_as(&format!("/api/v1/windows/{id}/console"), &volunteer).await, 403, "forbidden");
 }
+
+on_both_databases!(queues_past_their_target_are_flagged);
+
+async fn queues_past_their_target_are_flagged(backend: Backend) {
+    let setup = spawn_app(backend).await;
+    setup.stop().await;
+    // C001 taken at 09:00; C's target wait is 15 minutes.
+    let morning = crate::helpers::app_at(&setup, "2026-11-25T09:00:00+08:00").await;
+    morning.issue("C").await;
+    morning.issue("A").await;
+    morning.stop().await;
+    let later = crate::helpers::app_at(&setup, "2026-11-25T09:20:00+08:00").await;
+    let manager = later.login("manager1").await;
+    let (_, floor) = later.get_as("/api/v1/halls/demo/floor", &manager).await;
+    let queue = |code: &str| {
+        floor["queues"].as_array().expect("queues").iter().find(|q| q["service"] == code).expect("queue").clone()
+    };
+    assert_eq!(queue("C")["over_target"], true, "{floor}");
+    assert_eq!(queue("C")["longest_wait_minutes"], 20);
+    assert_eq!(queue("A")["over_target"], false, "A's target is 20 minutes");
+    let staff = later.login("window8").await;
+    let console = later.console(8, &staff).await;
+    let c = console["waiting"].as_array().expect("list").iter().find(|t| t["number"] == "C001").expect("C001").clone();
+    assert_eq!(c["over_target"], true);
+    // Overdue beats specialty: window 8 (F, A, C) calls the overdue C first.
+    let (_, called) = later.window_op(8, "call-next", None, &staff).await;
+    assert_eq!(called["ticket"]["number"], "C001");
+}

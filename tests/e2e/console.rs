@@ -249,3 +249,31 @@ async fn a_manager_opens_window_9_and_the_next_c_ticket_is_called_there() {
         let _ = client.close().await;
     }
 }
+
+/// A console whose connection dropped (here: the server restarted) shows the mark, then
+/// catches up with what happened meanwhile.
+#[actix_web::test]
+async fn a_console_that_lost_its_connection_shows_it_and_resyncs() {
+    let Some(console) = open(1366, 768).await else { return };
+    let app = spawn_app(Backend::Sqlite).await;
+    let address: std::net::SocketAddr = app.address.trim_start_matches("http://").parse().expect("address");
+    open_console(&app, &console, "window4", 4).await;
+    app.stop().await;
+    wait_for(&console, "!document.getElementById('connection').hidden", Duration::from_secs(15)).await;
+    let again = crate::helpers::spawn_on(app.database.clone(), |mut settings| {
+        settings.bind = address;
+        settings
+    })
+    .await;
+    again.issue("B").await;
+    wait_for(
+        &console,
+        "document.getElementById('connection').hidden && document.querySelector('#waiting tr[data-number=\"B001\"]') !== null",
+        Duration::from_secs(15),
+    )
+    .await;
+    // The session survived the restart: the console still works.
+    press_key(&console, "n").await;
+    wait_for(&console, &current_is("B001"), SHORT).await;
+    let _ = console.close().await;
+}
