@@ -42,7 +42,7 @@ fn main() -> ExitCode {
             println!("admin account: admin / {password}   (generated now; set HALLQ_ADMIN_PASSWORD to choose it)");
         }
         if let Some(password) = &app.generated.demo_password {
-            println!("demo accounts: window1…window10, manager1, volunteer1 / {password}   (set HALLQ_DEMO_PASSWORD to choose it)");
+            println!("demo accounts: window1…window10, staff1, manager1, volunteer1 / {password}   (set HALLQ_DEMO_PASSWORD to choose it)");
         }
         match app.run_until_stopped().await {
             Ok(()) => ExitCode::SUCCESS,

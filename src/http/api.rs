@@ -166,14 +166,7 @@ pub async fn issue_ticket(
         });
     }
     let hall = state.halls.get(&path).await?;
-    // Staff and registered kiosks issue freely; everyone else is limited per client.
-    let kiosk = match kiosk_token(&req) {
-        Some(token) => crate::services::devices::kiosk_for(&state, &hall, &token).await?,
-        None => None,
-    };
-    if who.0.is_none() && kiosk.is_none() {
-        state.public_limiter.check(&limit_keys(&req, &state, "issue"), std::time::Instant::now())?;
-    }
+    limit_anonymous(&state, &req, &hall, &who, "issue").await?;
     let remote = channel == Channel::Mobile;
     let phone = match body.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         Some(text) if remote => Some(crate::domain::privacy::normalise_mobile(text).ok_or_else(|| {
@@ -186,12 +179,31 @@ pub async fn issue_ticket(
         priority,
         channel,
         actor: who.0.map(|a| a.id),
-        // Collected only where the hall needs it.
-        phone: phone.filter(|_| hall.settings.require_phone),
+        phone,
         client_id: if remote { phone_id(&req, &state) } else { None },
     };
     let ticket = tickets::issue(&state, &hall, request).await?;
     Ok(HttpResponse::Created().json(ticket))
+}
+
+/// Staff sessions and registered kiosks write freely; any other request counts against its
+/// client's limit (`scope` keeps tickets and diversion records apart).
+async fn limit_anonymous(
+    state: &AppState,
+    req: &HttpRequest,
+    hall: &crate::persistence::halls::HallConfig,
+    who: &MaybeAuthenticated,
+    scope: &str,
+) -> AppResult<()> {
+    if who.0.is_some() {
+        return Ok(());
+    }
+    if let Some(token) = kiosk_token(req) {
+        if crate::services::devices::kiosk_for(state, hall, &token).await?.is_some() {
+            return Ok(());
+        }
+    }
+    state.public_limiter.check(&limit_keys(req, state, scope), std::time::Instant::now())
 }
 
 #[utoipa::path(get, path = "/api/v1/tickets/{token}", tag = "tickets",
@@ -524,7 +536,7 @@ pub async fn put_settings(
     body: web::Json<crate::domain::settings::HallSettings>,
 ) -> AppResult<HttpResponse> {
     let hall = state.halls.get(&path).await?;
-    if !who.0.role.manages_floor() || who.0.hall.is_some_and(|h| h != hall.id) {
+    if !who.0.manages(hall.id) {
         return Err(AppError::forbidden("only a manager of this hall or an admin may change its settings"));
     }
     let codes: Vec<&str> = hall.services.iter().map(|s| s.code.as_str()).collect();
@@ -560,13 +572,7 @@ pub async fn record_diversion(
             AppError::bad_request("invalid_channel", format!("channel '{text}' is not one of kiosk, mobile, volunteer"))
         })?,
     };
-    let kiosk = match kiosk_token(&req) {
-        Some(token) => crate::services::devices::kiosk_for(&state, &hall, &token).await?,
-        None => None,
-    };
-    if who.0.is_none() && kiosk.is_none() {
-        state.public_limiter.check(&limit_keys(&req, &state, "divert"), std::time::Instant::now())?;
-    }
+    limit_anonymous(&state, &req, &hall, &who, "divert").await?;
     let target = body.target.as_deref().unwrap_or("online");
     let view = crate::services::diversions::record(&state, &hall, &body.service, channel, target).await?;
     Ok(HttpResponse::Created().json(view))

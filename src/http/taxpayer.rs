@@ -168,10 +168,9 @@ pub async fn tracking(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let Ok(ticket) = tickets::view_by_token(&state, &path).await else { return not_found(state, req).await };
-    let (hall, _) = tickets::find_by_token(&state, &path).await?;
+    let Ok((hall, row, ticket)) = tickets::lookup(&state, &path).await else { return not_found(state, req).await };
     let (lang, _) = Lang::of(&req);
-    let rated = ratings::get(&state, &path).await.ok();
+    let rated = ratings::of_ticket(&state, &row).await?;
     let config = json!({
         "hall": hall.code,
         "token": path.as_str(),
@@ -204,8 +203,7 @@ pub async fn printable(
     path: web::Path<String>,
     query: web::Query<PrintQuery>,
 ) -> AppResult<HttpResponse> {
-    let Ok(ticket) = tickets::view_by_token(&state, &path).await else { return not_found(state, req).await };
-    let (hall, _) = tickets::find_by_token(&state, &path).await?;
+    let Ok((hall, _, ticket)) = tickets::lookup(&state, &path).await else { return not_found(state, req).await };
     let (lang, _) = Lang::of(&req);
     let url = tracking_url(&state, &req, &path);
     let issued = ticket.issued_at.with_timezone(&hall.timezone).format("%Y-%m-%d %H:%M").to_string();

@@ -24,6 +24,13 @@ pub struct Actor {
     pub hall: Option<HallId>,
 }
 
+impl Actor {
+    /// Runs this hall's floor: an admin, or a manager of the hall.
+    pub fn manages(&self, hall: HallId) -> bool {
+        self.role.manages_floor() && self.hall.is_none_or(|h| h == hall)
+    }
+}
+
 pub fn hash_password(password: &str) -> AppResult<String> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(AppError::internal)

@@ -186,13 +186,7 @@ pub async fn console(state: &AppState, actor: &Actor, window_id: WindowId) -> Ap
     let row = windows::find(&state.db, window_id)
         .await?
         .ok_or_else(|| AppError::not_found("window_not_found", format!("there is no window {window_id}")))?;
-    let may_see = match actor.role {
-        crate::domain::role::Role::Admin => true,
-        crate::domain::role::Role::Manager => actor.hall.is_none_or(|h| h == row.hall_id),
-        crate::domain::role::Role::Staff => users::is_assigned(&state.db, actor.id, window_id).await?,
-        crate::domain::role::Role::Volunteer => false,
-    };
-    if !may_see {
+    if !super::windows::may_operate(state, actor, &row).await? {
         return Err(AppError::forbidden(format!("{} may not open window {}", actor.username, row.number)));
     }
     let hall = state.halls.get_by_id(row.hall_id).await?;
@@ -212,7 +206,8 @@ pub async fn console(state: &AppState, actor: &Actor, window_id: WindowId) -> Ap
             over_target: over_target(&hall, t, now),
         })
         .collect();
-    let services = views::service_views(&state.db, &hall, now).await?;
+    let all_windows = windows::list(&state.db, hall.id).await?;
+    let services = views::service_views_with(&state.db, &hall, now, &all_windows).await?;
     let queues: Vec<QueueFigure> = row
         .services
         .iter()
@@ -238,7 +233,6 @@ pub async fn console(state: &AppState, actor: &Actor, window_id: WindowId) -> Ap
             })
         })
         .collect();
-    let all_windows = windows::list(&state.db, hall.id).await?;
     Ok(ConsoleView {
         hall: hall.code.clone(),
         signed_in: signed_in(state, row.signed_in).await?,
@@ -300,7 +294,7 @@ pub struct FloorView {
 
 /// The floor control screen: every window, every queue and the window log. Managers only.
 pub async fn floor(state: &AppState, actor: &Actor, hall: &HallConfig) -> AppResult<FloorView> {
-    if !actor.role.manages_floor() || actor.hall.is_some_and(|h| h != hall.id) {
+    if !actor.manages(hall.id) {
         return Err(AppError::forbidden("the floor control screen is for the hall's managers"));
     }
     let now = state.clock.now();
@@ -338,7 +332,7 @@ pub async fn floor(state: &AppState, actor: &Actor, hall: &HallConfig) -> AppRes
         hall_name: hall.name.clone(),
         hall_name_en: hall.name_en.clone(),
         windows,
-        queues: views::service_views(&state.db, hall, now).await?.iter().map(queue_figure).collect(),
+        queues: views::service_views_with(&state.db, hall, now, &rows).await?.iter().map(queue_figure).collect(),
         services: hall
             .services
             .iter()

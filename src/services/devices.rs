@@ -57,7 +57,7 @@ pub async fn register_kiosk(
     hall: &HallConfig,
     name: &str,
 ) -> AppResult<(KioskRow, String)> {
-    if !actor.role.manages_floor() || actor.hall.is_some_and(|h| h != hall.id) {
+    if !actor.manages(hall.id) {
         return Err(AppError::forbidden("only a manager of this hall or an admin may register kiosks"));
     }
     let name = name.trim();
@@ -74,14 +74,14 @@ pub async fn register_kiosk(
 }
 
 pub async fn list_kiosks(state: &AppState, actor: &Actor, hall: &HallConfig) -> AppResult<Vec<KioskRow>> {
-    if !actor.role.manages_floor() || actor.hall.is_some_and(|h| h != hall.id) {
+    if !actor.manages(hall.id) {
         return Err(AppError::forbidden("only a manager of this hall or an admin may see its kiosks"));
     }
     Ok(kiosks::list(&state.db, hall.id).await?)
 }
 
 pub async fn revoke_kiosk(state: &AppState, actor: &Actor, hall: &HallConfig, id: i32) -> AppResult<()> {
-    if !actor.role.manages_floor() || actor.hall.is_some_and(|h| h != hall.id) {
+    if !actor.manages(hall.id) {
         return Err(AppError::forbidden("only a manager of this hall or an admin may revoke kiosks"));
     }
     if !kiosks::revoke(&state.db, hall.id, id, state.clock.now()).await? {

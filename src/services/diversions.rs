@@ -73,7 +73,7 @@ pub async fn summary(
     hall: &HallConfig,
     day: Option<NaiveDate>,
 ) -> AppResult<DiversionSummary> {
-    if !actor.role.manages_floor() || actor.hall.is_some_and(|h| h != hall.id) {
+    if !actor.manages(hall.id) {
         return Err(AppError::forbidden("diversion figures are for the hall's managers"));
     }
     let day = day.unwrap_or_else(|| business_date(state.clock.now(), hall.timezone));

@@ -2,7 +2,6 @@
 use super::auth::Actor;
 use super::hall_write::HallWrite;
 use crate::domain::events::{EventBody, EventKind};
-use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::persistence;
 use crate::persistence::halls::HallConfig;
@@ -12,12 +11,7 @@ pub const MAX_NOTICE_CHARS: usize = 500;
 
 #[tracing::instrument(skip(state, actor, hall), fields(hall = %hall.code, user = %actor.username))]
 pub async fn set(state: &AppState, actor: &Actor, hall: &HallConfig, text: &str) -> AppResult<String> {
-    let manages = match actor.role {
-        Role::Admin => true,
-        Role::Manager => actor.hall.is_none_or(|h| h == hall.id),
-        Role::Staff | Role::Volunteer => false,
-    };
-    if !manages {
+    if !actor.manages(hall.id) {
         return Err(AppError::forbidden("only the hall's managers may set its notice"));
     }
     let text = text.trim();

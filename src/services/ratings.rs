@@ -4,6 +4,7 @@ use crate::domain::rating::{self, RatingError};
 use crate::domain::ticket::TicketStatus;
 use crate::error::{AppError, AppResult};
 use crate::persistence::ratings::{self, RatingRow};
+use crate::persistence::tickets::TicketRow;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -114,8 +115,12 @@ pub async fn edit(state: &AppState, token: &str, input: RatingInput) -> AppResul
 
 pub async fn get(state: &AppState, token: &str) -> AppResult<RatingView> {
     let (_, ticket) = find_by_token(state, token).await?;
-    let row = ratings::find(&state.db, ticket.id)
+    of_ticket(state, &ticket)
         .await?
-        .ok_or_else(|| AppError::not_found("rating_not_found", format!("{} has not been rated", ticket.number)))?;
-    Ok(view(&ticket.number, &row))
+        .ok_or_else(|| AppError::not_found("rating_not_found", format!("{} has not been rated", ticket.number)))
+}
+
+/// The rating of a ticket already at hand, if it has one.
+pub async fn of_ticket(state: &AppState, ticket: &TicketRow) -> AppResult<Option<RatingView>> {
+    Ok(ratings::find(&state.db, ticket.id).await?.map(|row| view(&ticket.number, &row)))
 }

@@ -22,7 +22,7 @@ pub struct IssueRequest<'a> {
     pub priority: Priority,
     pub channel: Channel,
     pub actor: Option<UserId>,
-    /// Normalised mobile number, for remote tickets of halls that require one.
+    /// Normalised mobile number of a remote ticket; kept only if the hall requires one.
     pub phone: Option<String>,
     /// The phone's signed cookie id, for remote tickets.
     pub client_id: Option<String>,
@@ -63,7 +63,8 @@ pub async fn issue(state: &AppState, hall: &Arc<HallConfig>, request: IssueReque
         priority: request.priority,
         channel: request.channel,
         actor: request.actor,
-        phone: request.phone,
+        // Collected only where the hall needs it.
+        phone: request.phone.filter(|_| hall.settings.require_phone),
         client_id: request.client_id,
     };
     let (row, ahead) = state.issuer.issue(hall, job).await?;
@@ -129,9 +130,16 @@ pub async fn find_by_token(
 }
 
 pub async fn view_by_token(state: &AppState, token: &str) -> AppResult<TicketView> {
+    Ok(lookup(state, token).await?.2)
+}
+
+/// The ticket behind a token with its hall and its view (place in line included), for pages
+/// that need all three.
+pub async fn lookup(state: &AppState, token: &str) -> AppResult<(Arc<HallConfig>, tickets::TicketRow, TicketView)> {
     let (hall, row) = find_by_token(state, token).await?;
     let place = position(state, &hall, &row).await?;
-    Ok(ticket_view(&hall, &row, place, true))
+    let view = ticket_view(&hall, &row, place, true);
+    Ok((hall, row, view))
 }
 
 #[tracing::instrument(skip(state, token))]

@@ -243,9 +243,19 @@ pub async fn service_views(
     hall: &HallConfig,
     now: DateTime<Utc>,
 ) -> AppResult<Vec<ServiceView>> {
+    let window_rows = windows::list(conn, hall.id).await?;
+    service_views_with(conn, hall, now, &window_rows).await
+}
+
+/// `service_views` for a caller that already has the hall's windows.
+pub async fn service_views_with(
+    conn: &impl ConnectionTrait,
+    hall: &HallConfig,
+    now: DateTime<Utc>,
+    window_rows: &[WindowRow],
+) -> AppResult<Vec<ServiceView>> {
     let day = business_date(now, hall.timezone);
     let counts = tickets::queue_counts(conn, hall.id, day).await?;
-    let window_rows = windows::list(conn, hall.id).await?;
     let mut open: HashMap<ServiceId, u32> = HashMap::new();
     for w in window_rows.iter().filter(|w| w.state.can_call()) {
         for s in &w.services {

@@ -31,14 +31,7 @@ async fn authorize(state: &AppState, actor: &Actor, window: WindowId) -> AppResu
     let row = windows::find(&state.db, window)
         .await?
         .ok_or_else(|| AppError::not_found("window_not_found", format!("there is no window {window}")))?;
-    let in_hall = actor.hall.is_none_or(|hall| hall == row.hall_id);
-    let allowed = match actor.role {
-        crate::domain::role::Role::Admin => true,
-        crate::domain::role::Role::Manager => in_hall,
-        crate::domain::role::Role::Staff => in_hall && users::is_assigned(&state.db, actor.id, window).await?,
-        crate::domain::role::Role::Volunteer => false,
-    };
-    if !allowed {
+    if !may_operate(state, actor, &row).await? {
         return Err(AppError::forbidden(format!("{} may not operate window {}", actor.username, row.number)));
     }
     // Staff work only the window they are signed in at; managers act on any from the floor.
@@ -49,6 +42,17 @@ async fn authorize(state: &AppState, actor: &Actor, window: WindowId) -> AppResu
     }
     let hall = state.halls.get_by_id(row.hall_id).await?;
     Ok((hall, row))
+}
+
+/// Staff assigned to the window, a manager of its hall, or an admin.
+pub(crate) async fn may_operate(state: &AppState, actor: &Actor, window: &WindowRow) -> AppResult<bool> {
+    Ok(match actor.role {
+        crate::domain::role::Role::Staff => {
+            actor.hall.is_none_or(|hall| hall == window.hall_id)
+                && users::is_assigned(&state.db, actor.id, window.id).await?
+        }
+        _ => actor.manages(window.hall_id),
+    })
 }
 
 fn busy(held: &TicketRow) -> AppError {

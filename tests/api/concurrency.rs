@@ -158,14 +158,7 @@ async fn racing_ratings_and_phone_tickets_leave_exactly_one(backend: Backend) {
 
     // One phone pressing 取号 ten times at once gets one ticket.
     let page = app.client.get(app.url("/m/demo")).send().await.expect("phone page");
-    let cookie = page
-        .headers()
-        .get_all("set-cookie")
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next())
-        .find(|pair| pair.starts_with("hallq_phone="))
-        .expect("phone cookie")
-        .to_owned();
+    let cookie = crate::helpers::set_cookie(page.headers(), "hallq_phone");
     let app = &app;
     let presses = (0..10).map(|_| {
         let cookie = cookie.clone();

@@ -307,3 +307,14 @@ pub async fn set_county_hours(app: &TestApp) {
         .expect("insert hours");
     }
 }
+
+/// `name=value` of a cookie the response sets.
+pub fn set_cookie(headers: &actix_web::http::header::HeaderMap, name: &str) -> String {
+    headers
+        .get_all("set-cookie")
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .find(|pair| pair.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} cookie"))
+        .to_owned()
+}

@@ -1,6 +1,6 @@
 //! The taxpayer's side: cut-off near closing, diversions, ratings, the per-client limit, kiosk
 //! devices, remote tickets by phone and the hall settings behind them.
-use crate::helpers::{app_at, assert_error, set_county_hours, spawn_app, spawn_on, Backend, TestApp};
+use crate::helpers::{app_at, assert_error, set_cookie, set_county_hours, spawn_app, spawn_on, Backend, TestApp};
 use crate::on_both_databases;
 use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
@@ -175,17 +175,6 @@ async fn a_finished_ticket_is_rated_once_and_changed_briefly(backend: Backend) {
         404,
         "ticket_not_found",
     );
-}
-
-/// `name=value` of a cookie the response sets.
-fn set_cookie(headers: &actix_web::http::header::HeaderMap, name: &str) -> String {
-    headers
-        .get_all("set-cookie")
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next())
-        .find(|pair| pair.starts_with(&format!("{name}=")))
-        .unwrap_or_else(|| panic!("no {name} cookie"))
-        .to_owned()
 }
 
 /// The phone cookie the phone page hands out.
