@@ -36,6 +36,23 @@ pub struct Settings {
     /// The address taxpayers reach the server at, for QR codes on printed tickets, e.g.
     /// `https://queue.example.gov.cn`. Unset: taken from each request's Host.
     pub public_url: Option<String>,
+    /// Mark cookies `Secure` (set when the server is reached over HTTPS).
+    pub secure_cookies: bool,
+    /// Proxies whose `Forwarded` / `X-Forwarded-*` headers are believed; from anyone else
+    /// those headers are ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Websocket sessions the whole process keeps open at most; 0: derived from the open-file
+    /// limit at start (room is left for HTTP and the database).
+    pub ws_max_connections: u32,
+    /// Websocket sessions one client address may hold open at once.
+    pub ws_max_per_address: u32,
+    /// How long a request waits for a database connection before it is answered 503.
+    pub db_acquire_timeout_ms: u32,
+    /// Wrong passwords an account may take before it is locked for a while (the lock doubles
+    /// with each further failure, up to 15 minutes).
+    pub login_max_failures: u32,
+    /// Password hashes computed at once (each takes ~19 MiB and a core for a moment).
+    pub password_hash_concurrency: u32,
 }
 
 impl Default for Settings {
@@ -57,6 +74,13 @@ impl Default for Settings {
             announce_repeat: 2,
             public_rate_limit: 10,
             public_url: None,
+            secure_cookies: false,
+            trusted_proxies: Vec::new(),
+            ws_max_connections: 0,
+            ws_max_per_address: 200,
+            db_acquire_timeout_ms: 2000,
+            login_max_failures: 5,
+            password_hash_concurrency: 2,
         }
     }
 }
@@ -90,6 +114,13 @@ pub const KEYS: &[(&str, &str)] = &[
     ("announce_repeat", "HALLQ_ANNOUNCE_REPEAT"),
     ("public_rate_limit", "HALLQ_PUBLIC_RATE_LIMIT"),
     ("public_url", "HALLQ_PUBLIC_URL"),
+    ("secure_cookies", "HALLQ_SECURE_COOKIES"),
+    ("trusted_proxies", "HALLQ_TRUSTED_PROXIES"),
+    ("ws_max_connections", "HALLQ_WS_MAX_CONNECTIONS"),
+    ("ws_max_per_address", "HALLQ_WS_MAX_PER_ADDRESS"),
+    ("db_acquire_timeout_ms", "HALLQ_DB_ACQUIRE_TIMEOUT_MS"),
+    ("login_max_failures", "HALLQ_LOGIN_MAX_FAILURES"),
+    ("password_hash_concurrency", "HALLQ_PASSWORD_HASH_CONCURRENCY"),
 ];
 
 /// Any TOML scalar; parsed per key below so errors name the key.
@@ -176,6 +207,20 @@ impl Settings {
                 }
                 self.public_url = Some(url.to_owned());
             }
+            "secure_cookies" => self.secure_cookies = boolean(value)?,
+            "trusted_proxies" => {
+                self.trusted_proxies = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(|v| v.parse().map_err(|_| format!("'{v}' is not an IP address such as 127.0.0.1")))
+                    .collect::<Result<_, _>>()?
+            }
+            "ws_max_connections" => self.ws_max_connections = number(value, 0, 1_000_000)?,
+            "ws_max_per_address" => self.ws_max_per_address = number(value, 1, 1_000_000)?,
+            "db_acquire_timeout_ms" => self.db_acquire_timeout_ms = number(value, 100, 60_000)?,
+            "login_max_failures" => self.login_max_failures = number(value, 1, 100)?,
+            "password_hash_concurrency" => self.password_hash_concurrency = number(value, 1, 64)?,
             _ => return Err("unknown key".into()),
         }
         Ok(())

@@ -87,6 +87,13 @@ impl AppError {
         Self::new(ErrorKind::Internal, "internal", "something went wrong on the server; it has been logged")
     }
 
+    /// The same error under a more specific code and message.
+    pub fn with_code(mut self, code: &'static str, message: impl Into<String>) -> Self {
+        self.code = code;
+        self.message = message.into();
+        self
+    }
+
     pub fn with_detail(mut self, key: &str, value: impl Into<Value>) -> Self {
         self.details.insert(key.into(), value.into());
         self
@@ -119,6 +126,15 @@ impl ResponseError for AppError {
 
 impl From<sea_orm::DbErr> for AppError {
     fn from(err: sea_orm::DbErr) -> Self {
+        if is_storage_full(&err) {
+            STORAGE_FULL.store(true, std::sync::atomic::Ordering::Relaxed);
+            tracing::error!(%err, "database storage is full");
+            return Self::new(
+                ErrorKind::Unavailable,
+                "storage_full",
+                "the database has no room to store this (the disk is full); nothing was saved. An administrator must free space",
+            );
+        }
         if is_connection_error(&err) {
             tracing::error!(%err, "database unavailable");
             return Self::new(
@@ -129,6 +145,16 @@ impl From<sea_orm::DbErr> for AppError {
         }
         Self::internal(err)
     }
+}
+
+/// Set when a write failed for want of space; `/readyz` then checks that writes work again
+/// before it answers ready (and clears it).
+pub static STORAGE_FULL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// SQLite's SQLITE_FULL (13) and PostgreSQL's disk_full (53100).
+fn is_storage_full(err: &sea_orm::DbErr) -> bool {
+    let text = err.to_string();
+    text.contains("database or disk is full") || text.contains("(code: 13)") || text.contains("53100")
 }
 
 fn is_connection_error(err: &sea_orm::DbErr) -> bool {

@@ -2,6 +2,7 @@
 use crate::config::Settings;
 use crate::domain::clock::{Clock, ShiftedClock, SystemClock};
 use crate::persistence::seed;
+use crate::realtime::connections::{raise_open_file_limit, Connections};
 use crate::realtime::hub::Hub;
 use crate::services::auth::{generate_password, hash_password, LoginThrottle};
 use crate::services::hall_write::WriteParts;
@@ -47,8 +48,6 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let db = connect(&settings).await?;
-        Migrator::up(&db, None).await.map_err(|e| StartupError::Migration(e.to_string()))?;
         let clock: Arc<dyn Clock> = match settings.clock_start {
             Some(at) => {
                 tracing::warn!(%at, "HALLQ_CLOCK_START is set: the clock is shifted (demos and tests only)");
@@ -56,6 +55,27 @@ impl Application {
             }
             None => Arc::new(SystemClock),
         };
+        Self::build_with_clock(settings, clock).await
+    }
+
+    /// `build` with a clock of the caller's: tests pass one that stands still until told to
+    /// move, so nothing they assert depends on how fast the machine starts the server.
+    pub async fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self, StartupError> {
+        let open_files = match raise_open_file_limit() {
+            Some((before, after)) => {
+                tracing::info!(before, after, "open-file limit raised to the hard limit");
+                after
+            }
+            None => 1024,
+        };
+        let ws_cap = match settings.ws_max_connections {
+            0 => Connections::default_total(open_files),
+            set => set,
+        };
+        tracing::info!(ws_cap, per_address = settings.ws_max_per_address, "websocket caps");
+        let connections = Connections::new(ws_cap, settings.ws_max_per_address);
+        let db = connect(&settings).await?;
+        Migrator::up(&db, None).await.map_err(|e| StartupError::Migration(e.to_string()))?;
         let generated = seed_if_empty(&db, &settings, clock.as_ref()).await?;
         let cookie_key =
             crate::persistence::secrets::get_or_create(&db, "phone_cookie_key", &crate::services::tickets::new_token())
@@ -77,10 +97,11 @@ impl Application {
             halls: Arc::new(HallCache::new(db.clone())),
             write_gate,
             templates: Arc::new(load_templates()?),
-            login_throttle: Arc::new(LoginThrottle::default()),
+            login_throttle: Arc::new(LoginThrottle::new(settings.password_hash_concurrency)),
             estimates: Arc::default(),
             public_limiter: Arc::default(),
             phone_ids: crate::services::devices::PhoneIds::new(&cookie_key),
+            connections,
             clock,
             db,
             settings: Arc::new(settings),
@@ -91,7 +112,7 @@ impl Application {
             .local_addr()
             .map_err(|e| StartupError::Bind { addr: state.settings.bind.to_string(), cause: e.to_string() })?
             .port();
-        let server = serve(state.clone(), listener)?;
+        let server = serve(state.clone(), listener, open_files)?;
         crate::jobs::housekeeping::start(state.clone());
         Ok(Self { port, server, state, generated })
     }
@@ -100,8 +121,26 @@ impl Application {
         self.port
     }
 
+    /// Serves until SIGTERM or SIGINT (or a stop through the handle). On a signal every
+    /// websocket is closed with "going away" first, so no client holds the shutdown open.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let handle = self.server.handle();
+        let connections = self.state.connections.clone();
+        let signals = actix_web::rt::spawn(async move {
+            stop_signal().await;
+            tracing::info!("stopping: closing websockets, finishing requests");
+            connections.go_away();
+            handle.stop(true).await;
+        });
+        let result = self.server.await;
+        signals.abort();
+        result
+    }
+
+    /// Stops as a signal would: websockets close with "going away", requests in flight finish.
+    pub async fn stop(state: &AppState, handle: &actix_web::dev::ServerHandle) {
+        state.connections.go_away();
+        handle.stop(true).await;
     }
 
     /// A handle that can stop the server (tests restart it on the same database).
@@ -110,22 +149,52 @@ impl Application {
     }
 }
 
-fn serve(state: AppState, listener: TcpListener) -> Result<Server, StartupError> {
+fn serve(state: AppState, listener: TcpListener, open_files: u64) -> Result<Server, StartupError> {
     let max_body = state.settings.max_body_bytes;
+    // Past this many connections a worker stops accepting (they wait in the backlog) instead
+    // of failing accept() with "too many open files" in a loop.
+    let workers = std::thread::available_parallelism().map_or(2, usize::from);
+    let per_worker = usize::try_from(open_files.saturating_sub(128).max(64)).unwrap_or(usize::MAX) / workers;
     let data = web::Data::new(state);
     let static_dir = resource_dir("static");
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(actix_web::middleware::from_fn(crate::http::security::guard))
             .wrap(tracing_actix_web::TracingLogger::default())
             .app_data(data.clone())
             .service(actix_files::Files::new("/static", static_dir.clone()))
             .configure(|cfg| crate::http::routes(cfg, max_body))
     })
+    .workers(workers)
+    .max_connections(per_worker.max(16))
+    // Signals are handled in `run_until_stopped`, which first closes the websockets.
+    .disable_signals()
     .listen(listener)
     .map_err(|e| StartupError::Bind { addr: "listener".into(), cause: e.to_string() })?
     .shutdown_timeout(5)
     .run();
     Ok(server)
+}
+
+async fn stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(err) => {
+                tracing::warn!(%err, "cannot listen for SIGTERM");
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
 }
 
 /// `templates/` and `static/` next to the working directory, else next to the source tree.
@@ -157,7 +226,7 @@ async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartupError
         .max_connections(settings.db_pool_size)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(30))
+        .acquire_timeout(Duration::from_millis(u64::from(settings.db_acquire_timeout_ms)))
         .sqlx_logging(false)
         // WAL + synchronous=FULL: a write is on disk (WAL fsynced) before its commit returns, so
         // an acknowledged ticket survives a crash or power loss. See BENCHMARKS.md.
@@ -167,8 +236,30 @@ async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartupError
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
-        });
+        })
+        .map_sqlx_sqlite_pool_opts(|pool| pool.after_release(|conn, _| Box::pin(sqlite_connection_is_clean(conn))));
     Database::connect(options).await.map_err(|e| fail(e.to_string()))
+}
+
+/// A SQLite connection goes back to the pool only outside any transaction. A write that failed
+/// (the disk full, say) can leave SQLite and the driver disagreeing about an open transaction;
+/// such a connection would hold the write lock ("database is locked" for everyone) or turn the
+/// next BEGIN into a SAVEPOINT whose "commit" stores nothing. It is closed instead, which rolls
+/// back whatever it held, and the pool opens a fresh one.
+async fn sqlite_connection_is_clean(conn: &mut sea_orm::sqlx::SqliteConnection) -> Result<bool, sea_orm::sqlx::Error> {
+    use sea_orm::sqlx::Executor;
+    use sqlx_core::transaction::TransactionManager;
+    type Manager = <sea_orm::sqlx::Sqlite as sea_orm::sqlx::Database>::TransactionManager;
+    if Manager::get_transaction_depth(conn) != 0 {
+        tracing::warn!("closing a SQLite connection the driver still counts inside a transaction");
+        return Ok(false);
+    }
+    // BEGIN fails if SQLite itself is still inside a transaction.
+    if conn.execute("BEGIN").await.is_err() {
+        tracing::warn!("closing a SQLite connection left inside a transaction");
+        return Ok(false);
+    }
+    Ok(conn.execute("ROLLBACK").await.is_ok())
 }
 
 async fn seed_if_empty(

@@ -25,6 +25,8 @@ pub struct AppState {
     pub issuer: Arc<crate::services::issuer::Issuer>,
     /// Anonymous issuing per client (`HALLQ_PUBLIC_RATE_LIMIT`).
     pub public_limiter: Arc<crate::services::limits::PublicLimiter>,
+    /// Websocket sessions held open, their caps, and the going-away signal.
+    pub connections: Arc<crate::realtime::connections::Connections>,
     /// Signs the phone cookie.
     pub phone_ids: crate::services::devices::PhoneIds,
 }

@@ -1,14 +1,15 @@
 //! JSON API v1: the contract later parts and outside tools build on (see docs/api.md and
 //! /api/v1/openapi.json).
 use super::extract::{
-    kiosk_token, limit_keys, phone_id, session_token, Authenticated, MaybeAuthenticated, SESSION_COOKIE,
+    client_address, kiosk_token, limit_keys, phone_id, session_token, Authenticated, MaybeAuthenticated, SESSION_COOKIE,
 };
 use crate::domain::ids::WindowId;
+use crate::domain::role::{may_issue, IssueRefusal};
 use crate::domain::ticket::{Channel, Priority};
 use crate::domain::window::WindowAction;
 use crate::error::{AppError, AppResult};
 use crate::persistence;
-use crate::services::views::{self, ServiceView, TicketView, WindowView};
+use crate::services::views::{self, ServiceView, StaffTicketView, TicketView, WindowView};
 use crate::services::windows::{HeldAction, TransferTarget};
 use crate::services::{auth, tickets, windows};
 use crate::state::AppState;
@@ -31,6 +32,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/auth/login", web::post().to(login))
         .route("/auth/logout", web::post().to(logout))
         .route("/auth/me", web::get().to(me))
+        .route("/auth/password", web::post().to(change_password))
+        .route("/users/{username}", web::put().to(update_user))
         .route("/windows/{id}/call-next", web::post().to(call_next))
         .route("/windows/{id}/call", web::post().to(call_number))
         .route("/windows/{id}/recall", web::post().to(recall))
@@ -73,14 +76,28 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
+/// Ready when the database answers within a second and, after a write failed for want of
+/// space, when a write works again.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    match state.db.ping().await {
-        Ok(()) => HttpResponse::Ok().json(json!({ "status": "ready" })),
-        Err(err) => {
-            tracing::warn!(%err, "readiness check failed");
-            HttpResponse::ServiceUnavailable()
-                .json(json!({ "error": "database_unavailable", "message": "the database is not answering" }))
+    let check = async {
+        state.db.ping().await?;
+        if crate::error::STORAGE_FULL.load(std::sync::atomic::Ordering::Relaxed) {
+            persistence::secrets::probe_write(&state.db).await?;
+            crate::error::STORAGE_FULL.store(false, std::sync::atomic::Ordering::Relaxed);
         }
+        Ok::<(), sea_orm::DbErr>(())
+    };
+    let not_ready = |code: &str, message: &str| {
+        HttpResponse::ServiceUnavailable().json(json!({ "error": code, "message": message }))
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(1), check).await {
+        Ok(Ok(())) => HttpResponse::Ok().json(json!({ "status": "ready" })),
+        Ok(Err(err)) => {
+            tracing::warn!(%err, "readiness check failed");
+            let error = AppError::from(err);
+            not_ready(error.code, &error.message)
+        }
+        Err(_) => not_ready("database_unavailable", "the database did not answer within a second"),
     }
 }
 
@@ -159,13 +176,29 @@ pub async fn issue_ticket(
             )
         })?,
     };
-    if !priority.is_public() && !who.0.as_ref().is_some_and(|a| a.role.issues_privileged_tickets()) {
-        return Err(match who.0 {
-            None => AppError::unauthorized(),
-            Some(_) => AppError::forbidden("only staff may issue appointment tickets"),
+    if let Err(refusal) = may_issue(who.0.as_ref().map(|a| a.role), priority, channel) {
+        return Err(match refusal {
+            IssueRefusal::SignInFirst => AppError::unauthorized(),
+            IssueRefusal::NotYourRole => AppError::forbidden(format!(
+                "your role may not take {} tickets on the {} channel",
+                priority.as_str(),
+                channel.as_str()
+            )),
+            IssueRefusal::GreenNotRemote => AppError::new(
+                crate::error::ErrorKind::Forbidden,
+                "green_in_person",
+                "the green channel is granted in person, at the kiosk or by staff and volunteers, not by phone",
+            ),
         });
     }
     let hall = state.halls.get(&path).await?;
+    if let Some(actor) = who.0.as_ref() {
+        // Tickets only staff and volunteers may give are given in their own hall (staff: for
+        // services their windows serve).
+        if priority != Priority::Normal || matches!(channel, Channel::Counter | Channel::Volunteer) {
+            crate::services::windows::may_issue_for(&state, actor, &hall, &body.service).await?;
+        }
+    }
     limit_anonymous(&state, &req, &hall, &who, "issue").await?;
     let remote = channel == Channel::Mobile;
     let phone = match body.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
@@ -265,11 +298,11 @@ pub async fn login(
     req: HttpRequest,
     body: web::Json<LoginBody>,
 ) -> AppResult<HttpResponse> {
-    let client = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
-    let session = auth::login(&state, &client, &body.username, &body.password).await?;
+    let session = auth::login(&state, &client_address(&req), &body.username, &body.password).await?;
     let windows = persistence::users::windows_of(&state.db, session.actor.id).await?;
     let cookie = Cookie::build(SESSION_COOKIE, session.token.clone())
         .path("/")
+        .secure(state.settings.secure_cookies)
         .http_only(true)
         .same_site(SameSite::Lax)
         .max_age(actix_web::cookie::time::Duration::hours(i64::from(state.settings.session_hours)))
@@ -284,12 +317,57 @@ pub async fn login(
     }))
 }
 
+#[derive(Deserialize, ToSchema)]
+pub struct PasswordBody {
+    pub current: String,
+    /// At least 8 characters.
+    pub new: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = PasswordBody,
+    responses((status = 204, description = "changed; every other session of the account has ended"),
+        (status = 400, description = "weak_password or same_password", body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, description = "wrong_password", body = ErrorBody),
+        (status = 429, description = "login_locked, with Retry-After", body = ErrorBody)))]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    who: Authenticated,
+    body: web::Json<PasswordBody>,
+) -> AppResult<HttpResponse> {
+    let token = session_token(&req).unwrap_or_default();
+    auth::change_password(&state, &who.0, &client_address(&req), &body.current, &body.new, &token).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UserUpdateBody {
+    /// `true` disables the account and ends its sessions at once; `false` enables it again.
+    pub disabled: Option<bool>,
+}
+
+#[utoipa::path(put, path = "/api/v1/users/{username}", tag = "auth", request_body = UserUpdateBody,
+    params(("username" = String, Path)),
+    responses((status = 200, body = auth::AccountView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, description = "user_not_found", body = ErrorBody), (status = 409, description = "cannot_disable_self", body = ErrorBody)))]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    who: Authenticated,
+    body: web::Json<UserUpdateBody>,
+) -> AppResult<HttpResponse> {
+    let Some(disabled) = body.disabled else {
+        return Err(AppError::bad_request("invalid_field", "send {\"disabled\": true} or {\"disabled\": false}"));
+    };
+    Ok(HttpResponse::Ok().json(auth::set_disabled(&state, &who.0, &path, disabled).await?))
+}
+
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
 pub async fn logout(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
     if let Some(token) = session_token(&req) {
         auth::logout(&state, &token).await?;
     }
-    let mut expired = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    let mut expired = Cookie::build(SESSION_COOKIE, "").path("/").secure(state.settings.secure_cookies).finish();
     expired.make_removal();
     Ok(HttpResponse::NoContent().cookie(expired).finish())
 }
@@ -315,7 +393,7 @@ pub async fn me(state: web::Data<AppState>, who: Authenticated) -> AppResult<Htt
     })))
 }
 
-fn ticket_or_null(ticket: Option<TicketView>) -> HttpResponse {
+fn ticket_or_null(ticket: Option<StaffTicketView>) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "ticket": ticket }))
 }
 

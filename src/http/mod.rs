@@ -6,6 +6,7 @@ pub mod i18n;
 pub mod openapi;
 pub mod pages;
 pub mod qr;
+pub mod security;
 pub mod staff;
 pub mod taxpayer;
 pub mod ws;

@@ -20,6 +20,8 @@ use utoipa::OpenApi;
         api::login,
         api::logout,
         api::me,
+        api::change_password,
+        api::update_user,
         api::call_next,
         api::call_number,
         api::recall,

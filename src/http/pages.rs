@@ -31,8 +31,12 @@ pub(crate) fn render(
     let html = state.templates.render(template, &context).map_err(AppError::internal)?;
     let mut response = HttpResponse::build(status);
     if chosen {
-        response
-            .cookie(Cookie::build(i18n::LANG_COOKIE, if lang == Lang::En { "en" } else { "zh" }).path("/").finish());
+        response.cookie(
+            Cookie::build(i18n::LANG_COOKIE, if lang == Lang::En { "en" } else { "zh" })
+                .path("/")
+                .secure(state.settings.secure_cookies)
+                .finish(),
+        );
     }
     Ok(response.content_type("text/html; charset=utf-8").body(html))
 }

@@ -102,6 +102,7 @@ pub async fn kiosk(
         if known {
             let cookie = Cookie::build(KIOSK_COOKIE, token.to_owned())
                 .path("/")
+                .secure(state.settings.secure_cookies)
                 .http_only(true)
                 .same_site(SameSite::Strict)
                 .max_age(actix_web::cookie::time::Duration::days(3650))
@@ -152,6 +153,7 @@ pub async fn phone(state: web::Data<AppState>, req: HttpRequest, path: web::Path
         let (_, value) = state.phone_ids.mint();
         let cookie = Cookie::build(PHONE_COOKIE, value)
             .path("/")
+            .secure(state.settings.secure_cookies)
             .http_only(true)
             .same_site(SameSite::Lax)
             .max_age(actix_web::cookie::time::Duration::days(365))

@@ -18,3 +18,16 @@ pub async fn get_or_create(conn: &impl ConnectionTrait, name: &str, fresh: &str)
         .ok_or_else(|| DbErr::RecordNotFound(format!("secret {name}")))?;
     row.try_get_by_index(0)
 }
+
+/// A small real write, committed: does the database take writes (after it was full)?
+pub async fn probe_write(db: &sea_orm::DatabaseConnection) -> Result<(), DbErr> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    txn.execute_raw(statement(
+        &txn,
+        "INSERT INTO app_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        ["write_probe".into(), crate::services::tickets::new_token().into()],
+    ))
+    .await?;
+    txn.commit().await
+}

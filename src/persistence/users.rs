@@ -137,3 +137,31 @@ pub async fn display_names(
         .map(|u| (UserId(u.id), u.display_name))
         .collect())
 }
+
+pub async fn set_password_hash(conn: &impl ConnectionTrait, user: UserId, hash: &str) -> Result<(), DbErr> {
+    let model = user::ActiveModel { id: Set(user.0), password_hash: Set(hash.into()), ..Default::default() };
+    user::Entity::update(model).exec(conn).await?;
+    Ok(())
+}
+
+pub async fn set_active(conn: &impl ConnectionTrait, user: UserId, active: bool) -> Result<(), DbErr> {
+    let model = user::ActiveModel { id: Set(user.0), active: Set(active), ..Default::default() };
+    user::Entity::update(model).exec(conn).await?;
+    Ok(())
+}
+
+/// Ends every session of an account.
+pub async fn delete_sessions_of(conn: &impl ConnectionTrait, user: UserId) -> Result<(), DbErr> {
+    auth_session::Entity::delete_many().filter(auth_session::Column::UserId.eq(user.0)).exec(conn).await?;
+    Ok(())
+}
+
+/// Ends every session of an account but one.
+pub async fn delete_sessions_except(conn: &impl ConnectionTrait, user: UserId, keep_hash: &str) -> Result<(), DbErr> {
+    auth_session::Entity::delete_many()
+        .filter(auth_session::Column::UserId.eq(user.0))
+        .filter(auth_session::Column::TokenHash.ne(keep_hash))
+        .exec(conn)
+        .await?;
+    Ok(())
+}

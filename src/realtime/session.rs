@@ -1,11 +1,12 @@
 //! One websocket client: snapshot (or replay from `since`), then live events in `seq` order,
 //! with a heartbeat both ways. A client that falls behind gets a fresh snapshot, not a failure.
+use super::connections::Permit;
 use super::hub::HubEvent;
 use crate::persistence;
 use crate::persistence::halls::HallConfig;
 use crate::services::snapshot;
 use crate::state::AppState;
-use actix_ws::{Message, MessageStream, Session};
+use actix_ws::{CloseCode, CloseReason, Message, MessageStream, Session};
 use futures_util::StreamExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,8 +22,16 @@ struct Cursor {
     last_sent: i64,
 }
 
-pub async fn run(state: AppState, hall: Arc<HallConfig>, mut ws: Session, stream: MessageStream, since: Option<i64>) {
+pub async fn run(
+    state: AppState,
+    hall: Arc<HallConfig>,
+    mut ws: Session,
+    stream: MessageStream,
+    since: Option<i64>,
+    _permit: Permit,
+) {
     let mut stream = stream.max_frame_size(64 * 1024);
+    let mut going_away = state.connections.going_away();
     // Subscribe before reading the snapshot: any event after the snapshot's seq is then
     // certain to arrive on the channel.
     let Some(mut events) = state.hub.subscribe(hall.id).await else {
@@ -30,56 +39,90 @@ pub async fn run(state: AppState, hall: Arc<HallConfig>, mut ws: Session, stream
         return;
     };
     let mut cursor = Cursor { last_sent: 0 };
-    let started = match since {
+    let first = match since {
         Some(since) => resume(&state, &hall, &mut ws, &mut cursor, since).await,
         None => send_snapshot(&state, &hall, &mut ws, &mut cursor).await,
     };
-    if !started {
-        let _ = ws.close(None).await;
-        return;
-    }
+    // While the hall's data cannot be read (the database is down), the client is told so and
+    // kept alive with heartbeats; the snapshot follows as soon as it can be read.
+    let mut synced = match first {
+        Sent::Yes => true,
+        Sent::Unavailable => {
+            if ws.text(UNAVAILABLE).await.is_err() {
+                return;
+            }
+            false
+        }
+        Sent::ClientGone => {
+            let _ = ws.close(None).await;
+            return;
+        }
+    };
     let mut heartbeat = tokio::time::interval(HEARTBEAT_EVERY);
     let mut last_heard = Instant::now();
-    loop {
+    let close = loop {
         tokio::select! {
+            _ = going_away.changed() => {
+                break Some(CloseReason { code: CloseCode::Away, description: Some("server restarting".into()) });
+            }
             received = events.recv() => match received {
+                Ok(_) if !synced => {}
                 Ok(event) => {
                     if !forward(&state, &hall, &mut ws, &mut cursor, &event).await {
-                        break;
+                        break None;
                     }
                 }
                 Err(RecvError::Lagged(missed)) => {
                     tracing::debug!(missed, "websocket client lagged; sending a fresh snapshot");
-                    if !send_snapshot(&state, &hall, &mut ws, &mut cursor).await {
-                        break;
+                    match send_snapshot(&state, &hall, &mut ws, &mut cursor).await {
+                        Sent::Yes => {}
+                        Sent::Unavailable => synced = false,
+                        Sent::ClientGone => break None,
                     }
                 }
-                Err(RecvError::Closed) => break,
+                Err(RecvError::Closed) => break None,
             },
             message = stream.next() => match message {
                 Some(Ok(Message::Ping(bytes))) => {
                     last_heard = Instant::now();
                     if ws.pong(&bytes).await.is_err() {
-                        break;
+                        break None;
                     }
                 }
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break None,
                 // Pongs, and any text a client sends (a JS client can only say "ping" in text).
                 Some(Ok(_)) => last_heard = Instant::now(),
             },
             _ = heartbeat.tick() => {
                 if last_heard.elapsed() > CLIENT_TIMEOUT {
                     tracing::debug!("websocket client silent for too long; dropping it");
-                    break;
+                    break None;
                 }
                 let beat = format!(r#"{{"type":"heartbeat","seq":{},"at":"{}"}}"#, cursor.last_sent, state.clock.now().to_rfc3339());
                 if ws.ping(b"").await.is_err() || ws.text(beat).await.is_err() {
-                    break;
+                    break None;
+                }
+                if !synced {
+                    match send_snapshot(&state, &hall, &mut ws, &mut cursor).await {
+                        Sent::Yes => synced = true,
+                        Sent::Unavailable => {}
+                        Sent::ClientGone => break None,
+                    }
                 }
             }
         }
-    }
-    let _ = ws.close(None).await;
+    };
+    let _ = ws.close(close).await;
+}
+
+/// Sent instead of the snapshot while the hall's data cannot be read.
+const UNAVAILABLE: &str = r#"{"type":"unavailable","error":"database_unavailable","message":"the hall's data is temporarily unavailable; it follows as soon as it can be read"}"#;
+
+enum Sent {
+    Yes,
+    /// The snapshot could not be built (the database); try again later.
+    Unavailable,
+    ClientGone,
 }
 
 async fn forward(state: &AppState, hall: &HallConfig, ws: &mut Session, cursor: &mut Cursor, event: &HubEvent) -> bool {
@@ -88,37 +131,41 @@ async fn forward(state: &AppState, hall: &HallConfig, ws: &mut Session, cursor: 
     }
     if event.seq != cursor.last_sent + 1 {
         // Should not happen (the hub emits in order); resynchronise rather than skip silently.
-        return send_snapshot(state, hall, ws, cursor).await;
+        return !matches!(send_snapshot(state, hall, ws, cursor).await, Sent::ClientGone);
     }
     cursor.last_sent = event.seq;
     ws.text(event.json.to_string()).await.is_ok()
 }
 
-async fn send_snapshot(state: &AppState, hall: &HallConfig, ws: &mut Session, cursor: &mut Cursor) -> bool {
+async fn send_snapshot(state: &AppState, hall: &HallConfig, ws: &mut Session, cursor: &mut Cursor) -> Sent {
     match snapshot::build(state, hall).await {
         Ok((seq, json)) => {
             cursor.last_sent = seq;
-            ws.text(json).await.is_ok()
+            if ws.text(json).await.is_ok() {
+                Sent::Yes
+            } else {
+                Sent::ClientGone
+            }
         }
         Err(err) => {
             tracing::warn!(?err, "could not build a snapshot");
-            false
+            Sent::Unavailable
         }
     }
 }
 
 /// Sends the stored events after `since`, or a snapshot when that is too far back or ahead.
-async fn resume(state: &AppState, hall: &HallConfig, ws: &mut Session, cursor: &mut Cursor, since: i64) -> bool {
+async fn resume(state: &AppState, hall: &HallConfig, ws: &mut Session, cursor: &mut Cursor, since: i64) -> Sent {
     let current = match persistence::halls::current_event_seq(&state.db, hall.id).await {
         Ok(seq) => seq,
-        Err(_) => return false,
+        Err(_) => return Sent::Unavailable,
     };
     if since < 0 || since > current || current - since > i64::from(MAX_REPLAY) {
         return send_snapshot(state, hall, ws, cursor).await;
     }
     let stored = match persistence::events::after(&state.db, hall.id, since, MAX_REPLAY).await {
         Ok(stored) => stored,
-        Err(_) => return false,
+        Err(_) => return Sent::Unavailable,
     };
     cursor.last_sent = since;
     for (seq, json) in stored {
@@ -127,8 +174,8 @@ async fn resume(state: &AppState, hall: &HallConfig, ws: &mut Session, cursor: &
         }
         cursor.last_sent = seq;
         if ws.text(json).await.is_err() {
-            return false;
+            return Sent::ClientGone;
         }
     }
-    true
+    Sent::Yes
 }

@@ -1,6 +1,7 @@
 //! Accounts and sessions: argon2 password hashes, random bearer tokens stored as SHA-256, and a
 //! throttle on failed logins.
 use crate::domain::ids::{HallId, UserId};
+use crate::domain::lockout::{Attempt, Lockout};
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::persistence::users;
@@ -8,8 +9,8 @@ use crate::state::AppState;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::TransactionTrait;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -58,59 +59,74 @@ pub struct LoginSession {
     pub actor: Actor,
 }
 
-/// Failed logins per client address: after `MAX_FAILURES` within `WINDOW`, further attempts
-/// are refused with 429 until the window passes.
+/// Wrong passwords per account and per address (`domain::lockout`), and the pool that hashes:
+/// argon2 takes ~19 MiB and a core for a moment, so it runs on the blocking threads, a few at
+/// a time, and a flood of logins cannot starve the web workers or swell the process.
 pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-const MAX_FAILURES: u32 = 10;
-const WINDOW: std::time::Duration = std::time::Duration::from_secs(300);
-
-impl Default for LoginThrottle {
-    fn default() -> Self {
-        Self { failures: Mutex::new(HashMap::new()) }
-    }
+    lockout: Mutex<Lockout>,
+    hashing: tokio::sync::Semaphore,
+    /// Checked when the username is unknown, so that answer takes as long as a wrong password.
+    dummy_hash: String,
 }
 
 impl LoginThrottle {
-    fn check(&self, client: &str) -> AppResult<()> {
-        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        match map.get(client) {
-            Some((count, since)) if *count >= MAX_FAILURES && since.elapsed() < WINDOW => {
-                Err(AppError::too_many_requests((WINDOW - since.elapsed()).as_secs().max(1)))
-            }
-            _ => Ok(()),
+    pub fn new(hash_concurrency: u32) -> Self {
+        let dummy_hash = hash_password(&generate_password()).unwrap_or_default();
+        Self {
+            lockout: Mutex::new(Lockout::default()),
+            hashing: tokio::sync::Semaphore::new(usize::try_from(hash_concurrency.max(1)).unwrap_or(1)),
+            dummy_hash,
         }
     }
 
-    fn record_failure(&self, client: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let entry = map.entry(client.to_owned()).or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= WINDOW {
-            *entry = (0, Instant::now());
-        }
-        entry.0 += 1;
+    fn begin(&self, account: &str, address: &str, max_failures: u32) -> AppResult<Attempt> {
+        let mut lockout = self.lockout.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        lockout.forget_old(now);
+        lockout.begin(account, address, max_failures, now).map_err(|wait| {
+            let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
+            AppError::too_many_requests(seconds)
+                .with_code("login_locked", format!("too many wrong passwords; try again in {seconds} seconds"))
+        })
     }
 
-    fn clear(&self, client: &str) {
-        self.failures.lock().unwrap_or_else(|p| p.into_inner()).remove(client);
+    fn succeeded(&self, attempt: Attempt) {
+        self.lockout.lock().unwrap_or_else(|p| p.into_inner()).succeeded(attempt);
     }
+
+    /// Checks a password on the blocking pool, at most `password_hash_concurrency` at once.
+    async fn verify(&self, password: &str, hash: Option<&str>) -> AppResult<bool> {
+        let _permit = self.hashing.acquire().await.map_err(AppError::internal)?;
+        let known = hash.is_some();
+        let hash = hash.unwrap_or(&self.dummy_hash).to_owned();
+        let password = password.to_owned();
+        let matches =
+            tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.map_err(AppError::internal)?;
+        Ok(known && matches)
+    }
+
+    /// Hashes a new password on the blocking pool.
+    async fn hash(&self, password: &str) -> AppResult<String> {
+        let _permit = self.hashing.acquire().await.map_err(AppError::internal)?;
+        let password = password.to_owned();
+        tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(AppError::internal)?
+    }
+}
+
+fn invalid_credentials() -> AppError {
+    AppError::new(crate::error::ErrorKind::Unauthorized, "invalid_credentials", "wrong username or password")
 }
 
 #[tracing::instrument(skip(state, password))]
 pub async fn login(state: &AppState, client: &str, username: &str, password: &str) -> AppResult<LoginSession> {
-    state.login_throttle.check(client)?;
-    let user = users::find_by_username(&state.db, username).await?;
-    let Some(user) = user.filter(|u| u.active && verify_password(password, &u.password_hash)) else {
-        state.login_throttle.record_failure(client);
-        return Err(AppError::new(
-            crate::error::ErrorKind::Unauthorized,
-            "invalid_credentials",
-            "wrong username or password",
-        ));
-    };
-    state.login_throttle.clear(client);
+    let throttle = &state.login_throttle;
+    let attempt = throttle.begin(username, client, state.settings.login_max_failures)?;
+    let user = users::find_by_username(&state.db, username).await?.filter(|u| u.active);
+    if !throttle.verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await? {
+        return Err(invalid_credentials());
+    }
+    let Some(user) = user else { return Err(invalid_credentials()) };
+    throttle.succeeded(attempt);
     let token = super::tickets::new_token();
     let now = state.clock.now();
     let expires_at = now + Duration::hours(i64::from(state.settings.session_hours));
@@ -123,6 +139,94 @@ pub async fn login(state: &AppState, client: &str, username: &str, password: &st
         hall: user.hall_id,
     };
     Ok(LoginSession { token, expires_at, actor })
+}
+
+/// The shortest password an account may have.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// Changes the actor's own password after checking the current one (throttled like a login).
+/// Every other session of the account ends; the one making the change stays.
+#[tracing::instrument(skip(state, actor, current, new, keep_token), fields(user = %actor.username))]
+pub async fn change_password(
+    state: &AppState,
+    actor: &Actor,
+    client: &str,
+    current: &str,
+    new: &str,
+    keep_token: &str,
+) -> AppResult<()> {
+    if new.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(AppError::bad_request(
+            "weak_password",
+            format!("a password needs at least {MIN_PASSWORD_CHARS} characters"),
+        ));
+    }
+    if new == current {
+        return Err(AppError::bad_request("same_password", "the new password is the same as the current one"));
+    }
+    let throttle = &state.login_throttle;
+    let attempt = throttle.begin(&actor.username, client, state.settings.login_max_failures)?;
+    let user = users::find_by_username(&state.db, &actor.username).await?.filter(|u| u.active);
+    if !throttle.verify(current, user.as_ref().map(|u| u.password_hash.as_str())).await? {
+        return Err(AppError::new(
+            crate::error::ErrorKind::Forbidden,
+            "wrong_password",
+            "the current password is not right",
+        ));
+    }
+    throttle.succeeded(attempt);
+    let hash = throttle.hash(new).await?;
+    let txn = state.db.begin().await?;
+    users::set_password_hash(&txn, actor.id, &hash).await?;
+    users::delete_sessions_except(&txn, actor.id, &token_hash(keep_token)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// An account as the user administration shows it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct AccountView {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub hall: Option<i32>,
+    pub disabled: bool,
+}
+
+/// Disables or re-enables an account. Disabling ends every session of it at once. Admins may
+/// change any account but their own; managers the staff and volunteers of their hall.
+#[tracing::instrument(skip(state, actor), fields(by = %actor.username))]
+pub async fn set_disabled(state: &AppState, actor: &Actor, username: &str, disabled: bool) -> AppResult<AccountView> {
+    let target = users::find_by_username(&state.db, username)
+        .await?
+        .ok_or_else(|| AppError::not_found("user_not_found", format!("there is no account '{username}'")))?;
+    let allowed = match actor.role {
+        Role::Admin => true,
+        Role::Manager => {
+            matches!(target.role, Role::Staff | Role::Volunteer) && target.hall_id.is_some_and(|h| actor.manages(h))
+        }
+        _ => false,
+    };
+    if !allowed {
+        return Err(AppError::forbidden("you may not change this account"));
+    }
+    if target.id == actor.id && disabled {
+        return Err(AppError::conflict("cannot_disable_self", "you cannot disable your own account"));
+    }
+    let txn = state.db.begin().await?;
+    users::set_active(&txn, target.id, !disabled).await?;
+    if disabled {
+        users::delete_sessions_of(&txn, target.id).await?;
+    }
+    txn.commit().await?;
+    tracing::info!(account = %target.username, disabled, "account changed");
+    Ok(AccountView {
+        username: target.username,
+        display_name: target.display_name,
+        role: target.role.as_str().into(),
+        hall: target.hall_id.map(|h| h.0),
+        disabled,
+    })
 }
 
 pub async fn logout(state: &AppState, token: &str) -> AppResult<()> {

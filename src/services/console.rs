@@ -2,7 +2,7 @@
 //! managers. They carry the names of staff (who is signed in, who did what), so they are
 //! served to signed-in users only, never on the public stream.
 use super::auth::Actor;
-use super::views::{self, ticket_view, window_view, ServiceView, TicketView, WindowView};
+use super::views::{self, staff_ticket_view, window_view, ServiceView, StaffTicketView, WindowView};
 use crate::domain::ids::{UserId, WindowId};
 use crate::domain::numbering::business_date;
 use crate::domain::ticket::TicketStatus;
@@ -89,7 +89,7 @@ pub struct ConsoleView {
     pub hall: String,
     pub signed_in: Option<SignedIn>,
     /// The ticket the window holds, with its full detail.
-    pub ticket: Option<TicketView>,
+    pub ticket: Option<StaffTicketView>,
     pub waiting: Vec<WaitingEntry>,
     /// Everyone queued for this window's services (and sent to it by name); `waiting` shows
     /// the first 100 in queue order.
@@ -236,7 +236,7 @@ pub async fn console(state: &AppState, actor: &Actor, window_id: WindowId) -> Ap
     Ok(ConsoleView {
         hall: hall.code.clone(),
         signed_in: signed_in(state, row.signed_in).await?,
-        ticket: held.as_ref().map(|t| ticket_view(&hall, t, (0, 0), false)),
+        ticket: held.as_ref().map(|t| staff_ticket_view(&hall, t)),
         window: window_view(&hall, &row, held.as_ref()),
         waiting_total: queues.iter().map(|q| q.waiting).sum::<u32>() + u32::try_from(targeted).unwrap_or(0),
         waiting,

@@ -34,7 +34,12 @@ pub type Issued = (TicketRow, u32);
 
 /// A job with the hall's configuration as the request saw it (the cache keeps it fresh; the
 /// writer task lives for the whole run, so it must not keep a copy of its own).
-type Request = (Arc<HallConfig>, IssueJob, oneshot::Sender<AppResult<Issued>>);
+type Request = (Arc<HallConfig>, IssueJob, oneshot::Sender<AppResult<Issued>>, std::time::Instant);
+
+/// A request that waited longer than this for the writer (the database was down) is answered
+/// 503 and never written: its client has most likely given up, and a ticket written now would
+/// be one that nobody holds.
+pub const DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub struct Issuer {
     parts: WriteParts,
@@ -59,19 +64,34 @@ impl Issuer {
                 .clone()
         };
         let (reply, answer) = oneshot::channel();
-        sender.send((hall.clone(), job, reply)).await.map_err(|_| AppError::internal("ticket writer stopped"))?;
+        sender
+            .send((hall.clone(), job, reply, std::time::Instant::now()))
+            .await
+            .map_err(|_| AppError::internal("ticket writer stopped"))?;
         answer.await.map_err(|_| AppError::internal("ticket writer dropped a request"))?
     }
 }
 
 async fn run(parts: WriteParts, mut requests: mpsc::Receiver<Request>) {
     while let Some(first) = requests.recv().await {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
+        let mut waiting = vec![first];
+        while waiting.len() < MAX_BATCH {
             match requests.try_recv() {
-                Ok(request) => batch.push(request),
+                Ok(request) => waiting.push(request),
                 Err(_) => break,
             }
+        }
+        let mut batch = Vec::with_capacity(waiting.len());
+        for (hall, job, reply, since) in waiting {
+            if since.elapsed() > DEADLINE || reply.is_closed() {
+                let _ = reply.send(Err(AppError::new(
+                    crate::error::ErrorKind::Unavailable,
+                    "deadline_passed",
+                    "the ticket could not be written in time and was not issued; please try again",
+                )));
+                continue;
+            }
+            batch.push((hall, job, reply));
         }
         // The newest configuration in the batch applies to all of it.
         let Some(hall) = batch.last().map(|(hall, _, _)| hall.clone()) else { continue };
@@ -177,15 +197,22 @@ async fn remote_rules(
         )
         .await?;
         if let Some(existing) = existing {
-            let mut refusal = AppError::conflict(
-                "already_has_ticket",
-                format!("this phone already has ticket {} for this service today", existing.number),
-            )
-            .with_detail("number", existing.number.clone());
-            // Only the phone that took it learns its token (a typed-in number proves nothing).
-            if existing.client_id.is_some() && existing.client_id == job.client_id {
-                refusal = refusal.with_detail("token", existing.token.clone());
-            }
+            // Only the phone that took it learns which ticket it is: a typed-in number proves
+            // nothing, so it is told no more than that the number already holds one.
+            let own_phone = existing.client_id.is_some() && existing.client_id == job.client_id;
+            let refusal = if own_phone {
+                AppError::conflict(
+                    "already_has_ticket",
+                    format!("this phone already has ticket {} for this service today", existing.number),
+                )
+                .with_detail("number", existing.number.clone())
+                .with_detail("token", existing.token.clone())
+            } else {
+                AppError::conflict(
+                    "already_has_ticket",
+                    "this mobile number already holds a ticket for this service today; the phone that took it can see it",
+                )
+            };
             return Ok(Err(refusal));
         }
     }

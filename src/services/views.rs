@@ -1,4 +1,6 @@
-//! What the API returns: tickets, windows and queues as JSON. Nothing personal.
+//! What the API returns: tickets, windows and queues as JSON. The public shapes (`TicketView`,
+//! `WindowView`, `ServiceView`) cannot hold personal or staff-only fields; what only staff may
+//! see (a remote ticket's masked phone, a transfer note) lives in `StaffTicketView`.
 use crate::domain::estimate;
 use crate::domain::events::{PublicTicket, PublicWindow};
 use crate::domain::ids::{HallId, ServiceId};
@@ -49,13 +51,21 @@ pub struct TicketView {
     pub window_number: Option<i32>,
     pub recall_count: i32,
     pub transfer_count: i32,
+    /// Only in the issuing response and the token lookup: the key to the tracking page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+/// A ticket as signed-in staff see it: the public view plus what only the window may read.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StaffTicketView {
+    #[serde(flatten)]
+    pub ticket: TicketView,
+    /// The note the previous window wrote when it transferred the ticket.
     pub transfer_note: Option<String>,
     /// The phone number given for a remote ticket, masked (`138****5678`); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_masked: Option<String>,
-    /// Only in the issuing response and the token lookup: the key to the tracking page.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
 }
 
 /// The people ahead and the estimated wait of a queued ticket.
@@ -163,9 +173,16 @@ pub fn ticket_view(
         window,
         recall_count: t.recall_count,
         transfer_count: t.transfer_count,
+        token: with_token.then(|| t.token.clone()),
+    }
+}
+
+/// The ticket a window holds, for the staff at that window.
+pub fn staff_ticket_view(hall: &HallConfig, t: &TicketRow) -> StaffTicketView {
+    StaffTicketView {
+        ticket: ticket_view(hall, t, (0, 0), false),
         transfer_note: t.transfer_note.clone(),
         phone_masked: t.phone.as_deref().map(crate::domain::privacy::mask_phone),
-        token: with_token.then(|| t.token.clone()),
     }
 }
 

@@ -2,13 +2,14 @@
 //! own state (open, close, pause, resume).
 use super::auth::Actor;
 use super::hall_write::HallWrite;
-use super::views::{public_ticket, public_window, ticket_view, window_view, TicketView, WindowView};
+use super::views::{public_ticket, public_window, staff_ticket_view, window_view, StaffTicketView, WindowView};
 use crate::domain::dispatch::{choose_next, TargetWaits, WindowProfile};
 use crate::domain::events::{EventBody, EventKind};
 use crate::domain::ids::WindowId;
 use crate::domain::numbering::business_date;
+use crate::domain::role::Role;
 use crate::domain::ticket::{transition, TicketAction};
-use crate::domain::window::WindowAction;
+use crate::domain::window::{WindowAction, WindowKind};
 use crate::error::{AppError, AppResult};
 use crate::persistence::halls::HallConfig;
 use crate::persistence::tickets::{self, TicketRow};
@@ -55,6 +56,40 @@ pub(crate) async fn may_operate(state: &AppState, actor: &Actor, window: &Window
     })
 }
 
+/// Tickets only staff may give (appointment or green priority, the counter channel) are given
+/// in the giver's own hall; a staff member gives them only for services one of their windows
+/// serves. Managers and volunteers: anywhere in their hall.
+pub async fn may_issue_for(state: &AppState, actor: &Actor, hall: &HallConfig, service_code: &str) -> AppResult<()> {
+    if actor.hall.is_some_and(|h| h != hall.id) {
+        return Err(AppError::forbidden("you work in another hall"));
+    }
+    if actor.role != Role::Staff {
+        return Ok(());
+    }
+    // An unknown service is the issuer's to report.
+    let Some(service) = hall.service_by_code(service_code) else { return Ok(()) };
+    let mine = users::windows_of(&state.db, actor.id).await?;
+    let serves = windows::list(&state.db, hall.id)
+        .await?
+        .iter()
+        .any(|w| mine.contains(&w.id) && w.services.contains(&service.id));
+    if serves {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(format!("none of your windows serves {service_code}")))
+    }
+}
+
+/// Staff restore only a no-show their window called or one of its services; managers any in
+/// their hall.
+fn may_restore(actor: &Actor, window: &WindowRow, ticket: &TicketRow) -> AppResult<()> {
+    if actor.role != Role::Staff || ticket.window_id == Some(window.id) || window.services.contains(&ticket.service_id)
+    {
+        return Ok(());
+    }
+    Err(AppError::forbidden(format!("{} is not a ticket of this window's services", ticket.number)))
+}
+
 fn busy(held: &TicketRow) -> AppError {
     AppError::conflict(
         "window_busy",
@@ -83,14 +118,14 @@ async fn save(
     before: &TicketRow,
     row: &TicketRow,
     (kind, transfer_to): (EventKind, Option<serde_json::Value>),
-) -> AppResult<TicketView> {
+) -> AppResult<StaffTicketView> {
     if !tickets::update(&write.txn, before, row).await? {
         return Err(AppError::conflict("ticket_changed", format!("{} changed meanwhile; look again", row.number)));
     }
     let body = EventBody::Ticket { ticket: public_ticket(hall, row), transfer_to };
     write.emit(kind, body, Some(actor.id)).await?;
     write.commit(state).await?;
-    Ok(ticket_view(hall, row, (0, 0), false))
+    Ok(staff_ticket_view(hall, row))
 }
 
 /// The ticket as it is once this window calls it.
@@ -112,7 +147,7 @@ fn called(
 
 /// Calls the ticket dispatch chooses, or returns `None` when nobody waits for this window.
 #[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
-pub async fn call_next(state: &AppState, actor: &Actor, window_id: WindowId) -> AppResult<Option<TicketView>> {
+pub async fn call_next(state: &AppState, actor: &Actor, window_id: WindowId) -> AppResult<Option<StaffTicketView>> {
     let (hall, _) = authorize(state, actor, window_id).await?;
     let write = HallWrite::begin(state, &hall).await?;
     // Read the window again under the hall lock; it may have changed since.
@@ -139,7 +174,12 @@ pub async fn call_next(state: &AppState, actor: &Actor, window_id: WindowId) -> 
 
 /// Calls one particular queued ticket by its number (e.g. someone who stepped out and is back).
 #[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
-pub async fn call_number(state: &AppState, actor: &Actor, window_id: WindowId, number: &str) -> AppResult<TicketView> {
+pub async fn call_number(
+    state: &AppState,
+    actor: &Actor,
+    window_id: WindowId,
+    number: &str,
+) -> AppResult<StaffTicketView> {
     let (hall, _) = authorize(state, actor, window_id).await?;
     let write = HallWrite::begin(state, &hall).await?;
     let window = windows::find(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
@@ -183,7 +223,7 @@ pub async fn act_on_held(
     actor: &Actor,
     window_id: WindowId,
     action: HeldAction,
-) -> AppResult<TicketView> {
+) -> AppResult<StaffTicketView> {
     let (hall, window) = authorize(state, actor, window_id).await?;
     let write = HallWrite::begin(state, &hall).await?;
     let held = tickets::held_by_window(&write.txn, window_id).await?.ok_or_else(|| {
@@ -258,13 +298,14 @@ pub async fn act_on_held(
 
 /// Puts a no-show ticket back in its queue, within the grace period.
 #[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
-pub async fn restore(state: &AppState, actor: &Actor, window_id: WindowId, number: &str) -> AppResult<TicketView> {
-    let (hall, _) = authorize(state, actor, window_id).await?;
+pub async fn restore(state: &AppState, actor: &Actor, window_id: WindowId, number: &str) -> AppResult<StaffTicketView> {
+    let (hall, window) = authorize(state, actor, window_id).await?;
     let write = HallWrite::begin(state, &hall).await?;
     let day = business_date(write.now, hall.timezone);
     let found = tickets::find_by_number(&write.txn, hall.id, day, number)
         .await?
         .ok_or_else(|| AppError::not_found("ticket_not_found", format!("no ticket {number} today")))?;
+    may_restore(actor, &window, &found)?;
     let mut row = found.clone();
     row.status = transition(found.status, TicketAction::Restore)?;
     let grace = Duration::minutes(i64::from(state.settings.no_show_grace_minutes));
@@ -287,7 +328,14 @@ pub async fn change_state(
     action: WindowAction,
     reason: Option<String>,
 ) -> AppResult<WindowView> {
-    let (hall, _) = authorize(state, actor, window_id).await?;
+    let (hall, row) = authorize(state, actor, window_id).await?;
+    if action == WindowAction::Open && row.kind == WindowKind::SiCash && !actor.manages(hall.id) {
+        // Opening a social-insurance cash window is the hall manager's call (collection peaks).
+        return Err(AppError::forbidden(format!(
+            "window {} is a social-insurance cash window; a hall manager opens it from the floor",
+            row.number
+        )));
+    }
     let mut write = HallWrite::begin(state, &hall).await?;
     let mut window =
         windows::find(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;

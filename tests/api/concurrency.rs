@@ -167,6 +167,7 @@ async fn racing_ratings_and_phone_tickets_leave_exactly_one(backend: Backend) {
                 .client
                 .post(app.url("/api/v1/halls/demo/tickets"))
                 .insert_header(("cookie", cookie))
+                .insert_header(("origin", app.address.clone()))
                 .send_json(&json!({"service": "B", "channel": "mobile"}))
                 .await
                 .expect("sent");

@@ -3,6 +3,7 @@
 //! `spawn_app(backend)`: the real server on a random port with its own database.
 use awc::Client;
 use hallq::config::Settings;
+use hallq::domain::clock::ManualClock;
 use hallq::startup::Application;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{json, Value};
@@ -135,6 +136,8 @@ pub struct TestApp {
     pub app_state: hallq::state::AppState,
     pub handle: actix_web::dev::ServerHandle,
     pub client: Client,
+    /// The clock of a server started by `app_at`: it stands still until the test moves it.
+    pub clock: Option<ManualClock>,
     // Dropped last: the database outlives the server that uses it.
     pub database: std::sync::Arc<TestDatabase>,
 }
@@ -146,14 +149,26 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Starts a server on an existing test database, with settings adjusted by `tweak`.
 pub async fn spawn_on(database: std::sync::Arc<TestDatabase>, tweak: impl FnOnce(Settings) -> Settings) -> TestApp {
+    spawn_with_clock(database, tweak, None).await
+}
+
+async fn spawn_with_clock(
+    database: std::sync::Arc<TestDatabase>,
+    tweak: impl FnOnce(Settings) -> Settings,
+    clock: Option<ManualClock>,
+) -> TestApp {
     let settings = tweak(test_settings(&database.url));
-    let app = Application::build(settings).await.expect("application builds");
+    let app = match clock.clone() {
+        Some(clock) => Application::build_with_clock(settings, std::sync::Arc::new(clock)).await,
+        None => Application::build(settings).await,
+    }
+    .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.server_handle();
     let app_state = app.state.clone();
     actix_web::rt::spawn(app.run_until_stopped());
     let client = Client::builder().timeout(std::time::Duration::from_secs(60)).finish();
-    TestApp { address, app_state, handle, client, database }
+    TestApp { address, app_state, handle, client, clock, database }
 }
 
 impl TestApp {
@@ -165,8 +180,13 @@ impl TestApp {
         format!("{}{path}", self.address.replacen("http", "ws", 1))
     }
 
+    /// Moves the clock of a server started by `app_at`.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.clock.as_ref().expect("a server started by app_at").advance(by);
+    }
+
     pub async fn stop(&self) {
-        self.handle.stop(true).await;
+        Application::stop(&self.app_state, &self.handle).await;
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
@@ -283,15 +303,11 @@ pub async fn assert_queue_counters_match(app: &TestApp) {
     assert_eq!(counters, actual, "queue counters match the queued tickets");
 }
 
-/// A server on `setup`'s database whose clock starts at `when` (RFC 3339, as
-/// `HALLQ_CLOCK_START`) and runs on.
+/// A server on `setup`'s database whose clock stands at `when` (RFC 3339) until the test moves
+/// it with `advance`: what a test reads never depends on how slowly the machine runs.
 pub async fn app_at(setup: &TestApp, when: &str) -> TestApp {
     let start = chrono::DateTime::parse_from_rfc3339(when).expect("time").with_timezone(&chrono::Utc);
-    spawn_on(setup.database.clone(), move |mut settings| {
-        settings.clock_start = Some(start);
-        settings
-    })
-    .await
+    spawn_with_clock(setup.database.clone(), |settings| settings, Some(ManualClock::new(start))).await
 }
 
 /// Gives the demo hall a real county hall's hours: Monday to Friday 08:30–12:00 and

@@ -47,7 +47,7 @@ async fn numbers_restart_at_midnight_in_the_hall_timezone(backend: Backend) {
     let app = app_at(&setup, "2026-11-25T23:59:59.200+08:00").await;
     assert_eq!(app.issue("A").await["number"], "A001");
     assert_eq!(app.issue("A").await["number"], "A002");
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(1000)).await;
+    app.advance(chrono::Duration::seconds(1));
     let next_day = app.issue("A").await;
     assert_eq!(next_day["number"], "A001", "a new business day starts at Shanghai midnight");
     assert_eq!(next_day["ahead"], 0, "yesterday's queue is not today's");
@@ -64,7 +64,7 @@ async fn tickets_left_from_yesterday_are_cancelled_by_housekeeping(backend: Back
     let app = app_at(&setup, "2026-11-25T23:59:59.300+08:00").await;
     let yesterday = app.issue("A").await;
     let token = yesterday["token"].as_str().expect("token").to_owned();
-    actix_web::rt::time::sleep(std::time::Duration::from_millis(900)).await;
+    app.advance(chrono::Duration::seconds(1));
     let today = app.issue("A").await;
     let expired = hallq::jobs::housekeeping::run_once(&app.app_state).await.expect("housekeeping runs");
     assert_eq!(expired, 1, "only yesterday's ticket");
