@@ -79,7 +79,7 @@ impl Default for Settings {
             ws_max_connections: 0,
             ws_max_per_address: 200,
             db_acquire_timeout_ms: 2000,
-            login_max_failures: 5,
+            login_max_failures: 10,
             password_hash_concurrency: 2,
         }
     }

@@ -328,7 +328,7 @@ pub struct PasswordBody {
     responses((status = 204, description = "changed; every other session of the account has ended"),
         (status = 400, description = "weak_password or same_password", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, description = "wrong_password", body = ErrorBody),
-        (status = 429, description = "login_locked, with Retry-After", body = ErrorBody)))]
+        (status = 429, description = "rate_limited, with Retry-After", body = ErrorBody)))]
 pub async fn change_password(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -25,12 +25,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The address taxpayers reach this server at: `HALLQ_PUBLIC_URL`, or this request's host.
+/// `Forwarded` / `X-Forwarded-*` are believed only from `HALLQ_TRUSTED_PROXIES`.
 fn public_base(state: &AppState, req: &HttpRequest) -> String {
     if let Some(url) = &state.settings.public_url {
         return url.clone();
     }
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+    let from_trusted_proxy = req.peer_addr().is_some_and(|peer| state.settings.trusted_proxies.contains(&peer.ip()));
+    if from_trusted_proxy {
+        let info = req.connection_info();
+        return format!("{}://{}", info.scheme(), info.host());
+    }
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
+    format!("http://{host}")
 }
 
 fn tracking_url(state: &AppState, req: &HttpRequest, token: &str) -> String {

@@ -86,7 +86,8 @@ impl LoginThrottle {
         lockout.begin(account, address, max_failures, now).map_err(|wait| {
             let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
             AppError::too_many_requests(seconds)
-                .with_code("login_locked", format!("too many wrong passwords; try again in {seconds} seconds"))
+                .with_code("rate_limited", format!("too many wrong passwords; try again in {seconds} seconds"))
+                .with_detail("retry_after_seconds", seconds)
         })
     }
 

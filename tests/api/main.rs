@@ -9,5 +9,6 @@ mod errors;
 mod hours;
 mod lifecycle;
 mod restart;
+mod security;
 mod taxpayers;
-mod websocket;
+pub mod websocket;

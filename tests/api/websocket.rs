@@ -7,16 +7,16 @@ use std::time::Duration;
 
 on_both_databases!(a_websocket_client_sees_every_event_in_order_and_resumes_with_since);
 
-type Socket = actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>;
+pub type Socket = actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>;
 
-async fn connect(app: &TestApp, query: &str) -> Socket {
+pub async fn connect(app: &TestApp, query: &str) -> Socket {
     let (_, socket) =
         app.client.ws(app.ws_url(&format!("/ws/halls/demo{query}"))).connect().await.expect("websocket connects");
     socket
 }
 
 /// The next JSON message that is not a heartbeat, within 10 s.
-async fn next_message(socket: &mut Socket) -> Value {
+pub async fn next_message(socket: &mut Socket) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let frame = tokio::time::timeout_at(deadline, socket.next())

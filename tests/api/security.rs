@@ -1,0 +1,507 @@
+//! What an outside review found, kept closed: personal data on public shapes, cross-origin
+//! writes, sign-in throttling, account control, issuing rules, websocket caps, shutdown.
+use crate::helpers::{assert_error, set_cookie, spawn_app, spawn_on, Backend, TestApp};
+use crate::on_both_databases;
+use crate::websocket::{connect, next_message};
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+on_both_databases!(
+    public_shapes_carry_no_personal_or_staff_fields,
+    issuing_follows_roles_halls_and_services,
+    accounts_change_their_password_and_admins_disable_accounts,
+);
+
+const PHONE: &str = "13912340987";
+const PHONE_MASKED: &str = "139****0987";
+const NOTE: &str = "请张先生复核13912340987";
+
+/// Strings no anonymous response may contain: the phone (whole or masked), the transfer note,
+/// and the names and usernames of the staff who acted.
+fn secrets() -> Vec<&'static str> {
+    vec![
+        PHONE,
+        PHONE_MASKED,
+        "0987",
+        NOTE,
+        "张先生",
+        "8号窗口工作人员",
+        "window8",
+        "综合岗",
+        "张敏",
+        "staff1",
+        "manager1",
+    ]
+}
+
+#[track_caller]
+fn assert_clean(what: &str, text: &str) {
+    for secret in secrets() {
+        assert!(!text.contains(secret), "{what} reveals {secret:?}: {text}");
+    }
+}
+
+async fn text_of(app: &TestApp, path: &str, cookie: Option<&str>) -> String {
+    let mut request = app.client.get(app.url(path));
+    if let Some(cookie) = cookie {
+        request = request.insert_header(("cookie", cookie.to_owned()));
+    }
+    let mut response = request.send().await.expect("sent");
+    assert!(response.status().is_success(), "{path}: {}", response.status());
+    let body = response.body().limit(4 * 1024 * 1024).await.expect("body");
+    String::from_utf8_lossy(&body).into_owned()
+}
+
+async fn public_shapes_carry_no_personal_or_staff_fields(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let manager = app.login("manager1").await;
+    let (_, mut settings) = app.get("/api/v1/halls/demo/settings").await;
+    settings["require_phone"] = json!(true);
+    assert_eq!(app.put("/api/v1/halls/demo/settings", settings, &manager).await.0, 200);
+    let page = app.client.get(app.url("/m/demo")).send().await.expect("phone page");
+    let phone_cookie = set_cookie(page.headers(), "hallq_phone");
+    let mut response = app
+        .client
+        .post(app.url("/api/v1/halls/demo/tickets"))
+        .insert_header(("cookie", phone_cookie.clone()))
+        .insert_header(("origin", app.address.clone()))
+        .send_json(&json!({"service": "C", "channel": "mobile", "phone": PHONE}))
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 201);
+    let remote: Value = response.json().await.expect("json");
+    assert_clean("the issuing response", &remote.to_string());
+    let token = remote["token"].as_str().expect("token").to_owned();
+
+    // Every kind of event: call, recall, transfer with a note, start, finish, no-show, restore,
+    // cancel, window states, sign-in and -out, services, notice.
+    let staff = app.login("window8").await;
+    app.window_op(8, "sign-in", None, &staff).await;
+    let (status, called) = app.window_op(8, "call", Some(json!({"number": "C001"})), &staff).await;
+    assert_eq!(status, 200, "{called}");
+    assert_eq!(called["ticket"]["phone_masked"], PHONE_MASKED, "staff see the number masked");
+    app.window_op(8, "recall", None, &staff).await;
+    let (status, moved) = app.window_op(8, "transfer", Some(json!({"service": "A", "note": NOTE})), &staff).await;
+    assert_eq!(status, 200, "{moved}");
+    let (_, again) = app.window_op(8, "call", Some(json!({"number": "C001"})), &staff).await;
+    assert_eq!(app.console(8, &staff).await["ticket"]["transfer_note"], NOTE, "{again}");
+    // Held now: the window list and the snapshot show it, publicly.
+    let (_, windows) = app.get("/api/v1/halls/demo/windows").await;
+    assert!(windows.to_string().contains("C001"), "the held ticket is listed: {windows}");
+    assert_clean("the public window list", &windows.to_string());
+    let mut socket = connect(&app, "").await;
+    let snapshot = next_message(&mut socket).await;
+    assert_eq!(snapshot["type"], "snapshot");
+    assert!(snapshot.to_string().contains("C001"));
+    assert_clean("the websocket snapshot", &snapshot.to_string());
+    assert_clean("the tracking lookup", &app.get(&format!("/api/v1/tickets/{token}")).await.1.to_string());
+    for path in [
+        "/".to_owned(),
+        "/api/v1/halls".to_owned(),
+        "/api/v1/halls/demo/services".to_owned(),
+        "/api/v1/halls/demo/settings".to_owned(),
+        "/display/demo".to_owned(),
+        "/display/demo/windows/8".to_owned(),
+        "/kiosk/demo".to_owned(),
+        "/m/demo".to_owned(),
+        format!("/t/{token}"),
+        format!("/t/{token}/print?paper=58"),
+    ] {
+        assert_clean(&path, &text_of(&app, &path, Some(&phone_cookie)).await);
+    }
+    assert_clean("my tickets", &text_of(&app, "/api/v1/halls/demo/my-tickets", Some(&phone_cookie)).await);
+
+    app.window_op(8, "start", None, &staff).await;
+    app.window_op(8, "finish", None, &staff).await;
+    let missed = app.issue("A").await;
+    app.window_op(8, "call", Some(json!({"number": missed["number"]})), &staff).await;
+    app.window_op(8, "no-show", None, &staff).await;
+    let (_, restored) = app.window_op(8, "restore", Some(json!({"number": missed["number"]})), &staff).await;
+    assert_eq!(restored["ticket"]["status"], "waiting", "{restored}");
+    let cancelled = app.issue("B").await;
+    app.post(&format!("/api/v1/tickets/{}/cancel", cancelled["token"].as_str().expect("token")), None, None).await;
+    app.window_op(8, "pause", Some(json!({"reason": "午休"})), &staff).await;
+    app.window_op(8, "resume", None, &staff).await;
+    app.window_op(8, "sign-out", None, &staff).await;
+    let id = app.window_id(9).await;
+    app.post(&format!("/api/v1/windows/{id}/open"), None, Some(&manager)).await;
+    app.put(&format!("/api/v1/windows/{id}/services"), json!({"services": ["C", "A"]}), &manager).await;
+    app.post("/api/v1/halls/demo/notice", Some(json!({"text": "今日社保收现窗口开放"})), Some(&manager)).await;
+
+    // The whole stored stream, replayed from the start, as any anonymous client may.
+    let mut replay = connect(&app, "?since=0").await;
+    let (_, windows) = app.get("/api/v1/halls/demo/windows").await;
+    let mut kinds = std::collections::BTreeSet::new();
+    loop {
+        let message = next_message(&mut replay).await;
+        assert_clean(&format!("event {}", message["type"]), &message.to_string());
+        kinds.insert(message["type"].as_str().unwrap_or_default().to_owned());
+        if message["type"] == "notice" {
+            break;
+        }
+    }
+    assert_clean("the window list", &windows.to_string());
+    for kind in [
+        "ticket_issued",
+        "ticket_called",
+        "ticket_recalled",
+        "ticket_transferred",
+        "ticket_started",
+        "ticket_finished",
+        "ticket_no_show",
+        "ticket_restored",
+        "ticket_cancelled",
+        "window_paused",
+        "window_resumed",
+        "window_signed_in",
+        "window_signed_out",
+        "window_closed",
+        "window_opened",
+        "window_updated",
+    ] {
+        assert!(kinds.contains(kind), "the replay covers {kind}: {kinds:?}");
+    }
+}
+
+async fn issuing_follows_roles_halls_and_services(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let issue = |body: Value, token: Option<String>| {
+        let app = &app;
+        async move { app.post("/api/v1/halls/demo/tickets", Some(body), token.as_deref()).await }
+    };
+    // The green channel is granted in person, never by phone.
+    assert_error(
+        &issue(json!({"service": "A", "priority": "green", "channel": "mobile"}), None).await,
+        403,
+        "green_in_person",
+    );
+    assert_eq!(issue(json!({"service": "A", "priority": "green"}), None).await.0, 201, "at the kiosk");
+    // Counter and volunteer channels need their roles.
+    assert_error(&issue(json!({"service": "A", "channel": "counter"}), None).await, 401, "unauthorized");
+    assert_error(&issue(json!({"service": "A", "channel": "volunteer"}), None).await, 401, "unauthorized");
+    let volunteer = app.login("volunteer1").await;
+    let window1 = app.login("window1").await; // windows 1: A, F
+    assert_error(
+        &issue(json!({"service": "A", "channel": "counter"}), Some(volunteer.clone())).await,
+        403,
+        "forbidden",
+    );
+    assert_error(
+        &issue(json!({"service": "A", "channel": "volunteer"}), Some(window1.clone())).await,
+        403,
+        "forbidden",
+    );
+    let (status, helped) =
+        issue(json!({"service": "A", "channel": "volunteer", "priority": "green"}), Some(volunteer.clone())).await;
+    assert_eq!(status, 201, "{helped}");
+    // Staff give privileged tickets for their windows' services only.
+    assert_error(
+        &issue(json!({"service": "B", "priority": "appointment"}), Some(window1.clone())).await,
+        403,
+        "forbidden",
+    );
+    assert_eq!(issue(json!({"service": "A", "priority": "appointment"}), Some(window1.clone())).await.0, 201);
+    assert_eq!(issue(json!({"service": "F", "channel": "counter"}), Some(window1.clone())).await.0, 201);
+    let manager = app.login("manager1").await;
+    assert_eq!(issue(json!({"service": "E", "priority": "appointment"}), Some(manager.clone())).await.0, 201);
+
+    // Staff restore only their own window's no-shows or their services' tickets.
+    let f = app.issue("F").await;
+    app.window_op(1, "call", Some(json!({"number": f["number"]})), &window1).await;
+    app.window_op(1, "no-show", None, &window1).await;
+    let window4 = app.login("window4").await; // B, A
+    assert_error(&app.window_op(4, "restore", Some(json!({"number": f["number"]})), &window4).await, 403, "forbidden");
+    assert_eq!(app.window_op(1, "restore", Some(json!({"number": f["number"]})), &window1).await.0, 200);
+
+    // The social-insurance cash windows are opened by a manager, not by their own staff.
+    let window9 = app.login("window9").await;
+    assert_error(&app.window_op(9, "open", None, &window9).await, 403, "forbidden");
+    assert_eq!(app.window_op(9, "open", None, &manager).await.0, 200);
+    assert_eq!(app.window_op(9, "pause", Some(json!({"reason": "午休"})), &window9).await.0, 200);
+}
+
+async fn accounts_change_their_password_and_admins_disable_accounts(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let first = app.login("window3").await;
+    let second = app.login("window3").await;
+    let change = |current: &str, new: &str| json!({"current": current, "new": new});
+    let path = "/api/v1/auth/password";
+    assert_error(
+        &app.post(path, Some(change("wrong-password", "new-pass-456")), Some(&first)).await,
+        403,
+        "wrong_password",
+    );
+    assert_error(
+        &app.post(path, Some(change(crate::helpers::DEMO_PASSWORD, "short")), Some(&first)).await,
+        400,
+        "weak_password",
+    );
+    assert_error(&app.post(path, Some(change("new-pass-456", "new-pass-456")), None).await, 401, "unauthorized");
+    let (status, _) = app.post(path, Some(change(crate::helpers::DEMO_PASSWORD, "new-pass-456")), Some(&first)).await;
+    assert_eq!(status, 204);
+    assert_eq!(app.get_as("/api/v1/auth/me", &first).await.0, 200, "the session that changed it stays");
+    assert_eq!(app.get_as("/api/v1/auth/me", &second).await.0, 401, "every other session ends");
+    let (status, _) =
+        app.post("/api/v1/auth/login", Some(json!({"username": "window3", "password": "new-pass-456"})), None).await;
+    assert_eq!(status, 200);
+
+    // An admin disables an account: its sessions end at once and it cannot sign in.
+    let admin = app.login("admin").await;
+    let (status, account) = app.put("/api/v1/users/window3", json!({"disabled": true}), &admin).await;
+    assert_eq!(status, 200, "{account}");
+    assert_eq!(account["disabled"], true);
+    assert_eq!(app.get_as("/api/v1/auth/me", &first).await.0, 401);
+    let (status, _) =
+        app.post("/api/v1/auth/login", Some(json!({"username": "window3", "password": "new-pass-456"})), None).await;
+    assert_eq!(status, 401);
+    assert_eq!(app.put("/api/v1/users/window3", json!({"disabled": false}), &admin).await.0, 200);
+    let (status, _) =
+        app.post("/api/v1/auth/login", Some(json!({"username": "window3", "password": "new-pass-456"})), None).await;
+    assert_eq!(status, 200);
+    // Managers: the staff and volunteers of their hall; staff: nobody.
+    let manager = app.login("manager1").await;
+    assert_eq!(app.put("/api/v1/users/volunteer1", json!({"disabled": true}), &manager).await.0, 200);
+    assert_error(&app.put("/api/v1/users/admin", json!({"disabled": true}), &manager).await, 403, "forbidden");
+    let staff = app.login("window1").await;
+    assert_error(&app.put("/api/v1/users/window2", json!({"disabled": true}), &staff).await, 403, "forbidden");
+    assert_error(&app.put("/api/v1/users/nobody", json!({"disabled": true}), &admin).await, 404, "user_not_found");
+    assert_error(&app.put("/api/v1/users/admin", json!({"disabled": true}), &admin).await, 409, "cannot_disable_self");
+}
+
+#[actix_web::test]
+async fn cookie_writes_from_another_origin_are_refused() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (status, body) = app
+        .post(
+            "/api/v1/auth/login",
+            Some(json!({"username": "window1", "password": crate::helpers::DEMO_PASSWORD})),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let token = body["token"].as_str().expect("token").to_owned();
+    let cookie = format!("hallq_session={token}");
+    let id = app.window_id(1).await;
+    let sign_in = app.url(&format!("/api/v1/windows/{id}/sign-in"));
+    let send = |headers: Vec<(&'static str, String)>| {
+        let mut request = app.client.post(&sign_in).insert_header(("cookie", cookie.clone()));
+        for header in headers {
+            request = request.insert_header(header);
+        }
+        async move {
+            let mut response = request.send().await.expect("sent");
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            (response.status().as_u16(), body)
+        }
+    };
+    // Another port of the same host is another origin.
+    let port = app.address.rsplit(':').next().expect("port").parse::<u16>().expect("port");
+    let other = format!("http://127.0.0.1:{}", port.wrapping_add(1));
+    assert_error(&send(vec![("origin", other.clone())]).await, 403, "cross_origin");
+    assert_error(&send(vec![("referer", format!("{other}/evil"))]).await, 403, "cross_origin");
+    assert_error(&send(vec![]).await, 403, "cross_origin");
+    assert_error(&send(vec![("origin", "null".into())]).await, 403, "cross_origin");
+    assert_eq!(send(vec![("referer", format!("{}/window", app.address))]).await.0, 200);
+    assert_eq!(send(vec![("origin", app.address.clone())]).await.0, 200);
+    // A bearer token is an explicit credential: no origin needed.
+    let (status, _) = app.post(&format!("/api/v1/windows/{id}/sign-in"), None, Some(&token)).await;
+    assert_eq!(status, 200);
+    // Reads are unaffected.
+    let mut me =
+        app.client.get(app.url("/api/v1/auth/me")).insert_header(("cookie", cookie.clone())).send().await.expect("me");
+    assert_eq!(me.status().as_u16(), 200, "{:?}", me.body().await);
+}
+
+#[actix_web::test]
+async fn every_response_carries_security_headers() {
+    let app = spawn_app(Backend::Sqlite).await;
+    for path in ["/", "/api/v1/halls", "/kiosk/demo", "/window", "/static/css/hallq.css", "/api/v1/nothing", "/healthz"]
+    {
+        let response = app.client.get(app.url(path)).send().await.expect("sent");
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("x-frame-options"), "DENY", "{path}");
+        assert_eq!(header("referrer-policy"), "same-origin", "{path}");
+        let policy = header("content-security-policy");
+        assert!(policy.contains("script-src 'self'") && !policy.contains("unsafe-eval"), "{path}: {policy}");
+        assert!(!policy.contains("script-src 'self' 'unsafe-inline'"), "{path}: {policy}");
+        assert!(policy.contains("frame-ancestors 'none'"), "{path}: {policy}");
+    }
+    // A display may run inside a signage player's frame.
+    let response = app.client.get(app.url("/display/demo")).send().await.expect("sent");
+    assert!(response.headers().get("x-frame-options").is_none());
+    let policy = response.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or("");
+    assert!(policy.contains("script-src 'self'") && !policy.contains("frame-ancestors"), "{policy}");
+}
+
+#[actix_web::test]
+async fn secure_cookies_and_a_public_url_that_forwarded_headers_cannot_change() {
+    let database = std::sync::Arc::new(crate::helpers::TestDatabase::create(Backend::Sqlite).await);
+    let app = spawn_on(database, |mut settings| {
+        settings.secure_cookies = true;
+        settings
+    })
+    .await;
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .send_json(&json!({"username": "window1", "password": crate::helpers::DEMO_PASSWORD}))
+        .await
+        .expect("sent");
+    let cookie = response.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    assert!(cookie.contains("Secure") && cookie.contains("HttpOnly"), "{cookie}");
+    // The QR on a printed ticket points at this server, whatever a client claims.
+    let ticket = app.issue("A").await;
+    let token = ticket["token"].as_str().expect("token");
+    let mut print = app
+        .client
+        .get(app.url(&format!("/t/{token}/print?paper=58")))
+        .insert_header(("x-forwarded-host", "evil.example"))
+        .insert_header(("forwarded", "host=evil.example;proto=https"))
+        .send()
+        .await
+        .expect("sent");
+    let page = String::from_utf8_lossy(&print.body().await.expect("body")).into_owned();
+    assert!(!page.contains("evil.example"), "{page}");
+}
+
+#[actix_web::test]
+async fn logins_are_throttled_per_account_and_say_how_long_to_wait() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let app = &app;
+    let wrong = |username: &'static str| async move {
+        let mut response = app
+            .client
+            .post(app.url("/api/v1/auth/login"))
+            .send_json(&json!({"username": username, "password": "not-the-password"}))
+            .await
+            .expect("sent");
+        let retry = response.headers().get("retry-after").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        (response.status().as_u16(), body, retry)
+    };
+    // 100 wrong passwords at once: exactly the limit (10) are checked, the rest wait.
+    let answers = futures_util::future::join_all((0..100).map(|_| wrong("window1"))).await;
+    let checked = answers.iter().filter(|(status, _, _)| *status == 401).count();
+    assert_eq!(checked, 10, "{:?}", answers.iter().map(|a| a.0).collect::<Vec<_>>());
+    let (status, body, retry) = answers.iter().find(|(status, _, _)| *status == 429).expect("refused").clone();
+    assert_eq!(status, 429);
+    assert_eq!(body["error"], "rate_limited");
+    assert_eq!(body["retry_after_seconds"].as_u64().map(|s| s.to_string()), retry.clone());
+    let seconds: u64 = retry.expect("Retry-After").parse().expect("seconds");
+    assert!((1..=30).contains(&seconds), "{seconds}");
+    assert!(body["message"].as_str().expect("message").contains(&seconds.to_string()));
+    // The real user of window1 waits; the other accounts behind the same address do not, and
+    // a colleague's success does not clear window1's count.
+    let (status, _) = app
+        .post(
+            "/api/v1/auth/login",
+            Some(json!({"username": "window1", "password": crate::helpers::DEMO_PASSWORD})),
+            None,
+        )
+        .await;
+    assert_eq!(status, 429);
+    app.login("window2").await;
+    assert_eq!(wrong("window1").await.0, 429, "still locked after window2 signed in");
+
+    // An unknown username takes about as long as a known one with a wrong password.
+    let timed = |username: &'static str| async move {
+        let started = Instant::now();
+        for _ in 0..3 {
+            let (status, _, _) = wrong(username).await;
+            assert_eq!(status, 401, "{username}");
+        }
+        started.elapsed()
+    };
+    let known = timed("window5").await;
+    let unknown = timed("no-such-user").await;
+    assert!(unknown * 3 > known, "unknown {unknown:?} vs known {known:?}: the dummy hash is checked");
+}
+
+/// A raw websocket upgrade from a chosen loopback address; returns the status line and the
+/// stream (kept open while the caller holds it).
+async fn raw_upgrade(app: &TestApp, from: [u8; 4]) -> (u16, String, tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.bind(std::net::SocketAddr::from((from, 0))).expect("bind a loopback address");
+    let port: u16 = app.address.rsplit(':').next().expect("port").parse().expect("port");
+    let mut stream = socket.connect(std::net::SocketAddr::from(([127, 0, 0, 1], port))).await.expect("connect");
+    let request = format!(
+        "GET /ws/halls/demo HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut head = vec![0u8; 2048];
+    let read =
+        tokio::time::timeout(Duration::from_secs(30), stream.read(&mut head)).await.expect("an answer").expect("read");
+    let text = String::from_utf8_lossy(&head[..read]).into_owned();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, text, stream)
+}
+
+#[actix_web::test]
+async fn websockets_are_capped_per_address_and_in_total() {
+    let database = std::sync::Arc::new(crate::helpers::TestDatabase::create(Backend::Sqlite).await);
+    let app = spawn_on(database, |mut settings| {
+        settings.ws_max_connections = 5;
+        settings.ws_max_per_address = 3;
+        settings
+    })
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let (status, _, stream) = raw_upgrade(&app, [127, 0, 0, 2]).await;
+        assert_eq!(status, 101);
+        held.push(stream);
+    }
+    let (status, text, _) = raw_upgrade(&app, [127, 0, 0, 2]).await;
+    assert_eq!(status, 429, "{text}");
+    assert!(
+        text.contains("too_many_connections_from_address") && text.to_lowercase().contains("retry-after"),
+        "{text}"
+    );
+    for _ in 0..2 {
+        let (status, _, stream) = raw_upgrade(&app, [127, 0, 0, 3]).await;
+        assert_eq!(status, 101, "another address still connects");
+        held.push(stream);
+    }
+    let (status, text, _) = raw_upgrade(&app, [127, 0, 0, 4]).await;
+    assert_eq!(status, 503, "{text}");
+    assert!(text.contains("too_many_connections"), "{text}");
+    // Plain requests are unaffected, and a closed session gives its place back.
+    assert_eq!(app.get("/healthz").await.0, 200);
+    drop(held.pop());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, _, stream) = raw_upgrade(&app, [127, 0, 0, 4]).await;
+        if status == 101 {
+            held.push(stream);
+            break;
+        }
+        assert!(Instant::now() < deadline, "the place was never given back");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[actix_web::test]
+async fn stopping_closes_websockets_with_going_away_at_once() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let mut socket = connect(&app, "").await;
+    assert_eq!(next_message(&mut socket).await["type"], "snapshot");
+    let started = Instant::now();
+    app.stop().await;
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(4), "a connected websocket held the shutdown for {took:?}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match tokio::time::timeout_at(deadline, socket.next()).await.expect("a close frame") {
+            Some(Ok(awc::ws::Frame::Close(reason))) => {
+                assert_eq!(reason.map(|r| r.code), Some(awc::ws::CloseCode::Away));
+                break;
+            }
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+}
