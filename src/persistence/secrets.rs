@@ -19,15 +19,17 @@ pub async fn get_or_create(conn: &impl ConnectionTrait, name: &str, fresh: &str)
     row.try_get_by_index(0)
 }
 
-/// A small real write, committed: does the database take writes (after it was full)?
+/// A real write that needs room, committed and then removed: does the database take writes
+/// (after it was full)? The row is larger than a page, so it cannot fit in space already held.
 pub async fn probe_write(db: &sea_orm::DatabaseConnection) -> Result<(), DbErr> {
-    use sea_orm::TransactionTrait;
-    let txn = db.begin().await?;
-    txn.execute_raw(statement(
-        &txn,
-        "INSERT INTO app_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-        ["write_probe".into(), crate::services::tickets::new_token().into()],
+    let name = format!("write_probe_{}", crate::services::tickets::new_token());
+    let filler: String = std::iter::repeat_n(crate::services::tickets::new_token(), 256).collect();
+    db.execute_raw(statement(
+        db,
+        "INSERT INTO app_secrets (name, value) VALUES ($1, $2)",
+        [name.into(), filler.into()],
     ))
     .await?;
-    txn.commit().await
+    db.execute_raw(statement(db, "DELETE FROM app_secrets WHERE name LIKE 'write_probe_%'", [])).await?;
+    Ok(())
 }

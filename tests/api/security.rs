@@ -505,3 +505,89 @@ async fn stopping_closes_websockets_with_going_away_at_once() {
         }
     }
 }
+
+#[actix_web::test]
+async fn a_full_database_acknowledges_nothing_it_did_not_store_and_recovers_by_itself() {
+    use sea_orm::ConnectionTrait;
+    let database = std::sync::Arc::new(crate::helpers::TestDatabase::create(Backend::Sqlite).await);
+    // One connection, so the page limit set below applies to every write.
+    let app = spawn_on(database.clone(), |mut settings| {
+        settings.db_pool_size = 1;
+        settings
+    })
+    .await;
+    let db = &app.app_state.db;
+    // The disk is "full": the file may not grow. The limit is a property of the connection, and
+    // the server replaces a connection a failed write leaves unsure, so it is set again on
+    // whichever connection the pool holds while the disk stays full.
+    let fill = || async {
+        let pages =
+            db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), "PRAGMA page_count")).await;
+        let pages: i64 = pages.expect("page_count").expect("row").try_get_by_index(0).expect("pages");
+        db.execute_unprepared(&format!("PRAGMA max_page_count = {pages}")).await.expect("limit the file");
+    };
+    fill().await;
+
+    let mut acknowledged = Vec::new();
+    let mut refused = None;
+    for _ in 0..2000 {
+        let (status, body) = app.post("/api/v1/halls/demo/tickets", Some(json!({"service": "A"})), None).await;
+        match status {
+            201 => acknowledged.push(body["token"].as_str().expect("token").to_owned()),
+            _ => {
+                refused = Some((status, body));
+                break;
+            }
+        }
+    }
+    let refused = refused.expect("the database filled up");
+    assert_error(&refused, 503, "storage_full");
+    assert!(refused.1["message"].as_str().expect("message").contains("full"));
+    // Full: not ready, and still refusing.
+    fill().await;
+    let (status, ready) = app.get("/readyz").await;
+    assert_eq!(status, 503, "{ready}");
+    assert_eq!(ready["error"], "storage_full");
+    fill().await;
+    assert_error(
+        &app.post("/api/v1/halls/demo/tickets", Some(json!({"service": "B"})), None).await,
+        503,
+        "storage_full",
+    );
+
+    // Space comes back: writes work again without a restart, and readiness follows.
+    db.execute_unprepared("PRAGMA max_page_count = 1073741823").await.expect("room again");
+    let (status, after) = app.post("/api/v1/halls/demo/tickets", Some(json!({"service": "A"})), None).await;
+    assert_eq!(status, 201, "{after}");
+    acknowledged.push(after["token"].as_str().expect("token").to_owned());
+    assert_eq!(app.get("/readyz").await.0, 200);
+    app.stop().await;
+
+    // After a restart every acknowledged ticket is there, numbered without gaps or repeats,
+    // and the event log has no gaps.
+    let restarted = spawn_on(database, |settings| settings).await;
+    let mut numbers = Vec::new();
+    for token in &acknowledged {
+        let (status, ticket) = restarted.get(&format!("/api/v1/tickets/{token}")).await;
+        assert_eq!(status, 200, "acknowledged ticket {token} was lost");
+        if ticket["service"] == "A" {
+            numbers.push(ticket["number"].as_str().expect("number")[1..].parse::<u32>().expect("n"));
+        }
+    }
+    numbers.sort_unstable();
+    assert_eq!(numbers, (1..=numbers.len() as u32).collect::<Vec<_>>());
+    let db = &restarted.app_state.db;
+    let seqs: Vec<i64> = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT seq FROM events ORDER BY seq",
+        ))
+        .await
+        .expect("events")
+        .iter()
+        .map(|row| row.try_get_by_index(0).expect("seq"))
+        .collect();
+    assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "the event log has no gaps");
+    let next = restarted.issue("A").await;
+    assert_eq!(next["number"], format!("A{:03}", numbers.len() + 1), "no number is given out twice");
+}
