@@ -591,3 +591,112 @@ async fn a_full_database_acknowledges_nothing_it_did_not_store_and_recovers_by_i
     let next = restarted.issue("A").await;
     assert_eq!(next["number"], format!("A{:03}", numbers.len() + 1), "no number is given out twice");
 }
+
+/// A TCP proxy to the machine's PostgreSQL that the test can cut (every connection dropped,
+/// new ones refused) and restore: a database outage without touching the shared server.
+struct CuttableProxy {
+    port: u16,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    links: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl CuttableProxy {
+    async fn start() -> Self {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let links = std::sync::Arc::new(std::sync::Mutex::new(Vec::<tokio::task::AbortHandle>::new()));
+        let (cut_flag, link_list) = (cut.clone(), links.clone());
+        actix_web::rt::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                if cut_flag.load(Ordering::SeqCst) {
+                    drop(client);
+                    continue;
+                }
+                let task = actix_web::rt::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect("127.0.0.1:5432").await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                link_list.lock().expect("links").push(task.abort_handle());
+            }
+        });
+        Self { port, cut, links }
+    }
+
+    fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+        for link in self.links.lock().expect("links").drain(..) {
+            link.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.cut.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[actix_web::test]
+async fn a_postgresql_outage_fails_fast_leaves_no_ghost_tickets_and_heals() {
+    if !crate::helpers::postgres_available().await {
+        return;
+    }
+    let database = std::sync::Arc::new(crate::helpers::TestDatabase::create(Backend::Postgres).await);
+    let proxy = CuttableProxy::start().await;
+    let through_proxy = database.url.replace("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port));
+    let app = spawn_on(database.clone(), move |mut settings| {
+        settings.database_url = through_proxy;
+        settings
+    })
+    .await;
+    assert_eq!(app.issue("A").await["number"], "A001");
+    let mut acknowledged = 1;
+
+    proxy.cut();
+    // Readiness answers within a second; a write is refused within the acquire timeout.
+    let started = Instant::now();
+    let (status, ready) = app.get("/readyz").await;
+    assert_eq!(status, 503, "{ready}");
+    assert!(started.elapsed() < Duration::from_millis(2500), "readyz took {:?}", started.elapsed());
+    let started = Instant::now();
+    let (status, refused) = app.post("/api/v1/halls/demo/tickets", Some(json!({"service": "A"})), None).await;
+    assert_eq!(status, 503, "{refused}");
+    assert_eq!(refused["error"], "database_unavailable");
+    assert!(started.elapsed() < Duration::from_secs(8), "refused after {:?}", started.elapsed());
+    // Clients that give up do not leave tickets behind.
+    for _ in 0..5 {
+        let request = app.client.post(app.url("/api/v1/halls/demo/tickets")).timeout(Duration::from_millis(300));
+        let _ = request.send_json(&json!({"service": "A"})).await;
+    }
+    // A screen that connects now is told, kept alive, and gets its snapshot once the data is back.
+    let mut socket = connect(&app, "").await;
+    let first = next_message(&mut socket).await;
+    assert_eq!(first["type"], "unavailable", "{first}");
+    assert_eq!(first["error"], "database_unavailable");
+
+    proxy.restore();
+    let snapshot = next_message(&mut socket).await;
+    assert_eq!(snapshot["type"], "snapshot", "{snapshot}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (status, body) = app.post("/api/v1/halls/demo/tickets", Some(json!({"service": "A"})), None).await;
+        if status == 201 {
+            acknowledged += 1;
+            assert_eq!(body["number"], "A002", "the refused and abandoned requests took no number");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no recovery: {status} {body}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    use sea_orm::ConnectionTrait;
+    let db = &app.app_state.db;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), "SELECT COUNT(*) FROM tickets"))
+        .await
+        .expect("count")
+        .expect("row");
+    assert_eq!(row.try_get_by_index::<i64>(0).expect("count"), acknowledged, "no ghost tickets");
+    app.stop().await;
+}
