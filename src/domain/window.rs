@@ -10,6 +10,12 @@ pub enum WindowKind {
 }
 
 impl WindowKind {
+    /// Social-insurance cash windows open for collection peaks, and that is the hall manager's
+    /// call: their own staff work them once open but do not open them.
+    pub fn opened_by_managers_only(self) -> bool {
+        matches!(self, Self::SiCash)
+    }
+
     pub fn parse(text: &str) -> Option<Self> {
         match text {
             "general" => Some(Self::General),

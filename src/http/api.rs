@@ -199,7 +199,7 @@ pub async fn issue_ticket(
             crate::services::windows::may_issue_for(&state, actor, &hall, &body.service).await?;
         }
     }
-    limit_anonymous(&state, &req, &hall, &who, "issue").await?;
+    limit_anonymous(&state, &req, &hall, &who, if channel == Channel::Mobile { "remote" } else { "issue" }).await?;
     let remote = channel == Channel::Mobile;
     let phone = match body.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         Some(text) if remote => Some(crate::domain::privacy::normalise_mobile(text).ok_or_else(|| {

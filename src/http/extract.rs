@@ -77,10 +77,19 @@ pub fn client_address(req: &HttpRequest) -> String {
 }
 
 /// The rate-limit keys of an anonymous request: its phone (if signed) and its address, which
-/// many phones may share.
+/// many phones may share. Remote tickets (`scope` "remote") also count against the issuing
+/// limits, and their address has a tighter cap of its own.
 pub fn limit_keys(req: &HttpRequest, state: &AppState, scope: &str) -> Vec<(String, u32)> {
     let limit = state.settings.public_rate_limit;
     let address = client_address(req);
+    if scope == "remote" {
+        let mut keys = limit_keys(req, state, "issue");
+        keys.push((
+            format!("remote:ip:{address}"),
+            limit.saturating_mul(crate::services::limits::REMOTE_ADDRESS_FACTOR),
+        ));
+        return keys;
+    }
     match phone_id(req, state) {
         Some(phone) => vec![
             (format!("{scope}:phone:{phone}"), limit),

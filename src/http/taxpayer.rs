@@ -155,7 +155,13 @@ pub async fn phone(state: web::Data<AppState>, req: HttpRequest, path: web::Path
     context.insert("hall_name", hall_name(&hall, lang));
     context.insert("config_json", &script_json(&config));
     let mut response = render(&state, &req, "taxpayer/phone.html", context, StatusCode::OK)?;
-    if phone_id(&req, &state).is_none() {
+    let mint_key = [(
+        format!("mint:ip:{}", super::extract::client_address(&req)),
+        state.settings.public_rate_limit.saturating_mul(crate::services::limits::COOKIE_MINT_FACTOR),
+    )];
+    // An address that keeps asking for fresh phone ids gets the page without one; its tickets
+    // then count against the address's own limit.
+    if phone_id(&req, &state).is_none() && state.public_limiter.check(&mint_key, std::time::Instant::now()).is_ok() {
         let (_, value) = state.phone_ids.mint();
         let cookie = Cookie::build(PHONE_COOKIE, value)
             .path("/")

@@ -130,11 +130,15 @@ fn allowed_actions(
     window: &windows::WindowRow,
     held: Option<&tickets::TicketRow>,
     recall_limit: u32,
+    manages: bool,
 ) -> Vec<&'static str> {
     use crate::domain::ticket::{transition, TicketAction as T};
     use crate::domain::window::WindowAction as W;
     let mut actions = Vec::new();
     for (name, action) in [("open", W::Open), ("pause", W::Pause), ("resume", W::Resume)] {
+        if action == W::Open && window.kind.opened_by_managers_only() && !manages {
+            continue;
+        }
         if window.state.apply(action, held.is_some()).is_ok() {
             actions.push(name);
         }
@@ -255,7 +259,7 @@ pub async fn console(state: &AppState, actor: &Actor, window_id: WindowId) -> Ap
             .collect(),
         pause_reasons: PAUSE_REASONS.to_vec(),
         recall_limit: state.settings.recall_limit,
-        actions: allowed_actions(&row, held.as_ref(), state.settings.recall_limit),
+        actions: allowed_actions(&row, held.as_ref(), state.settings.recall_limit, actor.manages(hall.id)),
         server_time: now,
     })
 }

@@ -9,6 +9,11 @@ pub const WINDOW: Duration = Duration::from_secs(10 * 60);
 /// Many phones share a hall's Wi-Fi address, so an address gets this many times the limit of
 /// one phone (a client without a phone cookie gets the plain limit).
 pub const SHARED_ADDRESS_FACTOR: u32 = 10;
+/// Remote (`mobile`) tickets one address may take per window, as a multiple of the limit: a
+/// source minting fresh phone cookies cannot fill the hall's cap on remote tickets.
+pub const REMOTE_ADDRESS_FACTOR: u32 = 5;
+/// Fresh phone cookies one address may be given per window, as a multiple of the limit.
+pub const COOKIE_MINT_FACTOR: u32 = 10;
 /// Above this many tracked clients, forget those with nothing in the window.
 const PRUNE_AT: usize = 10_000;
 

@@ -9,7 +9,7 @@ use crate::domain::ids::WindowId;
 use crate::domain::numbering::business_date;
 use crate::domain::role::Role;
 use crate::domain::ticket::{transition, TicketAction};
-use crate::domain::window::{WindowAction, WindowKind};
+use crate::domain::window::WindowAction;
 use crate::error::{AppError, AppResult};
 use crate::persistence::halls::HallConfig;
 use crate::persistence::tickets::{self, TicketRow};
@@ -329,7 +329,7 @@ pub async fn change_state(
     reason: Option<String>,
 ) -> AppResult<WindowView> {
     let (hall, row) = authorize(state, actor, window_id).await?;
-    if action == WindowAction::Open && row.kind == WindowKind::SiCash && !actor.manages(hall.id) {
+    if action == WindowAction::Open && row.kind.opened_by_managers_only() && !actor.manages(hall.id) {
         // Opening a social-insurance cash window is the hall manager's call (collection peaks).
         return Err(AppError::forbidden(format!(
             "window {} is a social-insurance cash window; a hall manager opens it from the floor",

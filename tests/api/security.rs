@@ -216,6 +216,8 @@ async fn issuing_follows_roles_halls_and_services(backend: Backend) {
 
     // The social-insurance cash windows are opened by a manager, not by their own staff.
     let window9 = app.login("window9").await;
+    let closed = app.console(9, &window9).await;
+    assert!(!closed["actions"].to_string().contains("open"), "the console does not offer it: {}", closed["actions"]);
     assert_error(&app.window_op(9, "open", None, &window9).await, 403, "forbidden");
     assert_eq!(app.window_op(9, "open", None, &manager).await.0, 200);
     assert_eq!(app.window_op(9, "pause", Some(json!({"reason": "午休"})), &window9).await.0, 200);
@@ -699,4 +701,48 @@ async fn a_postgresql_outage_fails_fast_leaves_no_ghost_tickets_and_heals() {
         .expect("row");
     assert_eq!(row.try_get_by_index::<i64>(0).expect("count"), acknowledged, "no ghost tickets");
     app.stop().await;
+}
+
+#[actix_web::test]
+async fn one_address_cannot_mint_phones_to_fill_the_remote_cap() {
+    let database = std::sync::Arc::new(crate::helpers::TestDatabase::create(Backend::Sqlite).await);
+    let app = spawn_on(database, |mut settings| {
+        settings.public_rate_limit = 2;
+        settings
+    })
+    .await;
+    // Fresh phone ids: 10 × the limit per address, then the page comes without one.
+    let mut cookies = Vec::new();
+    for _ in 0..25 {
+        let page = app.client.get(app.url("/m/demo")).send().await.expect("phone page");
+        assert_eq!(page.status().as_u16(), 200);
+        let minted =
+            page.headers().get_all("set-cookie").any(|v| v.to_str().is_ok_and(|v| v.starts_with("hallq_phone=")));
+        if minted {
+            cookies.push(set_cookie(page.headers(), "hallq_phone"));
+        }
+    }
+    assert_eq!(cookies.len(), 20);
+    // Remote tickets: 5 × the limit per address, however many phone ids it holds.
+    let mut taken = 0;
+    for cookie in &cookies[..11] {
+        let mut response = app
+            .client
+            .post(app.url("/api/v1/halls/demo/tickets"))
+            .insert_header(("cookie", cookie.clone()))
+            .insert_header(("origin", app.address.clone()))
+            .send_json(&json!({"service": "A", "channel": "mobile"}))
+            .await
+            .expect("sent");
+        let status = response.status().as_u16();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        match status {
+            201 => taken += 1,
+            _ => {
+                assert_error(&(status, body), 429, "rate_limited");
+                break;
+            }
+        }
+    }
+    assert_eq!(taken, 10);
 }
