@@ -220,6 +220,7 @@ async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartupError
         if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| fail(format!("cannot create {}: {e}", parent.display())))?;
         }
+        private_file(path).map_err(|e| fail(format!("cannot create {path} readable by its owner only: {e}")))?;
     }
     let mut options = ConnectOptions::new(url.clone());
     options
@@ -260,6 +261,26 @@ async fn sqlite_connection_is_clean(conn: &mut sea_orm::sqlx::SqliteConnection) 
         return Ok(false);
     }
     Ok(conn.execute("ROLLBACK").await.is_ok())
+}
+
+/// The database file is readable by its owner only (0600); SQLite gives the WAL and shared-memory
+/// files the mode of the database file.
+fn private_file(path: &str) -> std::io::Result<()> {
+    if path.is_empty() || path.starts_with(':') {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        std::fs::OpenOptions::new().create(true).append(true).mode(0o600).open(path)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let file = format!("{path}{suffix}");
+            if std::path::Path::new(&file).exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn seed_if_empty(

@@ -746,3 +746,16 @@ async fn one_address_cannot_mint_phones_to_fill_the_remote_cap() {
     }
     assert_eq!(taken, 10);
 }
+
+#[cfg(unix)]
+#[actix_web::test]
+async fn the_sqlite_file_and_its_wal_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn_app(Backend::Sqlite).await;
+    app.issue("A").await;
+    let path = app.database.url.trim_start_matches("sqlite://").to_owned();
+    for suffix in ["", "-wal"] {
+        let mode = std::fs::metadata(format!("{path}{suffix}")).expect("file exists").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{path}{suffix}: {mode:o}");
+    }
+}
