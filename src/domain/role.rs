@@ -79,6 +79,12 @@ pub fn may_issue(role: Option<Role>, priority: Priority, channel: Channel) -> Re
     }
 }
 
+/// Tickets only signed-in staff or volunteers give (any but a normal ticket, or the counter or
+/// volunteer channel): the giver must belong to the hall, and staff must serve the service.
+pub fn is_given_by_staff(priority: Priority, channel: Channel) -> bool {
+    priority != Priority::Normal || matches!(channel, Channel::Counter | Channel::Volunteer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

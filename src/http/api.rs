@@ -4,7 +4,7 @@ use super::extract::{
     client_address, kiosk_token, limit_keys, phone_id, session_token, Authenticated, MaybeAuthenticated, SESSION_COOKIE,
 };
 use crate::domain::ids::WindowId;
-use crate::domain::role::{may_issue, IssueRefusal};
+use crate::domain::role::{is_given_by_staff, may_issue, IssueRefusal};
 use crate::domain::ticket::{Channel, Priority};
 use crate::domain::window::WindowAction;
 use crate::error::{AppError, AppResult};
@@ -192,12 +192,8 @@ pub async fn issue_ticket(
         });
     }
     let hall = state.halls.get(&path).await?;
-    if let Some(actor) = who.0.as_ref() {
-        // Tickets only staff and volunteers may give are given in their own hall (staff: for
-        // services their windows serve).
-        if priority != Priority::Normal || matches!(channel, Channel::Counter | Channel::Volunteer) {
-            crate::services::windows::may_issue_for(&state, actor, &hall, &body.service).await?;
-        }
+    if let Some(actor) = who.0.as_ref().filter(|_| is_given_by_staff(priority, channel)) {
+        tickets::check_giver(&state, actor, &hall, &body.service).await?;
     }
     limit_anonymous(&state, &req, &hall, &who, if channel == Channel::Mobile { "remote" } else { "issue" }).await?;
     let remote = channel == Channel::Mobile;

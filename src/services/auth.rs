@@ -66,16 +66,16 @@ pub struct LoginThrottle {
     lockout: Mutex<Lockout>,
     hashing: tokio::sync::Semaphore,
     /// Checked when the username is unknown, so that answer takes as long as a wrong password.
-    dummy_hash: String,
+    /// Made on first need (on the blocking pool), not at start-up.
+    dummy_hash: tokio::sync::OnceCell<String>,
 }
 
 impl LoginThrottle {
     pub fn new(hash_concurrency: u32) -> Self {
-        let dummy_hash = hash_password(&generate_password()).unwrap_or_default();
         Self {
             lockout: Mutex::new(Lockout::default()),
             hashing: tokio::sync::Semaphore::new(usize::try_from(hash_concurrency.max(1)).unwrap_or(1)),
-            dummy_hash,
+            dummy_hash: tokio::sync::OnceCell::new(),
         }
     }
 
@@ -97,9 +97,12 @@ impl LoginThrottle {
 
     /// Checks a password on the blocking pool, at most `password_hash_concurrency` at once.
     async fn verify(&self, password: &str, hash: Option<&str>) -> AppResult<bool> {
-        let _permit = self.hashing.acquire().await.map_err(AppError::internal)?;
         let known = hash.is_some();
-        let hash = hash.unwrap_or(&self.dummy_hash).to_owned();
+        let hash = match hash {
+            Some(hash) => hash.to_owned(),
+            None => self.dummy_hash.get_or_try_init(|| self.hash(generate_password())).await?.clone(),
+        };
+        let _permit = self.hashing.acquire().await.map_err(AppError::internal)?;
         let password = password.to_owned();
         let matches =
             tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.map_err(AppError::internal)?;
@@ -107,27 +110,40 @@ impl LoginThrottle {
     }
 
     /// Hashes a new password on the blocking pool.
-    async fn hash(&self, password: &str) -> AppResult<String> {
+    async fn hash(&self, password: String) -> AppResult<String> {
         let _permit = self.hashing.acquire().await.map_err(AppError::internal)?;
-        let password = password.to_owned();
         tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(AppError::internal)?
     }
 }
 
-fn invalid_credentials() -> AppError {
-    AppError::new(crate::error::ErrorKind::Unauthorized, "invalid_credentials", "wrong username or password")
-}
-
-#[tracing::instrument(skip(state, password))]
-pub async fn login(state: &AppState, client: &str, username: &str, password: &str) -> AppResult<LoginSession> {
+/// The active account `username` if `password` is its password, counted by the throttle (a
+/// wrong one counts towards the account's lockout; a right one clears it). `None`: wrong
+/// username or password, told apart by neither answer nor time.
+async fn check_password(
+    state: &AppState,
+    client: &str,
+    username: &str,
+    password: &str,
+) -> AppResult<Option<users::UserRow>> {
     let throttle = &state.login_throttle;
     let attempt = throttle.begin(username, client, state.settings.login_max_failures)?;
     let user = users::find_by_username(&state.db, username).await?.filter(|u| u.active);
     if !throttle.verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await? {
-        return Err(invalid_credentials());
+        return Ok(None);
     }
-    let Some(user) = user else { return Err(invalid_credentials()) };
     throttle.succeeded(attempt);
+    Ok(user)
+}
+
+#[tracing::instrument(skip(state, password))]
+pub async fn login(state: &AppState, client: &str, username: &str, password: &str) -> AppResult<LoginSession> {
+    let Some(user) = check_password(state, client, username, password).await? else {
+        return Err(AppError::new(
+            crate::error::ErrorKind::Unauthorized,
+            "invalid_credentials",
+            "wrong username or password",
+        ));
+    };
     let token = super::tickets::new_token();
     let now = state.clock.now();
     let expires_at = now + Duration::hours(i64::from(state.settings.session_hours));
@@ -165,18 +181,14 @@ pub async fn change_password(
     if new == current {
         return Err(AppError::bad_request("same_password", "the new password is the same as the current one"));
     }
-    let throttle = &state.login_throttle;
-    let attempt = throttle.begin(&actor.username, client, state.settings.login_max_failures)?;
-    let user = users::find_by_username(&state.db, &actor.username).await?.filter(|u| u.active);
-    if !throttle.verify(current, user.as_ref().map(|u| u.password_hash.as_str())).await? {
+    if check_password(state, client, &actor.username, current).await?.is_none() {
         return Err(AppError::new(
             crate::error::ErrorKind::Forbidden,
             "wrong_password",
             "the current password is not right",
         ));
     }
-    throttle.succeeded(attempt);
-    let hash = throttle.hash(new).await?;
+    let hash = state.login_throttle.hash(new.to_owned()).await?;
     let txn = state.db.begin().await?;
     users::set_password_hash(&txn, actor.id, &hash).await?;
     users::delete_sessions_except(&txn, actor.id, &token_hash(keep_token)).await?;

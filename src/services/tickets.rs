@@ -1,4 +1,5 @@
 //! Taking, viewing and cancelling tickets: the taxpayer's side.
+use super::auth::Actor;
 use super::hall_write::HallWrite;
 use super::issuer::IssueJob;
 use super::views::{estimate_inputs, estimate_minutes, position, public_ticket, ticket_view, TicketView};
@@ -6,12 +7,13 @@ use crate::domain::cutoff::{may_issue, CutoffRule};
 use crate::domain::events::{EventBody, EventKind};
 use crate::domain::ids::UserId;
 use crate::domain::numbering::business_date;
+use crate::domain::role::Role;
 use crate::domain::schedule::OpenStatus;
 use crate::domain::ticket::{transition, Channel, Priority, TicketAction};
 use crate::error::{AppError, AppResult};
 use crate::persistence::halls::HallConfig;
 use crate::persistence::halls::ServiceInfo;
-use crate::persistence::tickets;
+use crate::persistence::{tickets, users, windows};
 use crate::state::AppState;
 use chrono::{Duration, TimeZone};
 use rand::RngCore;
@@ -158,4 +160,27 @@ pub async fn cancel_by_token(state: &AppState, token: &str) -> AppResult<TicketV
     write.emit(EventKind::TicketCancelled, body, None).await?;
     write.commit(state).await?;
     Ok(ticket_view(&hall, &row, (0, 0), true))
+}
+
+/// A ticket only staff or volunteers give (`domain::role::is_given_by_staff`) is given in the
+/// giver's own hall, and by a staff member only for a service one of their windows serves.
+pub async fn check_giver(state: &AppState, actor: &Actor, hall: &HallConfig, service_code: &str) -> AppResult<()> {
+    if actor.hall.is_some_and(|h| h != hall.id) {
+        return Err(AppError::forbidden("you work in another hall"));
+    }
+    if actor.role != Role::Staff {
+        return Ok(());
+    }
+    // An unknown service is the issuer's to report.
+    let Some(service) = hall.service_by_code(service_code) else { return Ok(()) };
+    let mine = users::windows_of(&state.db, actor.id).await?;
+    let serves = windows::list(&state.db, hall.id)
+        .await?
+        .iter()
+        .any(|w| mine.contains(&w.id) && w.services.contains(&service.id));
+    if serves {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(format!("none of your windows serves {service_code}")))
+    }
 }

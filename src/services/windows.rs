@@ -56,30 +56,6 @@ pub(crate) async fn may_operate(state: &AppState, actor: &Actor, window: &Window
     })
 }
 
-/// Tickets only staff may give (appointment or green priority, the counter channel) are given
-/// in the giver's own hall; a staff member gives them only for services one of their windows
-/// serves. Managers and volunteers: anywhere in their hall.
-pub async fn may_issue_for(state: &AppState, actor: &Actor, hall: &HallConfig, service_code: &str) -> AppResult<()> {
-    if actor.hall.is_some_and(|h| h != hall.id) {
-        return Err(AppError::forbidden("you work in another hall"));
-    }
-    if actor.role != Role::Staff {
-        return Ok(());
-    }
-    // An unknown service is the issuer's to report.
-    let Some(service) = hall.service_by_code(service_code) else { return Ok(()) };
-    let mine = users::windows_of(&state.db, actor.id).await?;
-    let serves = windows::list(&state.db, hall.id)
-        .await?
-        .iter()
-        .any(|w| mine.contains(&w.id) && w.services.contains(&service.id));
-    if serves {
-        Ok(())
-    } else {
-        Err(AppError::forbidden(format!("none of your windows serves {service_code}")))
-    }
-}
-
 /// Staff restore only a no-show their window called or one of its services; managers any in
 /// their hall.
 fn may_restore(actor: &Actor, window: &WindowRow, ticket: &TicketRow) -> AppResult<()> {

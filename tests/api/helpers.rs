@@ -230,10 +230,14 @@ impl TestApp {
         body
     }
 
+    /// A login attempt, whatever its answer.
+    pub async fn try_login(&self, username: &str, password: &str) -> (u16, Value) {
+        self.post("/api/v1/auth/login", Some(json!({"username": username, "password": password})), None).await
+    }
+
     pub async fn login(&self, username: &str) -> String {
         let password = if username == "admin" { ADMIN_PASSWORD } else { DEMO_PASSWORD };
-        let (status, body) =
-            self.post("/api/v1/auth/login", Some(json!({"username": username, "password": password})), None).await;
+        let (status, body) = self.try_login(username, password).await;
         assert_eq!(status, 200, "login {username}: {body}");
         body["token"].as_str().expect("token").to_owned()
     }

@@ -244,8 +244,7 @@ async fn accounts_change_their_password_and_admins_disable_accounts(backend: Bac
     assert_eq!(status, 204);
     assert_eq!(app.get_as("/api/v1/auth/me", &first).await.0, 200, "the session that changed it stays");
     assert_eq!(app.get_as("/api/v1/auth/me", &second).await.0, 401, "every other session ends");
-    let (status, _) =
-        app.post("/api/v1/auth/login", Some(json!({"username": "window3", "password": "new-pass-456"})), None).await;
+    let (status, _) = app.try_login("window3", "new-pass-456").await;
     assert_eq!(status, 200);
 
     // An admin disables an account: its sessions end at once and it cannot sign in.
@@ -254,12 +253,10 @@ async fn accounts_change_their_password_and_admins_disable_accounts(backend: Bac
     assert_eq!(status, 200, "{account}");
     assert_eq!(account["disabled"], true);
     assert_eq!(app.get_as("/api/v1/auth/me", &first).await.0, 401);
-    let (status, _) =
-        app.post("/api/v1/auth/login", Some(json!({"username": "window3", "password": "new-pass-456"})), None).await;
+    let (status, _) = app.try_login("window3", "new-pass-456").await;
     assert_eq!(status, 401);
     assert_eq!(app.put("/api/v1/users/window3", json!({"disabled": false}), &admin).await.0, 200);
-    let (status, _) =
-        app.post("/api/v1/auth/login", Some(json!({"username": "window3", "password": "new-pass-456"})), None).await;
+    let (status, _) = app.try_login("window3", "new-pass-456").await;
     assert_eq!(status, 200);
     // Managers: the staff and volunteers of their hall; staff: nobody.
     let manager = app.login("manager1").await;
@@ -274,13 +271,7 @@ async fn accounts_change_their_password_and_admins_disable_accounts(backend: Bac
 #[actix_web::test]
 async fn cookie_writes_from_another_origin_are_refused() {
     let app = spawn_app(Backend::Sqlite).await;
-    let (status, body) = app
-        .post(
-            "/api/v1/auth/login",
-            Some(json!({"username": "window1", "password": crate::helpers::DEMO_PASSWORD})),
-            None,
-        )
-        .await;
+    let (status, body) = app.try_login("window1", crate::helpers::DEMO_PASSWORD).await;
     assert_eq!(status, 200, "{body}");
     let token = body["token"].as_str().expect("token").to_owned();
     let cookie = format!("hallq_session={token}");
@@ -396,13 +387,7 @@ async fn logins_are_throttled_per_account_and_say_how_long_to_wait() {
     assert!(body["message"].as_str().expect("message").contains(&seconds.to_string()));
     // The real user of window1 waits; the other accounts behind the same address do not, and
     // a colleague's success does not clear window1's count.
-    let (status, _) = app
-        .post(
-            "/api/v1/auth/login",
-            Some(json!({"username": "window1", "password": crate::helpers::DEMO_PASSWORD})),
-            None,
-        )
-        .await;
+    let (status, _) = app.try_login("window1", crate::helpers::DEMO_PASSWORD).await;
     assert_eq!(status, 429);
     app.login("window2").await;
     assert_eq!(wrong("window1").await.0, 429, "still locked after window2 signed in");
