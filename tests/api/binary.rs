@@ -61,3 +61,117 @@ fn port_zero_prints_the_chosen_port_and_the_generated_admin_password() {
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The binary under `ulimit -n 1024`, started in a shell; returns the child and its port.
+fn start_with_1024_files(dir: &std::path::Path, extra: &[(&str, &str)]) -> (std::process::Child, u16) {
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(format!("ulimit -n 1024 && exec {}", env!("CARGO_BIN_EXE_hallq")))
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HALLQ_LOG", "info")
+        .env("HALLQ_BIND", "127.0.0.1:0")
+        .env("HALLQ_DEMO_PASSWORD", "demo-pass-123")
+        .env("HALLQ_ADMIN_PASSWORD", "admin-pass-123")
+        .env("HALLQ_DATABASE_URL", format!("sqlite://{}", dir.join("hallq.db").display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (key, value) in extra {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        if let Some(rest) = line.strip_prefix("hallq is serving at ") {
+            let port = rest.trim().trim_end_matches('/').rsplit(':').next().and_then(|p| p.parse().ok()).expect("port");
+            // Keep draining stdout so the server never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines.by_ref() {});
+            return (child, port);
+        }
+    }
+    let _ = child.kill();
+    panic!("the server did not start");
+}
+
+/// A raw websocket upgrade from `from`; the status and the open stream.
+fn upgrade(port: u16, from: [u8; 4]) -> (u16, String, std::net::TcpStream) {
+    use std::io::{Read, Write};
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let mut stream = runtime
+        .block_on(async {
+            let socket = tokio::net::TcpSocket::new_v4()?;
+            socket.bind(std::net::SocketAddr::from((from, 0)))?;
+            socket.connect(std::net::SocketAddr::from(([127, 0, 0, 1], port))).await?.into_std()
+        })
+        .expect("connects");
+    stream.set_nonblocking(false).expect("blocking");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+    let request = format!(
+        "GET /ws/halls/demo HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).expect("write");
+    let mut head = vec![0u8; 2048];
+    let read = stream.read(&mut head).unwrap_or(0);
+    let text = String::from_utf8_lossy(&head[..read]).into_owned();
+    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, text, stream)
+}
+
+fn healthz_time(port: u16) -> Option<Duration> {
+    use std::io::{Read, Write};
+    let started = Instant::now();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response.starts_with("HTTP/1.1 200").then(|| started.elapsed())
+}
+
+#[test]
+fn a_thousand_websockets_from_one_client_under_1024_open_files_do_not_take_the_server_down() {
+    // This test holds ~1,100 sockets itself.
+    let _ = rlimit::increase_nofile_limit(8192);
+    let dir = std::env::temp_dir().join(format!("hallq-nofile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    for (phase, extra) in [("per address", vec![]), ("in total", vec![("HALLQ_WS_MAX_PER_ADDRESS", "100000")])] {
+        let (mut child, port) = start_with_1024_files(&dir, &extra);
+        let mut held = Vec::new();
+        let mut refused = std::collections::BTreeMap::<u16, usize>::new();
+        for _ in 0..1100 {
+            let (status, text, stream) = upgrade(port, [127, 0, 0, 1]);
+            match status {
+                101 => held.push(stream),
+                429 | 503 => {
+                    assert!(text.contains("too_many_connections"), "{phase}: {text}");
+                    *refused.entry(status).or_default() += 1;
+                }
+                other => panic!("{phase}: unexpected answer {other}: {text}"),
+            }
+        }
+        assert!(!refused.is_empty(), "{phase}: a cap refused some ({} held)", held.len());
+        assert!(held.len() < 1024, "{phase}: {} held under 1024 open files", held.len());
+        // Still answering, promptly, with every session held.
+        let best = (0..3).filter_map(|_| healthz_time(port)).min().expect("/healthz answers");
+        assert!(best < Duration::from_secs(1), "{phase}: /healthz took {best:?}");
+        // Another client: welcome while the cap is per address; told plainly when the whole
+        // process is at its cap.
+        let (status, text, _other) = upgrade(port, [127, 0, 0, 2]);
+        match phase {
+            "per address" => assert_eq!(status, 101, "another client still connects: {text}"),
+            _ => assert!(status == 101 || (status == 503 && text.contains("too_many_connections")), "{text}"),
+        }
+        let _ = child.kill();
+        let output = child.wait_with_output().expect("exits");
+        let log = String::from_utf8_lossy(&output.stderr);
+        let accept_errors = log.lines().filter(|l| l.contains("Too many open files") || l.contains("accept")).count();
+        assert!(accept_errors < 5, "{phase}: {accept_errors} accept errors in the log:\n{log}");
+        eprintln!("{phase}: held {}, refused {refused:?}, /healthz {best:?}", held.len());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
