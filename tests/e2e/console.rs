@@ -277,3 +277,58 @@ async fn a_console_that_lost_its_connection_shows_it_and_resyncs() {
     wait_for(&console, &current_is("B001"), SHORT).await;
     let _ = console.close().await;
 }
+
+/// A page on another port of the same host (another origin, the same site, so the browser
+/// sends the staff member's Lax cookie): it posts a form that would close window 1.
+fn start_hostile_page(target: String) -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(20) {
+            let Ok(mut stream) = stream else { continue };
+            use std::io::{Read, Write};
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer);
+            let html = format!(
+                "<!doctype html><form method=post action=\"{target}\"><input name=x value=1></form>\
+                 <script>document.forms[0].submit()</script>"
+            );
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{html}",
+                html.len()
+            );
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    port
+}
+
+#[actix_web::test]
+async fn a_form_on_another_port_cannot_close_a_window_with_the_staff_cookie() {
+    let Some(console) = open(1366, 768).await else { return };
+    let app = spawn_app(Backend::Sqlite).await;
+    open_console(&app, &console, "window1", 1).await;
+    let id = app.window_id(1).await;
+    let state = || async {
+        let (_, windows) = app.get("/api/v1/halls/demo/windows").await;
+        windows.as_array().expect("windows").iter().find(|w| w["number"] == 1).expect("window 1")["state"].clone()
+    };
+    assert_eq!(state().await, "open");
+    let hostile = start_hostile_page(app.url(&format!("/api/v1/windows/{id}/close")));
+    console.goto(&format!("http://127.0.0.1:{hostile}/")).await.expect("hostile page");
+    wait_for(&console, "document.body && document.body.innerText.indexOf('cross_origin') >= 0", LOAD).await;
+    screenshot(&console, "csrf-refused.png").await;
+    assert_eq!(state().await, "open", "the cross-site form did not close the window");
+    // The console itself, on its own origin, still closes it.
+    console.goto(&app.url("/window")).await.expect("console loads");
+    wait_for(&console, "window.hallqConsole && window.hallqConsole.view !== null", LOAD).await;
+    let (status, body) = app.post(&format!("/api/v1/windows/{id}/close"), None, None).await;
+    assert_eq!(status, 401, "{body}");
+    let closed = eval(
+        &console,
+        &format!("return fetch('/api/v1/windows/{id}/close', {{method: 'POST', credentials: 'same-origin'}}).then(r => r.status);"),
+    )
+    .await;
+    assert_eq!(closed, json!(200), "a same-origin request with the cookie is accepted");
+    assert_eq!(state().await, "closed");
+}
