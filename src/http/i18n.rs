@@ -334,6 +334,19 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("err_unauthorized", "请先登录", "Please sign in"),
     ("err_not_signed_in", "该窗口当前无人登录", "Nobody is signed in at this window"),
     ("err_same_window", "不能转移到本窗口", "Cannot transfer to this same window"),
+    (
+        "err_login_wait",
+        "该账号密码错误次数过多，请 {seconds} 秒后再试",
+        "Too many wrong passwords for this account; try again in {seconds} s",
+    ),
+    ("err_cross_origin", "请求来源不符，请从本系统页面操作", "This request did not come from this system's pages"),
+    ("err_green_in_person", "绿色通道请到取号机或向工作人员、志愿者申请", "The green channel is given in person"),
+    ("err_storage_full", "服务器存储空间已满，请联系管理员", "The server's storage is full; call the administrator"),
+    ("err_database_unavailable", "系统暂时不可用，请稍后重试", "The system is unavailable for a moment; try again"),
+    ("err_deadline_passed", "系统繁忙，号码未能发出，请重试", "Busy: no ticket was issued; try again"),
+    ("err_wrong_password", "当前密码不正确", "The current password is not right"),
+    ("err_weak_password", "新密码至少 8 个字符", "A new password needs at least 8 characters"),
+    ("err_same_password", "新密码不能与当前密码相同", "The new password must differ from the current one"),
 ];
 
 pub fn texts(lang: Lang) -> Value {

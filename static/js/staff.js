@@ -16,6 +16,9 @@
     var text = H.describe(error);
     if (error.signed_in_by) text += '（' + error.signed_in_by + '）';
     if (error.window && error.error === 'signed_in_elsewhere') text = text.replace('{window}', error.window);
+    if (error.error === 'rate_limited' && error.retry_after_seconds && T.err_login_wait) {
+      text = T.err_login_wait.replace('{seconds}', error.retry_after_seconds);
+    }
     return text;
   }
 

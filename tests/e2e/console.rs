@@ -332,3 +332,23 @@ async fn a_form_on_another_port_cannot_close_a_window_with_the_staff_cookie() {
     assert_eq!(closed, json!(200), "a same-origin request with the cookie is accepted");
     assert_eq!(state().await, "closed");
 }
+
+#[actix_web::test]
+async fn a_locked_account_is_told_in_chinese_how_long_to_wait() {
+    let Some(console) = open(1366, 768).await else { return };
+    let app = spawn_app(Backend::Sqlite).await;
+    for _ in 0..10 {
+        assert_eq!(app.try_login("window2", "wrong-password").await.0, 401);
+    }
+    console.goto(&app.url("/window")).await.expect("console loads");
+    sign_in(&console, "window2").await;
+    wait_for(&console, "/请 \\d+ 秒后再试/.test(document.getElementById('login-error').textContent)", LOAD).await;
+    screenshot(&console, "console-login-locked.png").await;
+    // Another account on the same PC is not locked out.
+    let user = console.find(Locator::Id("login-user")).await.expect("user field");
+    user.clear().await.expect("clear");
+    let pass = console.find(Locator::Id("login-pass")).await.expect("password");
+    pass.clear().await.expect("clear");
+    sign_in(&console, "window3").await;
+    wait_for(&console, "document.getElementById('login').hidden", LOAD).await;
+}
