@@ -51,7 +51,7 @@ pub struct Settings {
     /// Wrong passwords an account may take before it is locked for a while (the lock doubles
     /// with each further failure, up to 15 minutes).
     pub login_max_failures: u32,
-    /// Password hashes computed at once (each takes ~19 MiB and a core for a moment).
+    /// Threads that check passwords, so at most this many at once (each keeps ~19 MiB).
     pub password_hash_concurrency: u32,
 }
 

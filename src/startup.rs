@@ -97,7 +97,10 @@ impl Application {
             halls: Arc::new(HallCache::new(db.clone())),
             write_gate,
             templates: Arc::new(load_templates()?),
-            login_throttle: Arc::new(LoginThrottle::new(settings.password_hash_concurrency)),
+            login_throttle: Arc::new(LoginThrottle::new(
+                settings.login_max_failures,
+                settings.password_hash_concurrency,
+            )),
             estimates: Arc::default(),
             public_limiter: Arc::default(),
             phone_ids: crate::services::devices::PhoneIds::new(&cookie_key),

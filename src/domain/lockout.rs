@@ -1,8 +1,8 @@
 //! The sign-in throttle's rule, free of clocks and locks: each account and each client address
 //! has a count of recent wrong passwords. An account locks after a few, for a time that doubles
 //! with each further failure; an address (a whole hall may sit behind one NAT) only after many.
-//! A try is counted *before* the password is checked, so parallel tries cannot slip past the
-//! limit; a correct password takes its own try back and clears its account, nothing else.
+//! Tries still being checked count against the limit too, so parallel tries cannot slip past
+//! it; but only a wrong password locks. A right password clears its own account, nothing else.
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
@@ -13,12 +13,22 @@ pub const FIRST_LOCK: Duration = Duration::from_secs(30);
 pub const MAX_LOCK: Duration = Duration::from_secs(15 * 60);
 /// An address may fail this many times as many as one account before it is slowed down.
 pub const ADDRESS_FACTOR: u32 = 10;
+/// The wait told to a try refused only because enough others are still being checked.
+pub const BUSY_WAIT: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Copy)]
 struct Record {
     failures: u32,
+    /// Tries let through and not yet finished.
+    in_flight: u32,
     last: Instant,
     locked_until: Option<Instant>,
+}
+
+impl Record {
+    fn new(now: Instant) -> Self {
+        Self { failures: 0, in_flight: 0, last: now, locked_until: None }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -27,15 +37,24 @@ pub struct Lockout {
     addresses: HashMap<String, Record>,
 }
 
-/// A try that was let through; hand it back with `succeeded` or leave it counted.
+/// A try that was let through; finish it with `finish`.
 #[derive(Debug)]
+#[must_use = "finish the attempt with its outcome"]
 pub struct Attempt {
     account: String,
     address: String,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Right,
+    Wrong,
+    /// Not checked (the database failed): counts neither way.
+    Unknown,
+}
+
 impl Lockout {
-    /// Counts a try for `account` from `address`, or says how long to wait.
+    /// Lets a try for `account` from `address` through, or says how long to wait.
     pub fn begin(
         &mut self,
         account: &str,
@@ -44,48 +63,73 @@ impl Lockout {
         now: Instant,
     ) -> Result<Attempt, Duration> {
         let address_max = max_failures.saturating_mul(ADDRESS_FACTOR);
-        let wait_account = wait(self.accounts.get(account), now);
-        let wait_address = wait(self.addresses.get(address), now);
+        let wait_account = wait(self.accounts.get(account), max_failures, now);
+        let wait_address = wait(self.addresses.get(address), address_max, now);
         if let Some(longest) = wait_account.into_iter().chain(wait_address).max() {
             return Err(longest);
         }
-        count(&mut self.accounts, account, max_failures, now);
-        count(&mut self.addresses, address, address_max, now);
+        for (map, key) in [(&mut self.accounts, account), (&mut self.addresses, address)] {
+            let record = fresh(map, key, now);
+            record.in_flight += 1;
+        }
         Ok(Attempt { account: account.to_owned(), address: address.to_owned() })
     }
 
-    /// The password was right: the account starts afresh and the address gets its try back.
-    pub fn succeeded(&mut self, attempt: Attempt) {
-        self.accounts.remove(&attempt.account);
-        if let Some(record) = self.addresses.get_mut(&attempt.address) {
-            record.failures = record.failures.saturating_sub(1);
+    pub fn finish(&mut self, attempt: Attempt, outcome: Outcome, max_failures: u32, now: Instant) {
+        let address_max = max_failures.saturating_mul(ADDRESS_FACTOR);
+        for (map, key, max) in
+            [(&mut self.accounts, &attempt.account, max_failures), (&mut self.addresses, &attempt.address, address_max)]
+        {
+            let record = fresh(map, key, now);
+            record.in_flight = record.in_flight.saturating_sub(1);
+            if outcome == Outcome::Wrong {
+                record.failures += 1;
+                if record.failures >= max {
+                    record.locked_until = Some(now + lock_for(record.failures - max));
+                }
+            }
+        }
+        if outcome == Outcome::Right {
+            // The right password proves the account; its count starts afresh.
+            if let Some(record) = self.accounts.get_mut(&attempt.account) {
+                record.failures = 0;
+                record.locked_until = None;
+            }
         }
     }
 
     /// Drops records nobody needs any more (called now and then).
     pub fn forget_old(&mut self, now: Instant) {
-        let fresh = |r: &mut Record| {
-            now.saturating_duration_since(r.last) < FORGET_AFTER || r.locked_until.is_some_and(|u| u > now)
+        let keep = |r: &mut Record| {
+            r.in_flight > 0
+                || now.saturating_duration_since(r.last) < FORGET_AFTER
+                || r.locked_until.is_some_and(|u| u > now)
         };
-        self.accounts.retain(|_, r| fresh(r));
-        self.addresses.retain(|_, r| fresh(r));
+        self.accounts.retain(|_, r| keep(r));
+        self.addresses.retain(|_, r| keep(r));
     }
 }
 
-fn wait(record: Option<&Record>, now: Instant) -> Option<Duration> {
-    record.and_then(|r| r.locked_until).filter(|until| *until > now).map(|until| until - now)
+/// How long a try must wait: the lock, or a moment while the tries being checked fill the limit.
+fn wait(record: Option<&Record>, max: u32, now: Instant) -> Option<Duration> {
+    let record = record?;
+    if let Some(until) = record.locked_until.filter(|until| *until > now) {
+        return Some(until - now);
+    }
+    let failures = if now.saturating_duration_since(record.last) >= FORGET_AFTER { 0 } else { record.failures };
+    // Past a lock, one try at a time; before it, the failures and the tries in flight fill it.
+    let full = if failures >= max { record.in_flight > 0 } else { failures + record.in_flight >= max };
+    full.then_some(BUSY_WAIT)
 }
 
-fn count(map: &mut HashMap<String, Record>, key: &str, max: u32, now: Instant) {
-    let record = map.entry(key.to_owned()).or_insert(Record { failures: 0, last: now, locked_until: None });
-    if now.saturating_duration_since(record.last) >= FORGET_AFTER {
-        *record = Record { failures: 0, last: now, locked_until: None };
+/// The record of `key`, its failures forgotten if the last was long ago.
+fn fresh<'a>(map: &'a mut HashMap<String, Record>, key: &str, now: Instant) -> &'a mut Record {
+    let record = map.entry(key.to_owned()).or_insert_with(|| Record::new(now));
+    if now.saturating_duration_since(record.last) >= FORGET_AFTER && record.in_flight == 0 {
+        *record = Record::new(now);
     }
-    record.failures += 1;
     record.last = now;
-    if record.failures >= max {
-        record.locked_until = Some(now + lock_for(record.failures - max));
-    }
+    record
 }
 
 /// 30 s, 60 s, 2 min, … up to 15 min for each failure past the limit.
@@ -97,27 +141,63 @@ fn lock_for(past_limit: u32) -> Duration {
 mod tests {
     use super::*;
 
+    fn fail(lockout: &mut Lockout, account: &str, address: &str, now: Instant) -> Result<(), Duration> {
+        let attempt = lockout.begin(account, address, 5, now)?;
+        lockout.finish(attempt, Outcome::Wrong, 5, now);
+        Ok(())
+    }
+
     #[test]
     fn an_account_locks_after_the_limit_and_the_lock_grows() {
         let mut lockout = Lockout::default();
         let now = Instant::now();
         for _ in 0..5 {
-            lockout.begin("window1", "10.0.0.1", 5, now).expect("let through");
+            fail(&mut lockout, "window1", "10.0.0.1", now).expect("let through");
         }
-        let wait = lockout.begin("window1", "10.0.0.2", 5, now).expect_err("locked");
-        assert_eq!(wait, FIRST_LOCK);
+        assert_eq!(fail(&mut lockout, "window1", "10.0.0.2", now), Err(FIRST_LOCK));
         // After the lock, one more failure locks it for twice as long.
         let later = now + FIRST_LOCK;
-        lockout.begin("window1", "10.0.0.1", 5, later).expect("lock over");
-        assert_eq!(lockout.begin("window1", "10.0.0.1", 5, later).expect_err("locked"), FIRST_LOCK * 2);
+        fail(&mut lockout, "window1", "10.0.0.1", later).expect("lock over");
+        assert_eq!(fail(&mut lockout, "window1", "10.0.0.1", later), Err(FIRST_LOCK * 2));
     }
 
     #[test]
-    fn parallel_tries_are_counted_before_they_are_checked() {
+    fn parallel_tries_are_held_to_the_limit_and_only_wrong_ones_lock() {
         let mut lockout = Lockout::default();
         let now = Instant::now();
-        let let_through = (0..100).filter(|_| lockout.begin("admin", "10.0.0.1", 5, now).is_ok()).count();
-        assert_eq!(let_through, 5);
+        let let_through: Vec<Attempt> =
+            (0..100).filter_map(|_| lockout.begin("admin", "10.0.0.1", 5, now).ok()).collect();
+        assert_eq!(let_through.len(), 5);
+        assert_eq!(lockout.begin("admin", "10.0.0.1", 5, now).err(), Some(BUSY_WAIT));
+        for attempt in let_through {
+            lockout.finish(attempt, Outcome::Wrong, 5, now);
+        }
+        assert_eq!(lockout.begin("admin", "10.0.0.1", 5, now).err(), Some(FIRST_LOCK));
+    }
+
+    #[test]
+    fn many_right_passwords_at_once_lock_nothing() {
+        let mut lockout = Lockout::default();
+        let now = Instant::now();
+        for _ in 0..20 {
+            let batch: Vec<Attempt> =
+                (0..5).map(|_| lockout.begin("window1", "10.0.0.1", 5, now).expect("room")).collect();
+            for attempt in batch {
+                lockout.finish(attempt, Outcome::Right, 5, now);
+            }
+        }
+        assert!(lockout.begin("window1", "10.0.0.1", 5, now).is_ok());
+    }
+
+    #[test]
+    fn an_unchecked_try_counts_neither_way() {
+        let mut lockout = Lockout::default();
+        let now = Instant::now();
+        for _ in 0..20 {
+            let attempt = lockout.begin("window1", "10.0.0.1", 5, now).expect("room");
+            lockout.finish(attempt, Outcome::Unknown, 5, now);
+        }
+        assert!(lockout.begin("window1", "10.0.0.1", 5, now).is_ok());
     }
 
     #[test]
@@ -125,11 +205,11 @@ mod tests {
         let mut lockout = Lockout::default();
         let now = Instant::now();
         for _ in 0..4 {
-            lockout.begin("admin", "10.0.0.1", 5, now).expect("let through");
+            fail(&mut lockout, "admin", "10.0.0.1", now).expect("let through");
         }
         let mine = lockout.begin("window1", "10.0.0.1", 5, now).expect("let through");
-        lockout.succeeded(mine);
-        lockout.begin("admin", "10.0.0.1", 5, now).expect("fifth try");
+        lockout.finish(mine, Outcome::Right, 5, now);
+        fail(&mut lockout, "admin", "10.0.0.1", now).expect("fifth try");
         assert!(lockout.begin("admin", "10.0.0.1", 5, now).is_err(), "admin's failures were not cleared");
         // The real window1 user is not caught by admin's lock.
         assert!(lockout.begin("window1", "10.0.0.1", 5, now).is_ok());
@@ -139,10 +219,9 @@ mod tests {
     fn an_address_is_slowed_only_after_many_accounts_fail() {
         let mut lockout = Lockout::default();
         let now = Instant::now();
-        for i in 0..49 {
-            lockout.begin(&format!("user{i}"), "10.0.0.9", 5, now).expect("let through");
+        for i in 0..50 {
+            fail(&mut lockout, &format!("user{i}"), "10.0.0.9", now).expect("let through");
         }
-        lockout.begin("user49", "10.0.0.9", 5, now).expect("fiftieth");
         assert!(lockout.begin("user50", "10.0.0.9", 5, now).is_err());
         assert!(lockout.begin("user50", "10.0.0.10", 5, now).is_ok(), "another address is unaffected");
     }
@@ -152,12 +231,12 @@ mod tests {
         let mut lockout = Lockout::default();
         let now = Instant::now();
         for _ in 0..4 {
-            lockout.begin("admin", "10.0.0.1", 5, now).expect("let through");
+            fail(&mut lockout, "admin", "10.0.0.1", now).expect("let through");
         }
         let later = now + FORGET_AFTER;
         lockout.forget_old(later);
-        for _ in 0..5 {
-            lockout.begin("admin", "10.0.0.1", 5, later).expect("a fresh count");
+        for _ in 0..4 {
+            fail(&mut lockout, "admin", "10.0.0.1", later).expect("a fresh count");
         }
     }
 

@@ -1,12 +1,12 @@
 //! Accounts and sessions: argon2 password hashes, random bearer tokens stored as SHA-256, and a
 //! throttle on failed logins.
 use crate::domain::ids::{HallId, UserId};
-use crate::domain::lockout::{Attempt, Lockout};
+use crate::domain::lockout::{Attempt, Lockout, Outcome};
 use crate::domain::role::Role;
 use crate::error::{AppError, AppResult};
 use crate::persistence::users;
 use crate::state::AppState;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
 use argon2::Argon2;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::TransactionTrait;
@@ -37,8 +37,36 @@ pub fn hash_password(password: &str) -> AppResult<String> {
     Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(AppError::internal)
 }
 
-fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+/// Checks `password` against a PHC-format argon2 hash, computing in `memory` (grown to the
+/// hash's memory cost once, then reused) instead of allocating ~19 MiB for every check.
+fn verify_in(memory: &mut Vec<argon2::Block>, password: &str, hash: &str) -> bool {
+    use argon2::password_hash::Output;
+    use argon2::{Algorithm, Params, Version};
+    let Ok(parsed) = PasswordHash::new(hash) else { return false };
+    let (Some(expected), Some(salt)) = (parsed.hash, parsed.salt) else { return false };
+    let (Ok(algorithm), Ok(params)) = (Algorithm::try_from(parsed.algorithm), Params::try_from(&parsed)) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(version)) => version,
+        Some(Err(_)) => return false,
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else { return false };
+    let blocks = params.block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, argon2::Block::default());
+    }
+    let mut out = vec![0u8; expected.len()];
+    let computed = Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+        password.as_bytes(),
+        salt,
+        &mut out,
+        &mut memory[..blocks],
+    );
+    // `Output` compares in constant time.
+    computed.is_ok() && Output::new(&out).is_ok_and(|out| out == expected)
 }
 
 pub fn token_hash(token: &str) -> String {
@@ -59,31 +87,31 @@ pub struct LoginSession {
     pub actor: Actor,
 }
 
-/// Wrong passwords per account and per address (`domain::lockout`), and the pool that hashes:
-/// argon2 takes ~19 MiB and a core for a moment, so it runs on the blocking threads, a few at
-/// a time, and a flood of logins cannot starve the web workers or swell the process.
+/// Wrong passwords per account and per address (`domain::lockout`), and the threads that hash.
 pub struct LoginThrottle {
     lockout: Mutex<Lockout>,
-    hashing: tokio::sync::Semaphore,
+    max_failures: u32,
+    hasher: Hasher,
     /// Checked when the username is unknown, so that answer takes as long as a wrong password.
-    /// Made on first need (on the blocking pool), not at start-up.
+    /// Made on first need, not at start-up.
     dummy_hash: tokio::sync::OnceCell<String>,
 }
 
 impl LoginThrottle {
-    pub fn new(hash_concurrency: u32) -> Self {
+    pub fn new(max_failures: u32, hash_threads: u32) -> Self {
         Self {
             lockout: Mutex::new(Lockout::default()),
-            hashing: tokio::sync::Semaphore::new(usize::try_from(hash_concurrency.max(1)).unwrap_or(1)),
+            max_failures,
+            hasher: Hasher::start(hash_threads),
             dummy_hash: tokio::sync::OnceCell::new(),
         }
     }
 
-    fn begin(&self, account: &str, address: &str, max_failures: u32) -> AppResult<Attempt> {
+    fn begin(&self, account: &str, address: &str) -> AppResult<Attempt> {
         let mut lockout = self.lockout.lock().unwrap_or_else(|p| p.into_inner());
         let now = Instant::now();
         lockout.forget_old(now);
-        lockout.begin(account, address, max_failures, now).map_err(|wait| {
+        lockout.begin(account, address, self.max_failures, now).map_err(|wait| {
             let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
             AppError::too_many_requests(seconds)
                 .with_code("rate_limited", format!("too many wrong passwords; try again in {seconds} seconds"))
@@ -91,28 +119,76 @@ impl LoginThrottle {
         })
     }
 
-    fn succeeded(&self, attempt: Attempt) {
-        self.lockout.lock().unwrap_or_else(|p| p.into_inner()).succeeded(attempt);
+    fn finish(&self, attempt: Attempt, outcome: Outcome) {
+        let mut lockout = self.lockout.lock().unwrap_or_else(|p| p.into_inner());
+        lockout.finish(attempt, outcome, self.max_failures, Instant::now());
     }
 
-    /// Checks a password on the blocking pool, at most `password_hash_concurrency` at once.
+    /// Whether `password` matches `hash`; with no hash (unknown account) a dummy is checked so
+    /// the answer takes as long, and is no.
     async fn verify(&self, password: &str, hash: Option<&str>) -> AppResult<bool> {
         let known = hash.is_some();
         let hash = match hash {
             Some(hash) => hash.to_owned(),
-            None => self.dummy_hash.get_or_try_init(|| self.hash(generate_password())).await?.clone(),
+            None => self.dummy_hash.get_or_try_init(|| self.hasher.hash(generate_password())).await?.clone(),
         };
-        let _permit = self.hashing.acquire().await.map_err(AppError::internal)?;
-        let password = password.to_owned();
-        let matches =
-            tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.map_err(AppError::internal)?;
-        Ok(known && matches)
+        Ok(self.hasher.verify(password.to_owned(), hash).await? && known)
+    }
+}
+
+/// argon2 takes ~19 MiB and a core for a moment. It runs on a few threads of its own, never on
+/// the web workers: a flood of logins queues here instead of starving every other request, and
+/// since each thread reuses its own allocation, memory stays bounded by the thread count.
+struct Hasher {
+    jobs: std::sync::mpsc::Sender<HashJob>,
+}
+
+enum HashJob {
+    Verify { password: String, hash: String, reply: tokio::sync::oneshot::Sender<bool> },
+    Hash { password: String, reply: tokio::sync::oneshot::Sender<AppResult<String>> },
+}
+
+impl Hasher {
+    fn start(threads: u32) -> Self {
+        let (jobs, queue) = std::sync::mpsc::channel::<HashJob>();
+        let queue = std::sync::Arc::new(Mutex::new(queue));
+        for _ in 0..threads.max(1) {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new().name("hallq-hash".into()).spawn(move || {
+                // One working memory per thread, allocated once and reused by every check.
+                let mut memory = Vec::new();
+                loop {
+                    // The lock is held only while waiting for the next job.
+                    let job = queue.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                    match job {
+                        Ok(HashJob::Verify { password, hash, reply }) => {
+                            let _ = reply.send(verify_in(&mut memory, &password, &hash));
+                        }
+                        Ok(HashJob::Hash { password, reply }) => {
+                            let _ = reply.send(hash_password(&password));
+                        }
+                        // The application is gone.
+                        Err(_) => break,
+                    }
+                }
+            });
+            if let Err(err) = spawned {
+                tracing::error!(%err, "cannot start a password-hashing thread");
+            }
+        }
+        Self { jobs }
     }
 
-    /// Hashes a new password on the blocking pool.
+    async fn verify(&self, password: String, hash: String) -> AppResult<bool> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.jobs.send(HashJob::Verify { password, hash, reply }).map_err(AppError::internal)?;
+        answer.await.map_err(AppError::internal)
+    }
+
     async fn hash(&self, password: String) -> AppResult<String> {
-        let _permit = self.hashing.acquire().await.map_err(AppError::internal)?;
-        tokio::task::spawn_blocking(move || hash_password(&password)).await.map_err(AppError::internal)?
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.jobs.send(HashJob::Hash { password, reply }).map_err(AppError::internal)?;
+        answer.await.map_err(AppError::internal)?
     }
 }
 
@@ -126,13 +202,20 @@ async fn check_password(
     password: &str,
 ) -> AppResult<Option<users::UserRow>> {
     let throttle = &state.login_throttle;
-    let attempt = throttle.begin(username, client, state.settings.login_max_failures)?;
-    let user = users::find_by_username(&state.db, username).await?.filter(|u| u.active);
-    if !throttle.verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await? {
-        return Ok(None);
+    let attempt = throttle.begin(username, client)?;
+    let checked = async {
+        let user = users::find_by_username(&state.db, username).await?.filter(|u| u.active);
+        let right = throttle.verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
+        AppResult::Ok(user.filter(|_| right))
     }
-    throttle.succeeded(attempt);
-    Ok(user)
+    .await;
+    let outcome = match &checked {
+        Ok(Some(_)) => Outcome::Right,
+        Ok(None) => Outcome::Wrong,
+        Err(_) => Outcome::Unknown,
+    };
+    throttle.finish(attempt, outcome);
+    checked
 }
 
 #[tracing::instrument(skip(state, password))]
@@ -188,7 +271,7 @@ pub async fn change_password(
             "the current password is not right",
         ));
     }
-    let hash = state.login_throttle.hash(new.to_owned()).await?;
+    let hash = state.login_throttle.hasher.hash(new.to_owned()).await?;
     let txn = state.db.begin().await?;
     users::set_password_hash(&txn, actor.id, &hash).await?;
     users::delete_sessions_except(&txn, actor.id, &token_hash(keep_token)).await?;
@@ -253,4 +336,22 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Option<(Ac
     Ok(found.filter(|(u, _)| u.active).map(|(u, expires)| {
         (Actor { id: u.id, username: u.username, display_name: u.display_name, role: u.role, hall: u.hall_id }, expires)
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_checks_against_its_own_hash_only() {
+        let hash = hash_password("demo-pass-123").expect("hashes");
+        let mut memory = Vec::new();
+        assert!(verify_in(&mut memory, "demo-pass-123", &hash));
+        assert!(!verify_in(&mut memory, "demo-pass-124", &hash));
+        assert!(!verify_in(&mut memory, "demo-pass-123", "not a hash"));
+        // The memory is reused, not grown again.
+        let blocks = memory.len();
+        assert!(verify_in(&mut memory, "demo-pass-123", &hash));
+        assert_eq!(memory.len(), blocks);
+    }
 }
