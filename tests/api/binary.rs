@@ -94,6 +94,7 @@ fn start_with_1024_files(dir: &std::path::Path, extra: &[(&str, &str)]) -> (std:
         }
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not start");
 }
 
