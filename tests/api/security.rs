@@ -744,3 +744,146 @@ async fn the_sqlite_file_and_its_wal_are_readable_by_their_owner_only() {
         assert_eq!(mode & 0o777, 0o600, "{path}{suffix}: {mode:o}");
     }
 }
+
+/// A tmpfs of `bytes` mounted for the test (root only), unmounted when dropped.
+struct TinyDisk {
+    path: std::path::PathBuf,
+}
+
+impl TinyDisk {
+    fn mount(bytes: u64) -> Option<Self> {
+        let path = std::env::temp_dir().join(format!("hallq-tiny-{}-{}", std::process::id(), rand_suffix()));
+        std::fs::create_dir_all(&path).ok()?;
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes}")])
+            .arg("tmpfs")
+            .arg(&path)
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then_some(Self { path })
+    }
+
+    /// Fills what is left with a file; returns the file, to be removed to free the space.
+    fn fill(&self) -> std::path::PathBuf {
+        use std::io::Write;
+        let filler = self.path.join("filler");
+        let mut file = std::fs::File::create(&filler).expect("filler");
+        let chunk = vec![0u8; 4096];
+        while file.write_all(&chunk).and_then(|_| file.flush()).is_ok() {}
+        filler
+    }
+}
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg("-l").arg(&self.path).status();
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(7);
+    hasher.finish()
+}
+
+#[actix_web::test]
+async fn a_really_full_disk_under_load_loses_no_acknowledged_ticket() {
+    use sea_orm::ConnectionTrait;
+    let Some(disk) = TinyDisk::mount(6 * 1024 * 1024) else {
+        assert!(
+            std::env::var("CI").ok().as_deref() != Some("true"),
+            "CI=true but a tmpfs cannot be mounted (the test needs root)"
+        );
+        eprintln!("skipping: mounting a tmpfs needs root");
+        return;
+    };
+    let database = std::sync::Arc::new(crate::helpers::TestDatabase::create(Backend::Sqlite).await);
+    let url = format!("sqlite://{}", disk.path.join("hallq.db").display());
+    let on_disk = url.clone();
+    let app = spawn_on(database.clone(), move |mut settings| {
+        settings.database_url = on_disk;
+        settings
+    })
+    .await;
+    let issue_many = |count: usize| {
+        let app = &app;
+        async move {
+            let requests = (0..count).map(|i| async move {
+                let service = ["A", "B", "C", "D", "E", "F"][i % 6];
+                app.post("/api/v1/halls/demo/tickets", Some(json!({"service": service})), None).await
+            });
+            futures_util::future::join_all(requests).await
+        }
+    };
+    let mut acknowledged = Vec::new();
+    let keep = |answers: Vec<(u16, Value)>,
+                acknowledged: &mut Vec<String>,
+                refusals: &mut std::collections::BTreeMap<String, usize>| {
+        for (status, body) in answers {
+            if status == 201 {
+                acknowledged.push(body["token"].as_str().expect("token").to_owned());
+            } else {
+                *refusals.entry(format!("{status} {}", body["error"])).or_default() += 1;
+            }
+        }
+    };
+    let mut refusals = std::collections::BTreeMap::new();
+    keep(issue_many(100).await, &mut acknowledged, &mut refusals);
+    let filler = disk.fill();
+    // The disk is full: 200 issuers at once, a few rounds.
+    for _ in 0..5 {
+        keep(issue_many(200).await, &mut acknowledged, &mut refusals);
+    }
+    let full_refusals: usize = refusals.values().sum();
+    let (status, ready) = app.get("/readyz").await;
+    std::fs::remove_file(&filler).expect("free the space");
+    // Space is back: writes recover by themselves.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (status, body) = app.post("/api/v1/halls/demo/tickets", Some(json!({"service": "A"})), None).await;
+        if status == 201 {
+            acknowledged.push(body["token"].as_str().expect("token").to_owned());
+            break;
+        }
+        assert!(Instant::now() < deadline, "no recovery without a restart: {status} {body}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    keep(issue_many(100).await, &mut acknowledged, &mut refusals);
+    eprintln!(
+        "disk full: {full_refusals} refused ({refusals:?}); readyz while full: {status} {ready}; {} acknowledged",
+        acknowledged.len()
+    );
+    assert!(full_refusals > 0, "the disk never filled");
+    assert!(refusals.keys().all(|k| k.contains("storage_full") || k.contains("database_unavailable")), "{refusals:?}");
+    assert_eq!(app.get("/readyz").await.0, 200);
+    app.stop().await;
+
+    // After a restart every acknowledged ticket is there, and nothing is numbered twice.
+    let restarted = spawn_on(database, move |mut settings| {
+        settings.database_url = url;
+        settings
+    })
+    .await;
+    let mut numbers = std::collections::BTreeSet::new();
+    for token in &acknowledged {
+        let (status, ticket) = restarted.get(&format!("/api/v1/tickets/{token}")).await;
+        assert_eq!(status, 200, "acknowledged ticket {token} was lost");
+        assert!(numbers.insert(ticket["number"].as_str().expect("number").to_owned()), "{ticket} numbered twice");
+    }
+    let db = &restarted.app_state.db;
+    let seqs: Vec<i64> = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT seq FROM events ORDER BY seq",
+        ))
+        .await
+        .expect("events")
+        .iter()
+        .map(|row| row.try_get_by_index(0).expect("seq"))
+        .collect();
+    assert_eq!(seqs, (1..=seqs.len() as i64).collect::<Vec<_>>(), "the event log has no gaps");
+    restarted.stop().await;
+    drop(restarted);
+}
