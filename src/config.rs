@@ -18,6 +18,10 @@ pub struct Settings {
     pub clock_start: Option<DateTime<Utc>>,
     pub log: String,
     pub demo: bool,
+    /// The demo hall's opening hours: round the clock (so it can be tried at any hour), or a
+    /// county hall's week (Mon–Fri 08:30–12:00, 13:30–17:30, issuing stops 15 minutes before
+    /// each close) to show the closed and 停止取号 screens. Used only when the demo is seeded.
+    pub demo_hours: DemoHours,
     /// How many times a called ticket may be recalled before it must be marked no-show.
     pub recall_limit: u32,
     /// How long after a no-show staff may still restore the ticket to the queue.
@@ -66,6 +70,7 @@ impl Default for Settings {
             clock_start: None,
             log: "info".into(),
             demo: true,
+            demo_hours: DemoHours::Always,
             recall_limit: 2,
             no_show_grace_minutes: 30,
             session_hours: 12,
@@ -83,6 +88,12 @@ impl Default for Settings {
             password_hash_concurrency: 2,
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DemoHours {
+    Always,
+    County,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -106,6 +117,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("clock_start", "HALLQ_CLOCK_START"),
     ("log", "HALLQ_LOG"),
     ("demo", "HALLQ_DEMO"),
+    ("demo_hours", "HALLQ_DEMO_HOURS"),
     ("recall_limit", "HALLQ_RECALL_LIMIT"),
     ("no_show_grace_minutes", "HALLQ_NO_SHOW_GRACE_MINUTES"),
     ("session_hours", "HALLQ_SESSION_HOURS"),
@@ -193,6 +205,13 @@ impl Settings {
                 self.log = value.into();
             }
             "demo" => self.demo = boolean(value)?,
+            "demo_hours" => {
+                self.demo_hours = match value.trim() {
+                    "always" => DemoHours::Always,
+                    "county" => DemoHours::County,
+                    _ => return Err(format!("'{value}' is not 'always' or 'county'")),
+                }
+            }
             "recall_limit" => self.recall_limit = number(value, 0, 20)?,
             "no_show_grace_minutes" => self.no_show_grace_minutes = number(value, 0, 24 * 60)?,
             "session_hours" => self.session_hours = number(value, 1, 24 * 30)?,

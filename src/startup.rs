@@ -310,7 +310,9 @@ async fn seed_if_empty(
             password
         });
         let hash = hash_password(&password).map_err(|e| seed_err(e.message))?;
-        seed::demo_hall(db, settings.timezone, &hash, now).await.map_err(|e| seed_err(e.to_string()))?;
+        seed::demo_hall(db, settings.timezone, settings.demo_hours, &hash, now)
+            .await
+            .map_err(|e| seed_err(e.to_string()))?;
     }
     Ok(generated)
 }

@@ -17,6 +17,13 @@ impl Period {
     }
 }
 
+/// `08:30–12:00`, as halls post their hours; midnight at the end reads `24:00`.
+impl std::fmt::Display for Period {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:02}:{:02}–{:02}:{:02}", self.opens / 60, self.opens % 60, self.closes / 60, self.closes % 60)
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Schedule {
     /// Index 0 = Monday … 6 = Sunday; periods sorted by opening minute.
@@ -54,6 +61,12 @@ impl Schedule {
     pub fn add_workday(&mut self, day: NaiveDate) {
         self.holidays.remove(&day);
         self.workdays.insert(day);
+    }
+
+    /// Today's hours where the hall is, as posted: `["08:30–12:00", "13:30–17:30"]`; empty on a
+    /// day it does not open.
+    pub fn hours_on_day_of(&self, at: DateTime<Utc>, timezone: Tz) -> Vec<String> {
+        self.periods_on(at.with_timezone(&timezone).date_naive()).iter().map(ToString::to_string).collect()
     }
 
     /// The periods the hall is open on a date. A make-up working day borrows the hours of the
@@ -160,6 +173,18 @@ mod tests {
         late.add_period(2, Period::new(0, 2 * 60).expect("valid"));
         let tuesday_two = (monday + Duration::days(1)).and_hms_opt(2, 0, 0).expect("time");
         assert_eq!(late.open_until(at(21, 0)), Some(tuesday_two), "runs on past midnight");
+    }
+
+    #[test]
+    fn todays_hours_read_as_posted_in_the_halls_timezone() {
+        let hall = county_hall();
+        let shanghai = chrono_tz::Asia::Shanghai;
+        // 2026-11-27 01:00 UTC is Friday 09:00 in Shanghai; 2026-11-27 20:00 UTC is Saturday there.
+        let friday = Utc.with_ymd_and_hms(2026, 11, 27, 1, 0, 0).single().expect("time");
+        assert_eq!(hall.hours_on_day_of(friday, shanghai), vec!["08:30–12:00", "13:30–17:30"]);
+        let saturday = Utc.with_ymd_and_hms(2026, 11, 27, 20, 0, 0).single().expect("time");
+        assert!(hall.hours_on_day_of(saturday, shanghai).is_empty());
+        assert_eq!(Schedule::always_open().hours_on_day_of(friday, shanghai), vec!["00:00–24:00"]);
     }
 
     /// A real county hall: Monday to Friday 08:30–12:00 and 13:30–17:30.

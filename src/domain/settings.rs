@@ -34,7 +34,16 @@ pub struct OnlineGuide {
     /// the self-service terminals and where they stand.
     pub zh: String,
     pub en: String,
+    /// The kiosk's "I'll go there instead" button, when the generic 我去网上办 does not fit
+    /// (for social-insurance fees: 我用手机缴费).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub button_zh: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub button_en: Option<String>,
 }
+
+/// Longest button text accepted.
+pub const MAX_BUTTON_CHARS: usize = 16;
 
 impl Default for HallSettings {
     fn default() -> Self {
@@ -82,6 +91,13 @@ impl HallSettings {
             {
                 return Err(format!("online.{code}: the Chinese text is required and each text has at most {MAX_GUIDE_CHARS} characters"));
             }
+            let buttons = [&guide.button_zh, &guide.button_en];
+            if buttons
+                .iter()
+                .any(|b| b.as_ref().is_some_and(|b| b.trim().is_empty() || b.chars().count() > MAX_BUTTON_CHARS))
+            {
+                return Err(format!("online.{code}: a button text has 1 to {MAX_BUTTON_CHARS} characters"));
+            }
         }
         Ok(())
     }
@@ -104,8 +120,18 @@ mod tests {
     fn validation_names_the_problem() {
         let mut settings = HallSettings::default();
         assert!(settings.validate(&["A"]).is_ok());
-        settings.online.insert("Z".into(), OnlineGuide { zh: "电子税务局".into(), en: String::new() });
+        settings.online.insert(
+            "Z".into(),
+            OnlineGuide { zh: "电子税务局".into(), en: String::new(), button_zh: None, button_en: None },
+        );
         assert!(settings.validate(&["A"]).expect_err("refused").contains("'Z'"));
+        settings.online.clear();
+        let long = "我".repeat(MAX_BUTTON_CHARS + 1);
+        settings.online.insert(
+            "A".into(),
+            OnlineGuide { zh: "电子税务局".into(), en: String::new(), button_zh: Some(long), button_en: None },
+        );
+        assert!(settings.validate(&["A"]).expect_err("refused").contains("button"));
         settings.online.clear();
         settings.kiosk_return_seconds = 1;
         assert!(settings.validate(&["A"]).expect_err("refused").contains("kiosk_return_seconds"));

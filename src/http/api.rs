@@ -49,6 +49,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/windows/{id}/sign-in", web::post().to(sign_in))
         .route("/windows/{id}/sign-out", web::post().to(sign_out))
         .route("/windows/{id}/console", web::get().to(console))
+        .route("/halls/{hall}/window-choices", web::get().to(window_choices))
         .route("/windows/{id}/services", web::put().to(set_services))
         .route("/halls/{hall}/floor", web::get().to(floor))
         .route("/halls/{hall}/settings", web::get().to(get_settings))
@@ -591,6 +592,19 @@ pub async fn set_services(
 pub async fn floor(state: web::Data<AppState>, path: web::Path<String>, who: Authenticated) -> AppResult<HttpResponse> {
     let hall = state.halls.get(&path).await?;
     Ok(HttpResponse::Ok().json(crate::services::console::floor(&state, &who.0, &hall).await?))
+}
+
+/// The windows of the hall the signed-in person may work at, each with who is signed in there
+/// (`signed_in`, or null): the console's window picker. Empty for someone who may work none.
+#[utoipa::path(get, path = "/api/v1/halls/{hall}/window-choices", tag = "halls", params(("hall" = String, Path)),
+    responses((status = 200, body = Vec<crate::services::console::FloorWindow>), (status = 401, body = ErrorBody)))]
+pub async fn window_choices(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    who: Authenticated,
+) -> AppResult<HttpResponse> {
+    let hall = state.halls.get(&path).await?;
+    Ok(HttpResponse::Ok().json(crate::services::console::window_choices(&state, &who.0, &hall).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/halls/{hall}/settings", tag = "halls", params(("hall" = String, Path)),

@@ -13,13 +13,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/display/{hall}/windows/{number}", web::get().to(window_screen));
 }
 
-/// `?windows=9,10&services=C&open_only=1&repeat=2`
+/// `?windows=9,10&services=C&open_only=1&repeat=2&sound=on`
 #[derive(Deserialize)]
 pub struct DisplayQuery {
     windows: Option<String>,
     services: Option<String>,
     open_only: Option<String>,
     repeat: Option<String>,
+    /// `on`: this device plays sound without a tap (remembered by its browser); `ask`: forget.
+    sound: Option<String>,
 }
 
 fn list<T: std::str::FromStr>(text: Option<&str>) -> Option<Vec<T>> {
@@ -48,6 +50,7 @@ pub async fn hall_display(
         "services": list::<String>(query.services.as_deref()),
         "openOnly": matches!(query.open_only.as_deref(), Some("1" | "true" | "yes")),
         "repeat": repeat.clamp(1, 3),
+        "sound": query.sound.as_deref().filter(|s| matches!(*s, "on" | "ask")),
         "lang": lang.code(),
     });
     let mut context = tera::Context::new();

@@ -40,6 +40,7 @@ use utoipa::OpenApi;
         api::console,
         api::set_services,
         api::floor,
+        api::window_choices,
         api::get_settings,
         api::put_settings,
         api::record_diversion,

@@ -15,16 +15,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/window", web::get().to(window_console)).route("/floor/{hall}", web::get().to(floor));
 }
 
-fn config(hall: &str, lang: Lang) -> String {
-    script_json(&json!({ "hall": hall, "lang": lang.code(), "texts": i18n::texts(lang) }))
+fn config(hall: &str, timezone: &str, lang: Lang) -> String {
+    script_json(&json!({ "hall": hall, "timezone": timezone, "lang": lang.code(), "texts": i18n::texts(lang) }))
 }
 
 pub async fn window_console(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
     // The hall comes from the account once signed in; this is for accounts without one (admin).
-    let hall = persistence::halls::list(&state.db).await?.into_iter().next().map(|h| h.code).unwrap_or_default();
+    let first = persistence::halls::list(&state.db).await?.into_iter().next();
+    let (hall, timezone) = first.map(|h| (h.code, h.timezone)).unwrap_or_default();
     let (lang, _) = Lang::of(&req);
     let mut context = tera::Context::new();
-    context.insert("config_json", &config(&hall, lang));
+    context.insert("config_json", &config(&hall, &timezone, lang));
     render(&state, &req, "staff/window.html", context, StatusCode::OK)
 }
 
@@ -33,6 +34,6 @@ pub async fn floor(state: web::Data<AppState>, req: HttpRequest, path: web::Path
     let (lang, _) = Lang::of(&req);
     let mut context = tera::Context::new();
     context.insert("hall_name", if lang == Lang::En { &hall.name_en } else { &hall.name });
-    context.insert("config_json", &config(&hall.code, lang));
+    context.insert("config_json", &config(&hall.code, hall.timezone.name(), lang));
     render(&state, &req, "staff/floor.html", context, StatusCode::OK)
 }

@@ -52,11 +52,10 @@ async fn service_cards(state: &AppState, hall: &HallConfig, lang: Lang) -> AppRe
         .iter()
         .map(|s| {
             let f = figures.iter().find(|f| f.code == s.code);
-            let guide =
-                hall.settings
-                    .online
-                    .get(&s.code)
-                    .map(|g| if lang == Lang::En && !g.en.is_empty() { &g.en } else { &g.zh });
+            let online = hall.settings.online.get(&s.code);
+            let guide = online.map(|g| if lang == Lang::En && !g.en.is_empty() { &g.en } else { &g.zh });
+            let button =
+                online.and_then(|g| if lang == Lang::En { g.button_en.as_ref() } else { g.button_zh.as_ref() });
             json!({
                 "code": s.code,
                 "name": if lang == Lang::En { &s.name_en } else { &s.name },
@@ -65,6 +64,7 @@ async fn service_cards(state: &AppState, hall: &HallConfig, lang: Lang) -> AppRe
                 "estimated_wait_minutes": f.map_or(0, |f| f.estimated_wait_minutes),
                 "open_windows": f.map_or(0, |f| f.open_windows),
                 "online": guide,
+                "online_button": button,
             })
         })
         .collect())
@@ -85,6 +85,12 @@ fn hall_name(hall: &HallConfig, lang: Lang) -> &str {
     } else {
         &hall.name
     }
+}
+
+/// Live pages: the browser must not show a stored copy (Back after taking a ticket would show
+/// old counts and no 我的号码); each showing asks the server again.
+fn no_store(response: &mut HttpResponse) {
+    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
 }
 
 #[derive(Deserialize)]
@@ -129,6 +135,7 @@ pub async fn kiosk(
         "texts": i18n::texts(lang),
         "services": service_cards(&state, &hall, lang).await?,
         "status": open_status(&state, &hall),
+        "hours": hall.schedule.hours_on_day_of(state.clock.now(), hall.timezone),
         "returnSeconds": hall.settings.kiosk_return_seconds,
         "registered": registered,
     });
@@ -155,6 +162,7 @@ pub async fn phone(state: web::Data<AppState>, req: HttpRequest, path: web::Path
     context.insert("hall_name", hall_name(&hall, lang));
     context.insert("config_json", &script_json(&config));
     let mut response = render(&state, &req, "taxpayer/phone.html", context, StatusCode::OK)?;
+    no_store(&mut response);
     let mint_key = [(
         format!("mint:ip:{}", super::extract::client_address(&req)),
         state.settings.public_rate_limit.saturating_mul(crate::services::limits::COOKIE_MINT_FACTOR),
@@ -200,8 +208,11 @@ pub async fn tracking(
     let mut context = tera::Context::new();
     context.insert("hall_name", hall_name(&hall, lang));
     context.insert("number", &ticket.number);
+    context.insert("hall", &hall.code);
     context.insert("config_json", &script_json(&config));
-    render(&state, &req, "taxpayer/track.html", context, StatusCode::OK)
+    let mut response = render(&state, &req, "taxpayer/track.html", context, StatusCode::OK)?;
+    no_store(&mut response);
+    Ok(response)
 }
 
 #[derive(Deserialize)]
@@ -226,6 +237,7 @@ pub async fn printable(
     context.insert("ticket", &ticket);
     context.insert("service_name", if lang == Lang::En { &ticket.service_name_en } else { &ticket.service_name });
     context.insert("issued", &issued);
+    context.insert("no_show_rule", &i18n::no_show_rule(lang, state.settings.no_show_grace_minutes));
     context.insert("paper", &if query.paper == Some(58) { 58 } else { 80 });
     context.insert("qr_svg", &super::qr::svg(&url).unwrap_or_default());
     context.insert("url", &url);

@@ -1,5 +1,6 @@
 //! The demo hall, seeded on an empty database so a newcomer has something to click through.
 use super::users::{self, NewUser};
+use crate::config::DemoHours;
 use crate::domain::ids::{HallId, UserId, WindowId};
 use crate::domain::role::Role;
 use crate::domain::settings::{HallSettings, OnlineGuide};
@@ -30,6 +31,13 @@ const HINTS: &[(&str, &str, &str)] = &[
     ("D", "新车、二手车车辆购置税申报缴纳", "Vehicle purchase tax for new and used cars"),
     ("E", "增值税留抵退税、出口退税及其他退税", "VAT credit refunds and other refunds"),
     ("F", "政策咨询、电子税务局操作辅导", "Policy questions, help with the e-tax bureau"),
+];
+
+/// (code, the kiosk's button in 中文 and English) where 我去网上办 does not say it.
+const ONLINE_BUTTONS: &[(&str, &str, &str)] = &[
+    ("B", "我去自助终端办", "I'll use a self-service terminal"),
+    ("C", "我用手机缴费", "I'll pay by phone"),
+    ("F", "我去网上咨询", "I'll ask online"),
 ];
 
 /// (code, 中文, English): how a service can be done without queuing (分流), shown before issuing.
@@ -70,10 +78,20 @@ const WINDOWS: &[(i32, &str, &[&str])] = &[
     (10, "si_cash", &["C"]),
 ];
 
-fn demo_settings() -> String {
+fn demo_settings(county_hours: bool) -> String {
     let mut settings = HallSettings::default();
     for (code, zh, en) in ONLINE {
-        settings.online.insert((*code).into(), OnlineGuide { zh: (*zh).into(), en: (*en).into() });
+        let button = ONLINE_BUTTONS.iter().find(|(c, _, _)| c == code);
+        let guide = OnlineGuide {
+            zh: (*zh).into(),
+            en: (*en).into(),
+            button_zh: button.map(|(_, zh, _)| (*zh).into()),
+            button_en: button.map(|(_, _, en)| (*en).into()),
+        };
+        settings.online.insert((*code).into(), guide);
+    }
+    if county_hours {
+        settings.stop_issuing_minutes_before_close = Some(15);
     }
     serde_json::to_string(&settings).unwrap_or_default()
 }
@@ -96,13 +114,19 @@ pub async fn ensure_admin(
     users::insert(conn, new).await.map(Some)
 }
 
-/// The demo hall with its services, windows, round-the-clock hours and demo accounts.
+/// (opens, closes) in minutes of the day, Monday to Friday, with `HALLQ_DEMO_HOURS=county`.
+const COUNTY_HOURS: &[(i16, i16)] = &[(8 * 60 + 30, 12 * 60), (13 * 60 + 30, 17 * 60 + 30)];
+
+/// The demo hall with its services, windows, hours (round the clock, or a county hall's week)
+/// and demo accounts.
 pub async fn demo_hall(
     conn: &impl ConnectionTrait,
     timezone: Tz,
+    hours: DemoHours,
     demo_password_hash: &str,
     at: DateTime<Utc>,
 ) -> Result<HallId, DbErr> {
+    let county = hours == DemoHours::County;
     let hall = hall::ActiveModel {
         code: Set(DEMO_HALL.into()),
         name: Set("示例县税务局办税服务厅".into()),
@@ -111,7 +135,7 @@ pub async fn demo_hall(
         event_seq: Set(0),
         created_at: Set(at),
         notice: Set(Some(DEMO_NOTICE.into())),
-        settings: Set(Some(demo_settings())),
+        settings: Set(Some(demo_settings(county))),
         ..Default::default()
     };
     let hall_id = hall::Entity::insert(hall).exec(conn).await?.last_insert_id;
@@ -133,12 +157,17 @@ pub async fn demo_hall(
         };
         service_ids.push((*code, service::Entity::insert(model).exec(conn).await?.last_insert_id));
     }
-    for weekday in 1..=7 {
+    let periods: Vec<(i16, i16, i16)> = if county {
+        (1..=5).flat_map(|weekday| COUNTY_HOURS.iter().map(move |(opens, closes)| (weekday, *opens, *closes))).collect()
+    } else {
+        (1..=7).map(|weekday| (weekday, 0, 1440)).collect()
+    };
+    for (weekday, opens, closes) in periods {
         let hours = opening_hour::ActiveModel {
             hall_id: Set(hall_id),
             weekday: Set(weekday),
-            opens_minute: Set(0),
-            closes_minute: Set(1440),
+            opens_minute: Set(opens),
+            closes_minute: Set(closes),
             ..Default::default()
         };
         opening_hour::Entity::insert(hours).exec(conn).await?;

@@ -8,6 +8,8 @@ use crate::domain::numbering::business_date;
 use crate::domain::ticket::TicketStatus;
 use crate::error::{AppError, AppResult};
 use crate::persistence::halls::HallConfig;
+use crate::persistence::tickets::TicketRow;
+use crate::persistence::windows::WindowRow;
 use crate::persistence::{events, tickets, users, windows};
 use crate::state::AppState;
 use chrono::{DateTime, Duration, Utc};
@@ -51,6 +53,9 @@ pub struct QueueFigure {
     pub estimated_wait_minutes: u32,
     /// The longest wait has passed the service's target.
     pub over_target: bool,
+    /// Someone taking a ticket now would wait past the target (by the estimate), even if
+    /// nobody has waited that long yet: the queue is growing faster than it is served.
+    pub estimate_over_target: bool,
 }
 
 #[derive(Debug, Default, Serialize, ToSchema)]
@@ -87,6 +92,8 @@ pub struct WindowChoice {
 pub struct ConsoleView {
     pub window: WindowView,
     pub hall: String,
+    /// The hall's timezone (IANA name): every time on the console is shown in it.
+    pub timezone: String,
     pub signed_in: Option<SignedIn>,
     /// The ticket the window holds, with its full detail.
     pub ticket: Option<StaffTicketView>,
@@ -122,6 +129,7 @@ fn queue_figure(s: &ServiceView) -> QueueFigure {
         target_wait_minutes: s.target_wait_minutes,
         estimated_wait_minutes: s.estimated_wait_minutes,
         over_target: s.waiting > 0 && s.longest_wait_minutes > s.target_wait_minutes,
+        estimate_over_target: s.waiting > 0 && s.estimated_wait_minutes > s.target_wait_minutes,
     }
 }
 
@@ -239,6 +247,7 @@ pub async fn console(state: &AppState, actor: &Actor, window_id: WindowId) -> Ap
         .collect();
     Ok(ConsoleView {
         hall: hall.code.clone(),
+        timezone: hall.timezone.name().to_owned(),
         signed_in: signed_in(state, row.signed_in).await?,
         ticket: held.as_ref().map(|t| staff_ticket_view(&hall, t)),
         window: window_view(&hall, &row, held.as_ref()),
@@ -285,6 +294,8 @@ pub struct LogEntry {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FloorView {
     pub hall: String,
+    /// The hall's timezone (IANA name): every time on the floor screen is shown in it.
+    pub timezone: String,
     pub hall_name: String,
     pub hall_name_en: String,
     pub windows: Vec<FloorWindow>,
@@ -294,6 +305,44 @@ pub struct FloorView {
     pub log: Vec<LogEntry>,
     pub pause_reasons: Vec<&'static str>,
     pub server_time: DateTime<Utc>,
+}
+
+/// Each window as the floor and the window picker show it: its state, what it holds, and who
+/// is signed in there.
+fn with_holders(
+    hall: &HallConfig,
+    rows: &[WindowRow],
+    held: &HashMap<WindowId, TicketRow>,
+    names: &HashMap<UserId, String>,
+) -> Vec<FloorWindow> {
+    rows.iter()
+        .map(|w| FloorWindow {
+            window: window_view(hall, w, held.get(&w.id)),
+            signed_in: w.signed_in.map(|(user, since)| SignedIn {
+                user_id: user.0,
+                display_name: names.get(&user).cloned().unwrap_or_default(),
+                since,
+            }),
+        })
+        .collect()
+}
+
+/// The windows of a hall this person may work at, with who is signed in at each: the window
+/// picker shows a colleague's window as taken before anyone clicks it.
+pub async fn window_choices(state: &AppState, actor: &Actor, hall: &HallConfig) -> AppResult<Vec<FloorWindow>> {
+    let mut rows = Vec::new();
+    for row in windows::list(&state.db, hall.id).await? {
+        if super::windows::may_operate(state, actor, &row).await? {
+            rows.push(row);
+        }
+    }
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let held = tickets::held_in_hall(&state.db, hall.id).await?;
+    let people: Vec<UserId> = rows.iter().filter_map(|w| w.signed_in.map(|(u, _)| u)).collect();
+    let names = users::display_names(&state.db, people).await?;
+    Ok(with_holders(hall, &rows, &held, &names))
 }
 
 /// The floor control screen: every window, every queue and the window log. Managers only.
@@ -307,17 +356,7 @@ pub async fn floor(state: &AppState, actor: &Actor, hall: &HallConfig) -> AppRes
     let log = events::window_log(&state.db, hall.id, LOG_ENTRIES).await?;
     let people = rows.iter().filter_map(|w| w.signed_in.map(|(u, _)| u)).chain(log.iter().filter_map(|e| e.actor));
     let names: HashMap<UserId, String> = users::display_names(&state.db, people.collect::<Vec<_>>()).await?;
-    let windows = rows
-        .iter()
-        .map(|w| FloorWindow {
-            window: window_view(hall, w, held.get(&w.id)),
-            signed_in: w.signed_in.map(|(user, since)| SignedIn {
-                user_id: user.0,
-                display_name: names.get(&user).cloned().unwrap_or_default(),
-                since,
-            }),
-        })
-        .collect();
+    let windows = with_holders(hall, &rows, &held, &names);
     let log = log
         .into_iter()
         .map(|entry| {
@@ -333,6 +372,7 @@ pub async fn floor(state: &AppState, actor: &Actor, hall: &HallConfig) -> AppRes
         .collect();
     Ok(FloorView {
         hall: hall.code.clone(),
+        timezone: hall.timezone.name().to_owned(),
         hall_name: hall.name.clone(),
         hall_name_en: hall.name_en.clone(),
         windows,

@@ -21,6 +21,7 @@
   function Announcer(options) {
     this.repeat = Math.max(1, Math.min(3, options.repeat || 2));
     this.chimeUrl = options.chimeUrl;
+    this.onBlocked = options.onBlocked || function () {};
     this.queue = [];
     this.busy = false;
     this.enabled = false;
@@ -66,6 +67,7 @@
 
   Announcer.prototype.chime = function () {
     var url = this.chimeUrl;
+    var self = this;
     return new Promise(function (resolve) {
       var audio = new Audio(url);
       var done = false;
@@ -74,11 +76,17 @@
       audio.onerror = finish;
       setTimeout(finish, 2500);
       var played = audio.play();
-      if (played && played.catch) played.catch(finish);
+      if (played && played.catch) {
+        played.catch(function (e) {
+          if (e && e.name === 'NotAllowedError') self.onBlocked();
+          finish();
+        });
+      }
     });
   };
 
   Announcer.prototype.speak = function (text, voice) {
+    var self = this;
     return new Promise(function (resolve) {
       var done = false;
       function finish() { if (!done) { done = true; resolve(); } }
@@ -87,7 +95,10 @@
       utterance.rate = 0.9;
       try { utterance.voice = voice; } catch (e) { /* lang alone picks a voice */ }
       utterance.onend = finish;
-      utterance.onerror = finish;
+      utterance.onerror = function (e) {
+        if (e && e.error === 'not-allowed') self.onBlocked();
+        finish();
+      };
       setTimeout(finish, SPEAK_TIMEOUT_MS);
       window.speechSynthesis.speak(utterance);
     });

@@ -109,8 +109,8 @@
       facts.appendChild(dd);
     }
     var waited = (Date.parse(t.called_at) - Date.parse(t.issued_at)) / 1000;
-    fact(T.waited_for, S.clock(waited));
-    fact(T.served_for, t.started_at ? S.clock((serverNow() - Date.parse(t.started_at)) / 1000) : '—', 'served-for');
+    fact(T.waited_for, S.duration(waited));
+    fact(T.served_for, t.started_at ? S.duration((serverNow() - Date.parse(t.started_at)) / 1000) : '—', 'served-for');
     fact(T.recalls, t.recall_count + ' / ' + view.recall_limit);
     if (t.transfer_count > 0) fact(T.transfer_note, t.transfer_note || T.transferred_no_note);
     if (t.phone_masked) fact(T.contact, t.phone_masked);
@@ -142,8 +142,8 @@
       box.appendChild(item);
     }
     figure(T.fig_served, String(f.served));
-    figure(T.fig_handling, f.average_handling_seconds === null ? '—' : S.clock(f.average_handling_seconds));
-    figure(T.fig_wait, f.average_wait_seconds === null ? '—' : S.clock(f.average_wait_seconds));
+    figure(T.fig_handling, f.average_handling_seconds === null ? '—' : S.duration(f.average_handling_seconds));
+    figure(T.fig_wait, f.average_wait_seconds === null ? '—' : S.duration(f.average_wait_seconds));
     figure(T.fig_no_shows, String(f.no_shows));
   }
 
@@ -154,8 +154,7 @@
     view.recent_no_shows.forEach(function (n) {
       var li = el('li', 'no-show-row');
       li.appendChild(el('span', 'num', n.number));
-      var until = new Date(Date.parse(n.restorable_until));
-      li.appendChild(el('span', 'muted', T.restorable_until + ' ' + until.toTimeString().slice(0, 5)));
+      li.appendChild(el('span', 'muted', T.restorable_until + ' ' + S.time(n.restorable_until, view.timezone)));
       var b = el('button', 'small-btn', T.restore);
       b.type = 'button';
       b.dataset.restore = n.number;
@@ -214,7 +213,7 @@
     if (!view) return;
     var t = view.ticket;
     var served = $('served-for');
-    if (t && t.started_at && served) served.textContent = S.clock((serverNow() - Date.parse(t.started_at)) / 1000);
+    if (t && t.started_at && served) served.textContent = S.duration((serverNow() - Date.parse(t.started_at)) / 1000);
     Array.prototype.forEach.call(document.querySelectorAll('#waiting tr[data-number]'), function (tr, i) {
       var entry = view.waiting[i];
       if (entry) tr.querySelector('.wait').textContent = S.minutesSince(entry.issued_at, serverNow()) + ' ' + T.min;
@@ -367,6 +366,7 @@
   }
 
   // ---------- picker and sign-in ----------
+  var autoEntered = false;
   function showPicker() {
     windowId = null;
     view = null;
@@ -374,25 +374,37 @@
     $('picker').hidden = false;
     $('win-title').textContent = '';
     var hall = me.hall_code || S.config.hall;
-    S.api('GET', '/halls/' + encodeURIComponent(hall) + '/windows').then(function (list) {
+    S.api('GET', '/halls/' + encodeURIComponent(hall) + '/window-choices').then(function (list) {
       var box = $('picker-list');
       box.innerHTML = '';
-      var mine = list.filter(function (w) { return me.role !== 'staff' || me.windows.indexOf(w.id) >= 0; });
-      if (!mine.length) box.appendChild(el('p', 'muted', T.no_windows_assigned));
-      mine.forEach(function (w) {
-        var b = el('button', 'pick-btn state-' + w.state);
+      if (!list.length) box.appendChild(el('p', 'muted', T.no_windows_assigned));
+      function takenByOther(w) { return !!w.signed_in && w.signed_in.user_id !== me.id; }
+      // Staff assigned to exactly one window, free: straight to it.
+      if (list.length === 1 && me.role === 'staff' && !takenByOther(list[0]) && !autoEntered) {
+        autoEntered = true;
+        enter(list[0]);
+        return;
+      }
+      list.forEach(function (w) {
+        var taken = takenByOther(w);
+        var b = el('button', 'pick-btn state-' + w.state + (taken ? ' taken' : ''));
         b.type = 'button';
         b.dataset.window = w.number;
         b.appendChild(el('span', 'pick-name', w.name));
         b.appendChild(el('span', 'pick-services', w.services.join(' · ')));
         b.appendChild(el('span', 'pick-state', T['state_' + w.state]));
-        b.onclick = function () {
-          S.api('POST', '/windows/' + w.id + '/sign-in').then(function () { openConsole(w.id); })
-            .catch(function (err) { S.toast(S.describe(err)); });
-        };
+        b.appendChild(el('span', 'pick-holder' + (taken ? ' taken' : ''),
+          w.signed_in ? T.held_by.replace('{name}', w.signed_in.display_name) : T.nobody_signed_in));
+        b.disabled = taken;
+        b.onclick = function () { enter(w); };
         box.appendChild(b);
       });
     }).catch(function (err) { S.toast(S.describe(err)); });
+  }
+
+  function enter(w) {
+    S.api('POST', '/windows/' + w.id + '/sign-in').then(function () { openConsole(w.id); })
+      .catch(function (err) { S.toast(S.describe(err)); showPicker(); });
   }
 
   function openConsole(id) {

@@ -4,11 +4,17 @@
 
   var config = JSON.parse(document.getElementById('hallq-config').textContent);
   var en = config.lang === 'en';
-  var HISTORY = 8;
+  var HISTORY = 10;
   var BLINK_MS = 6000;
+  var SOUND_KEY = 'hallq.display.sound';
 
   var state = { windows: {}, queues: {}, order: [], calls: [], notice: '' };
-  var announcer = new window.Announcer({ repeat: config.repeat, chimeUrl: '/static/sounds/chime.wav' });
+  var announcer = new window.Announcer({
+    repeat: config.repeat,
+    chimeUrl: '/static/sounds/chime.wav',
+    // The device was set up for sound but its browser refuses to play without a tap.
+    onBlocked: function () { $('sound-overlay').hidden = false; }
+  });
 
   function $(id) { return document.getElementById(id); }
   function el(tag, cls, text) {
@@ -105,8 +111,20 @@
     render();
   }
 
+  // A call stays in the big box while its window is open and still holds that ticket; once it
+  // ends (finished, no-show, transferred, window paused or closed) the box yields to the
+  // previous call still current, or to the idle text.
+  function isCurrent(call) {
+    var w = state.windows[call.window];
+    return !!w && w.state === 'open' && !!w.current && w.current.number === call.number;
+  }
+
+  function shownCall() {
+    return state.calls.filter(isCurrent)[0] || null;
+  }
+
   function render() {
-    var latest = state.calls[0];
+    var latest = shownCall();
     var now = $('now-calling');
     now.innerHTML = '';
     if (latest) {
@@ -122,7 +140,7 @@
 
     var history = $('history');
     history.innerHTML = '';
-    state.calls.slice(1, HISTORY + 1).forEach(function (c) {
+    state.calls.filter(function (c) { return c !== latest; }).slice(0, HISTORY).forEach(function (c) {
       var row = el('li', 'history-row');
       row.appendChild(el('span', 'h-number', c.number));
       row.appendChild(el('span', 'h-window', en ? 'Window ' + c.window : c.window + ' 号窗口'));
@@ -146,7 +164,10 @@
 
     var queues = $('queues');
     queues.innerHTML = '';
-    (state.queueOrder || []).filter(showsService).forEach(function (code) {
+    var shownQueues = (state.queueOrder || []).filter(showsService);
+    // More than four services: two columns, so every waiting count stays on screen.
+    queues.classList.toggle('two-columns', shownQueues.length > 4);
+    shownQueues.forEach(function (code) {
       var q = state.queues[code];
       var row = el('li', 'queue-row');
       row.appendChild(el('span', 'q-code', code));
@@ -158,6 +179,15 @@
     var notice = $('notice-text');
     if (notice.textContent !== state.notice) notice.textContent = state.notice;
     $('notice').hidden = !state.notice;
+    fitHistory();
+  }
+
+  // The waiting counts always show in full; the history keeps as many rows as fit above them.
+  function fitHistory() {
+    var history = $('history');
+    while (history.lastChild && history.scrollHeight > history.clientHeight + 1) {
+      history.removeChild(history.lastChild);
+    }
   }
 
   function tick() {
@@ -167,7 +197,8 @@
     $('date').textContent = date;
     $('clock').textContent = time;
     var latest = document.querySelector('.call-latest.blink');
-    if (latest && state.calls[0] && Date.now() - state.calls[0].at >= BLINK_MS) latest.classList.remove('blink');
+    var call = shownCall();
+    if (latest && (!call || Date.now() - call.at >= BLINK_MS)) latest.classList.remove('blink');
   }
 
   var stream = new window.HallStream(config.hall, {
@@ -184,8 +215,16 @@
     $('sound-overlay').hidden = true;
   }
   $('sound-overlay').addEventListener('click', enableSound);
-  // Where the browser already allows sound (kiosk-mode TVs), skip the overlay.
-  if (navigator.getAutoplayPolicy && navigator.getAutoplayPolicy('mediaelement') === 'allowed') enableSound();
+  // `?sound=on` sets the device up once for sound without a tap (a wall TV whose browser allows
+  // autoplay); it is remembered on the device. `?sound=ask` forgets it.
+  var remembered = null;
+  try {
+    if (config.sound === 'on') localStorage.setItem(SOUND_KEY, 'on');
+    if (config.sound === 'ask') localStorage.removeItem(SOUND_KEY);
+    remembered = localStorage.getItem(SOUND_KEY);
+  } catch (e) { remembered = config.sound; }
+  var allowed = navigator.getAutoplayPolicy && navigator.getAutoplayPolicy('mediaelement') === 'allowed';
+  if (remembered === 'on' || config.sound === 'on' || allowed) enableSound();
 
   window.hallqDisplay = { state: state, announcer: announcer, stream: stream };
   stream.start();

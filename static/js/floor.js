@@ -45,9 +45,12 @@
   }
 
   function since(iso) {
-    var minutes = S.minutesSince(iso, serverNow());
-    if (minutes < 60) return minutes + ' ' + T.min;
-    return Math.floor(minutes / 60) + 'h' + (minutes % 60) + 'm';
+    return S.minutes(S.minutesSince(iso, serverNow()));
+  }
+
+  // The name may already say 社保收现 (９号窗口（社保收现）): then the tag would repeat it.
+  function needsCashTag(w) {
+    return w.kind === 'si_cash' && w.name.indexOf(T.si_cash) < 0 && w.name.indexOf('社保收现') < 0;
   }
 
   function act(w, action, body) {
@@ -67,17 +70,20 @@
   function render() {
     var warnings = $('warnings');
     warnings.innerHTML = '';
-    view.queues.filter(function (q) { return q.over_target; }).forEach(function (q) {
-      warnings.appendChild(el('div', 'warning', T.over_target_warning
-        .replace('{service}', q.service + ' ' + (en ? q.name_en : q.name))
-        .replace('{longest}', q.longest_wait_minutes)
-        .replace('{target}', q.target_wait_minutes)));
+    view.queues.filter(function (q) { return q.over_target || q.estimate_over_target; }).forEach(function (q) {
+      var service = q.service + ' ' + (en ? q.name_en : q.name);
+      var text = q.over_target
+        ? T.over_target_warning.replace('{longest}', q.longest_wait_minutes)
+        : T.estimate_over_target_warning.replace('{estimate}', q.estimated_wait_minutes);
+      var warning = el('div', 'warning', text.replace('{service}', service).replace('{target}', q.target_wait_minutes));
+      warning.dataset.service = q.service;
+      warnings.appendChild(warning);
     });
 
     var qbody = $('floor-queues');
     qbody.innerHTML = '';
     view.queues.forEach(function (q) {
-      var tr = el('tr', q.over_target ? 'over' : '');
+      var tr = el('tr', q.over_target || q.estimate_over_target ? 'over' : '');
       tr.dataset.service = q.service;
       var name = el('td');
       name.appendChild(el('span', 'prefix', q.service));
@@ -99,7 +105,7 @@
       card.dataset.window = w.number;
       var head = el('div', 'floor-card-head');
       head.appendChild(el('span', 'floor-name', w.name));
-      if (w.kind === 'si_cash') head.appendChild(el('span', 'tag si', T.si_cash));
+      if (needsCashTag(w)) head.appendChild(el('span', 'tag si', T.si_cash));
       head.appendChild(el('span', 'floor-state', T['state_' + w.state] + ' · ' + since(w.state_since)));
       card.appendChild(head);
       if (w.state === 'paused' && w.pause_reason) card.appendChild(el('div', 'floor-reason', T.pause_reason + '：' + w.pause_reason));
@@ -124,8 +130,7 @@
     log.innerHTML = '';
     view.log.forEach(function (entry) {
       var li = el('li');
-      var at = new Date(Date.parse(entry.at));
-      li.appendChild(el('span', 'log-time', at.toTimeString().slice(0, 8)));
+      li.appendChild(el('span', 'log-time', S.time(entry.at, view.timezone, true)));
       var what = (T['log_' + entry.kind] || entry.kind).replace('{window}', entry.window);
       if (entry.pause_reason && entry.kind === 'window_paused') what += '（' + entry.pause_reason + '）';
       li.appendChild(el('span', 'log-what', what));
@@ -187,7 +192,7 @@
         var li = el('li', 'kiosk-row' + (k.revoked_at ? ' revoked' : ''));
         li.appendChild(el('span', 'kiosk-name', k.name));
         li.appendChild(el('span', 'muted', k.revoked_at ? T.kiosk_revoked
-          : k.last_seen_at ? T.kiosk_seen + ' ' + new Date(Date.parse(k.last_seen_at)).toLocaleString() : T.kiosk_never_seen));
+          : k.last_seen_at ? T.kiosk_seen + ' ' + S.dateTime(k.last_seen_at, view ? view.timezone : S.config.timezone) : T.kiosk_never_seen));
         if (!k.revoked_at) li.appendChild(button(T.kiosk_revoke, 'small-btn warn', function () {
           S.api('DELETE', '/halls/' + encodeURIComponent(hall) + '/kiosks/' + k.id).then(loadKiosks)
             .catch(function (err) { S.toast(S.describe(err)); });

@@ -27,6 +27,19 @@
     document.body.dataset.screen = screen;
   }
 
+  // 今日办公时间 08:30–12:00　13:30–17:30, on the start screen and the closed / 停止取号 screens.
+  function hoursLine() {
+    var hours = config.hours || [];
+    if (!hours.length) return T.k_hours_today + ' ' + T.k_closed_today;
+    if (hours.length === 1 && hours[0] === '00:00–24:00') return T.k_hours_today + ' ' + T.k_all_day;
+    return T.k_hours_today + ' ' + hours.join('　');
+  }
+
+  // 约 12 分钟, or 无需等待 when nobody is ahead.
+  function waitText(waiting, minutes) {
+    return waiting === 0 ? T.k_no_wait : T.k_about + ' ' + minutes + ' ' + T.minutes;
+  }
+
   function renderTiles() {
     var box = $('tiles');
     box.innerHTML = '';
@@ -42,7 +55,7 @@
       var figures = el('span', 'tile-figures');
       if (served) {
         figures.appendChild(el('span', 'tile-waiting', T.k_waiting + ' ' + s.waiting + (T.k_people ? ' ' + T.k_people : '')));
-        figures.appendChild(el('span', 'tile-wait', T.k_about + ' ' + s.estimated_wait_minutes + ' ' + T.minutes));
+        figures.appendChild(el('span', 'tile-wait', waitText(s.waiting, s.estimated_wait_minutes)));
       } else {
         figures.appendChild(el('span', 'tile-off', T.k_not_open));
       }
@@ -50,6 +63,7 @@
       tile.onclick = function () { choose(s); };
       box.appendChild(tile);
     });
+    $('hours').textContent = hoursLine();
     var banner = $('closed-banner');
     banner.hidden = config.status.open;
     if (!config.status.open) {
@@ -76,6 +90,7 @@
       pending = service;
       $('online-service').textContent = service.code + ' · ' + service.name;
       $('online-text').textContent = service.online;
+      $('go-online').textContent = service.online_button || T.k_online_go;
       show('online');
       armReturn(config.returnSeconds * 3);
       return;
@@ -96,7 +111,7 @@
       var title = T['err_' + err.error] || T.k_error;
       var text = '';
       if (err.next_opening) text = T.k_next_opening + ' ' + formatTime(err.next_opening);
-      message(title, text);
+      message(title, text, err.error === 'hall_closed' || err.error === 'cutoff');
     }).then(function () { busy = false; scheduleRefresh(); });
   }
 
@@ -105,7 +120,7 @@
     $('issued-number').dataset.number = ticket.number;
     $('issued-service').textContent = ticket.service + ' · ' + (en ? ticket.service_name_en : ticket.service_name) + (ticket.priority === 'green' ? ' · ' + T.k_green : '');
     $('issued-ahead').textContent = ticket.ahead + (T.k_people ? ' ' + T.k_people : '');
-    $('issued-wait').textContent = T.k_about + ' ' + ticket.estimated_wait_minutes + ' ' + T.minutes;
+    $('issued-wait').textContent = waitText(ticket.ahead, ticket.estimated_wait_minutes);
     $('issued-qr').src = '/t/' + ticket.token + '/qr.svg';
     show('ticket');
     print(ticket);
@@ -118,9 +133,11 @@
     $('print-frame').src = '/t/' + ticket.token + '/print?paper=80&autoprint=1';
   }
 
-  function message(title, text) {
+  function message(title, text, withHours) {
     $('message-title').textContent = title;
     $('message-text').textContent = text;
+    $('message-hours').textContent = hoursLine();
+    $('message-hours').hidden = !withHours;
     show('message');
     armReturn(config.returnSeconds);
   }
@@ -142,9 +159,23 @@
     pending = null;
     setGreen(false);
     $('print-frame').removeAttribute('src');
+    // The next person is greeted in Chinese, whatever the last one chose.
+    if (en) { location.replace(location.pathname + '?lang=zh'); return; }
     show('start');
     scheduleRefresh();
   }
+
+  // A visitor who switched to English and walked away: back to Chinese after a while untouched.
+  var englishIdle = null;
+  function armEnglishReturn() {
+    if (!en) return;
+    clearTimeout(englishIdle);
+    englishIdle = setTimeout(function () {
+      if (document.body.dataset.screen === 'start' && !busy) reset();
+      else armEnglishReturn();
+    }, config.returnSeconds * 3 * 1000);
+  }
+  document.addEventListener('pointerdown', armEnglishReturn, true);
 
   // Queue figures: refreshed after events, but never more than once every few seconds.
   function scheduleRefresh() {
@@ -178,6 +209,8 @@
   }
 
   $('green').onclick = function () { setGreen(!green); };
+  // 返回: a wrong tap goes back without recording anything.
+  $('online-back').onclick = reset;
   $('go-online').onclick = function () {
     var service = pending;
     H.api('POST', '/halls/' + encodeURIComponent(config.hall) + '/diversions', { service: service.code, channel: 'kiosk', target: 'online' })
@@ -204,6 +237,7 @@
   window.hallqKiosk = { get lastTicket() { return lastTicket; }, reset: reset };
   renderTiles();
   show('start');
+  armEnglishReturn();
   tick();
   setInterval(tick, 10000);
   // A kiosk runs for days: reload now and then while idle, for opening hours and new settings.

@@ -1,5 +1,7 @@
 // hallq live stream client: snapshot, then ordered events; resumes with ?since= after a drop,
-// reconnects with backoff, and flags silence (no message or heartbeat for 10 s).
+// reconnects with backoff, and flags silence. "Live" means a message or a heartbeat (every 5 s)
+// actually arrived in the last 10 s on the current connection: opening a socket, or a socket
+// that stays open but carries nothing (a stalled mobile network), does not count.
 (function () {
   'use strict';
 
@@ -12,7 +14,11 @@
     this.hall = hall;
     this.handlers = handlers;
     this.lastSeq = null;
-    this.lastHeard = Date.now();
+    this.lastHeard = 0;
+    this.heardOnSocket = false;
+    this.everHeard = false;
+    this.socketSince = Date.now();
+    this.startedAt = Date.now();
     this.attempt = 0;
     this.serverOffset = 0;
     this.ws = null;
@@ -41,7 +47,8 @@
       return;
     }
     this.ws = ws;
-    this.lastHeard = Date.now();
+    this.heardOnSocket = false;
+    this.socketSince = Date.now();
     ws.onopen = function () { self.attempt = 0; };
     ws.onmessage = function (m) { if (self.ws === ws) self.receive(m.data); };
     ws.onclose = function () {
@@ -60,10 +67,14 @@
   };
 
   HallStream.prototype.watchdog = function () {
-    var silent = Date.now() - this.lastHeard;
-    this.setConnected(silent <= SILENCE_MS && this.ws !== null);
-    if (silent > SILENCE_MS + 2000 && this.ws) {
-      // Open but silent: a dead link the browser has not noticed. Drop it and reconnect.
+    var now = Date.now();
+    var live = this.ws !== null && this.heardOnSocket && now - this.lastHeard <= SILENCE_MS;
+    // While the page's first connection is still being made, it is neither live nor lost.
+    if (live || this.everHeard || now - this.startedAt > SILENCE_MS) this.setConnected(live);
+    var quietSince = this.heardOnSocket ? this.lastHeard : this.socketSince;
+    if (this.ws && now - quietSince > SILENCE_MS) {
+      // Open (or opening) but silent: a dead link the browser has not noticed. Drop it and
+      // reconnect; the new connection resumes from the last event seen.
       var ws = this.ws;
       this.ws = null;
       try { ws.close(); } catch (e) { /* ignore */ }
@@ -84,6 +95,8 @@
 
   HallStream.prototype.receive = function (text) {
     this.lastHeard = Date.now();
+    this.heardOnSocket = true;
+    this.everHeard = true;
     this.setConnected(true);
     var msg;
     try { msg = JSON.parse(text); } catch (e) { return; }

@@ -31,7 +31,8 @@
       head.appendChild(el('span', 'ps-name', s.name));
       li.appendChild(head);
       if (s.hint) li.appendChild(el('div', 'ps-hint', s.hint));
-      li.appendChild(el('div', 'ps-figures', T.k_waiting + ' ' + s.waiting + (T.k_people ? ' ' + T.k_people : '') + ' · ' + T.k_about + ' ' + s.estimated_wait_minutes + ' ' + T.minutes));
+      var wait = s.waiting === 0 ? T.k_no_wait : T.k_about + ' ' + s.estimated_wait_minutes + ' ' + T.minutes;
+      li.appendChild(el('div', 'ps-figures', T.k_waiting + ' ' + s.waiting + (T.k_people ? ' ' + T.k_people : '') + ' · ' + wait));
       if (s.online) {
         var details = el('details', 'ps-online');
         details.appendChild(el('summary', null, T.m_online_how));
@@ -40,9 +41,14 @@
       }
       var b = el('button', 'big-btn primary ps-take', T.m_take);
       b.type = 'button';
-      b.disabled = !config.remoteIssue || !config.status.open || s.open_windows === 0;
+      // A faded button always says why.
+      var reason = !config.remoteIssue ? T.m_remote_off_short
+        : !config.status.open ? T.m_closed_now
+        : s.open_windows === 0 ? T.m_no_window : null;
+      b.disabled = reason !== null;
       b.onclick = function () { take(s); };
       li.appendChild(b);
+      if (reason) li.appendChild(el('div', 'ps-reason', reason));
       list.appendChild(li);
     });
   }
@@ -77,6 +83,31 @@
         });
       }).catch(function () { /* not essential */ });
   }
+
+  // Fresh queue figures (the page may have been shown from the back-forward cache).
+  function refreshFigures() {
+    H.api('GET', '/halls/' + encodeURIComponent(config.hall) + '/services').then(function (list) {
+      list.forEach(function (f) {
+        config.services.forEach(function (s) {
+          if (s.code === f.code) {
+            s.waiting = f.waiting;
+            s.estimated_wait_minutes = f.estimated_wait_minutes;
+            s.open_windows = f.open_windows;
+          }
+        });
+      });
+      render();
+    }).catch(function () { /* keep the figures shown */ });
+  }
+
+  // Whenever the page is shown again (Back after taking a ticket, a phone unlocked), it shows
+  // this phone's tickets and the current figures.
+  window.addEventListener('pageshow', function (e) {
+    if (e.persisted) { refreshFigures(); loadMine(); }
+  });
+  document.addEventListener('visibilitychange', function () {
+    if (!document.hidden) { refreshFigures(); loadMine(); }
+  });
 
   render();
   loadMine();

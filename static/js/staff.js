@@ -26,11 +26,38 @@
     return Math.max(0, Math.floor((now - Date.parse(iso)) / 60000));
   }
 
-  function clock(seconds) {
+  var en = config.lang === 'en';
+
+  // One way to write a duration everywhere: 6分46秒, 46秒, 1小时05分 (6 min 46 s in English),
+  // so it never reads as a clock time.
+  function duration(seconds) {
     seconds = Math.max(0, Math.floor(seconds));
-    var m = Math.floor(seconds / 60);
+    var h = Math.floor(seconds / 3600);
+    var m = Math.floor(seconds / 60) % 60;
     var s = seconds % 60;
-    return m + ':' + (s < 10 ? '0' : '') + s;
+    var pad = function (n) { return (n < 10 ? '0' : '') + n; };
+    if (en) return h ? h + ' h ' + pad(m) + ' min' : m ? m + ' min ' + s + ' s' : s + ' s';
+    return h ? h + '小时' + pad(m) + '分' : m ? m + '分' + pad(s) + '秒' : s + '秒';
+  }
+
+  // Whole minutes as a duration: 35分钟, 1小时05分.
+  function minutes(total) {
+    total = Math.max(0, Math.floor(total));
+    if (total < 60) return total + (en ? ' min' : '分钟');
+    return duration(total * 60);
+  }
+
+  // A time of day in the hall's timezone, 24-hour: 09:16 (with seconds: 09:16:19).
+  function time(iso, timezone, withSeconds) {
+    var options = { timeZone: timezone || undefined, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+    if (withSeconds) options.second = '2-digit';
+    return new Intl.DateTimeFormat(en ? 'en-GB' : 'zh-CN', options).format(new Date(Date.parse(iso)));
+  }
+
+  // A date and time in the hall's timezone: 11月26日 09:16 (26 Nov, 09:16).
+  function dateTime(iso, timezone) {
+    var options = { timeZone: timezone || undefined, month: en ? 'short' : 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+    return new Intl.DateTimeFormat(en ? 'en-GB' : 'zh-CN', options).format(new Date(Date.parse(iso)));
   }
 
   // Shows the sign-in form and resolves with /auth/me once signed in.
@@ -64,6 +91,6 @@
 
   window.hallqStaff = {
     config: config, T: T, $: $, el: el, api: api, toast: toast, describe: describe,
-    minutesSince: minutesSince, clock: clock, signIn: signIn, logout: logout, inInput: inInput
+    minutesSince: minutesSince, duration: duration, minutes: minutes, time: time, dateTime: dateTime, signIn: signIn, logout: logout, inInput: inInput
   };
 })();

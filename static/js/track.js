@@ -28,17 +28,21 @@
     document.body.dataset.status = ticket.status;
     $('service').textContent = ticket.service + ' · ' + (en ? ticket.service_name_en : ticket.service_name);
     var status = T['t_status_' + ticket.status] || ticket.status;
-    if ((ticket.status === 'called' || ticket.status === 'serving') && ticket.window_number) {
+    if (ticket.status === 'called' && ticket.window_number) {
       status = T.t_called_to.replace('{window}', ticket.window_number);
+    } else if (ticket.status === 'serving' && ticket.window_number) {
+      status = T.t_serving_at.replace('{window}', ticket.window_number);
     }
     $('status').textContent = status;
     var queued = QUEUED.indexOf(ticket.status) >= 0;
     $('figures').hidden = !queued;
-    $('ahead').textContent = String(ticket.ahead);
-    $('wait').textContent = ticket.estimated_wait_minutes + ' ' + T.minutes;
+    $('ahead').textContent = ticket.ahead + (T.k_people ? ' ' + T.k_people : '');
+    $('wait').textContent = ticket.ahead === 0 ? T.k_no_wait : ticket.estimated_wait_minutes + ' ' + T.minutes;
     $('cancel').hidden = !queued;
     $('alerts').hidden = !queued && ticket.status !== 'called';
     $('no-show-hint').hidden = ticket.status !== 'no_show';
+    // A cancelled or missed ticket is over: offer a new one.
+    $('take-new').hidden = ticket.status !== 'cancelled' && ticket.status !== 'no_show';
     var almost = queued && ticket.ahead <= config.almostAhead;
     $('almost').hidden = !almost;
     if (almost && !almostShown) {
@@ -185,8 +189,10 @@
     $('comment').value = rating.comment || '';
     render();
   };
-  // A phone that was locked comes back with a fresh view (the stream reconnects by itself).
+  // A phone that was locked, or a page brought back from the back-forward cache, shows fresh
+  // figures at once (the stream reconnects by itself).
   document.addEventListener('visibilitychange', function () { if (!document.hidden) refresh(); });
+  window.addEventListener('pageshow', function (e) { if (e.persisted) refresh(); });
 
   var stream = new window.HallStream(config.hall, {
     onSnapshot: function () { scheduleRefresh(); },

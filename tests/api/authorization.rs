@@ -70,6 +70,7 @@ fn table() -> Vec<(&'static str, &'static str, &'static [Who], Option<Value>)> {
         ("put", "/api/v1/windows/{id}/services", DEMO_MANAGERS, Some(json!({"services": ["A", "F"]}))),
         window("/api/v1/windows/{id}/sign-out", None),
         ("get", "/api/v1/halls/{hall}/floor", DEMO_MANAGERS, None),
+        ("get", "/api/v1/halls/{hall}/window-choices", SIGNED_IN, None),
         ("get", "/api/v1/halls/{hall}/settings", EVERYONE, None),
         ("put", "/api/v1/halls/{hall}/settings", DEMO_MANAGERS, None),
         ("post", "/api/v1/halls/{hall}/diversions", EVERYONE, Some(json!({"service": "A"}))),

@@ -52,7 +52,20 @@ fn profiles_dir() -> std::path::PathBuf {
 }
 
 pub async fn open(width: u32, height: u32) -> Option<Client> {
-    session(width, height, None).await
+    session(width, height, None, &[]).await
+}
+
+/// A screen whose page area is exactly `width`×`height` CSS pixels (a wall TV, a kiosk): a
+/// desktop window's own frame would otherwise take some of the height.
+pub async fn open_screen(width: u32, height: u32) -> Option<Client> {
+    let metrics = json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0, "touch": false } });
+    session(width.max(500), height + 200, Some(metrics), &[]).await
+}
+
+/// Like `open_screen`, with extra chromium switches (e.g. an autoplay policy).
+pub async fn open_screen_with(width: u32, height: u32, args: &[&str]) -> Option<Client> {
+    let metrics = json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0, "touch": false } });
+    session(width.max(500), height + 200, Some(metrics), args).await
 }
 
 /// A touch device with exactly this viewport (CSS pixels): chromium's device emulation. A
@@ -60,14 +73,14 @@ pub async fn open(width: u32, height: u32) -> Option<Client> {
 pub async fn open_touch(width: u32, height: u32, pixel_ratio: f64) -> Option<Client> {
     let metrics =
         json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": pixel_ratio, "touch": true } });
-    session(width.max(500), height + 200, Some(metrics)).await
+    session(width.max(500), height + 200, Some(metrics), &[]).await
 }
 
 pub async fn open_phone(width: u32, height: u32) -> Option<Client> {
     open_touch(width, height, 2.0).await
 }
 
-async fn session(width: u32, height: u32, mobile: Option<Value>) -> Option<Client> {
+async fn session(width: u32, height: u32, mobile: Option<Value>, extra_args: &[&str]) -> Option<Client> {
     let port = driver_port()?;
     static SESSIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let profile = profiles_dir().join(SESSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed).to_string());
@@ -85,6 +98,9 @@ async fn session(width: u32, height: u32, mobile: Option<Value>) -> Option<Clien
             ],
         }),
     );
+    if let Some(args) = capabilities["goog:chromeOptions"]["args"].as_array_mut() {
+        args.extend(extra_args.iter().map(|a| json!(a)));
+    }
     if let Some(metrics) = mobile {
         capabilities["goog:chromeOptions"]["mobileEmulation"] = metrics;
     }
