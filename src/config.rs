@@ -286,7 +286,10 @@ mod tests {
         assert_eq!(settings.bind.to_string(), "127.0.0.1:8080");
         assert_eq!(settings.database_url, "sqlite://data/hallq.db");
         assert!(settings.demo);
+        assert_eq!(settings.demo_hours, DemoHours::Always);
         assert_eq!(settings.timezone, chrono_tz::Asia::Shanghai);
+        let county = Settings::load(None, &env(&[("HALLQ_DEMO_HOURS", "county")])).expect("loads");
+        assert_eq!(county.demo_hours, DemoHours::County);
     }
 
     #[test]
@@ -309,6 +312,7 @@ mod tests {
             ("HALLQ_TIMEZONE", "Mars/Olympus"),
             ("HALLQ_CLOCK_START", "yesterday"),
             ("HALLQ_DEMO", "maybe"),
+            ("HALLQ_DEMO_HOURS", "weekends"),
             ("HALLQ_DATABASE_URL", "mysql://x"),
             ("HALLQ_ADMIN_PASSWORD", "short"),
         ] {

@@ -426,7 +426,7 @@ pub fn no_show_rule(lang: Lang, grace_minutes: u32) -> String {
     match (lang, grace_minutes) {
         (Lang::Zh, 0) => "过号请重新取号".into(),
         (Lang::En, 0) => "Missed your call? Take a new ticket".into(),
-        (Lang::Zh, n) => format!("过号 {n} 分钟内可请窗口恢复排队，逾时请重新取号"),
+        (Lang::Zh, n) => format!("过号 {n} 分钟内可到窗口恢复排队，逾时请重新取号"),
         (Lang::En, n) => {
             format!("Missed your call? A window can put you back within {n} min; after that take a new ticket")
         }

@@ -74,7 +74,7 @@
   function formatTime(iso) {
     var d = new Date(Date.parse(iso));
     return new Intl.DateTimeFormat(en ? 'en-GB' : 'zh-CN', {
-      timeZone: config.timezone, month: 'numeric', day: 'numeric', weekday: 'short', hour: '2-digit', minute: '2-digit', hour12: false
+      timeZone: config.timezone, month: en ? 'short' : 'long', day: 'numeric', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23'
     }).format(d);
   }
 
@@ -202,10 +202,11 @@
       }).catch(function () { /* keep the last figures */ });
   }
 
+  // The server's time (the stream keeps the offset), in the hall's timezone.
   function tick() {
     $('clock').textContent = new Intl.DateTimeFormat('zh-CN', {
-      timeZone: config.timezone, hour: '2-digit', minute: '2-digit', hour12: false
-    }).format(new Date());
+      timeZone: config.timezone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23'
+    }).format(new Date(stream ? stream.serverNow() : Date.now()));
   }
 
   $('green').onclick = function () { setGreen(!green); };
@@ -239,7 +240,7 @@
   show('start');
   armEnglishReturn();
   tick();
-  setInterval(tick, 10000);
+  setInterval(tick, 5000);
   // A kiosk runs for days: reload now and then while idle, for opening hours and new settings.
   setInterval(function () { if (document.body.dataset.screen === 'start' && !busy) location.reload(); }, 30 * 60 * 1000);
   stream.start();

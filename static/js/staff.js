@@ -43,7 +43,7 @@
   // Whole minutes as a duration: 35分钟, 1小时05分.
   function minutes(total) {
     total = Math.max(0, Math.floor(total));
-    if (total < 60) return total + (en ? ' min' : '分钟');
+    if (total < 60) return total + ' ' + T.min;
     return duration(total * 60);
   }
 

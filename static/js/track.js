@@ -18,6 +18,8 @@
   var chosen = null;
   var editing = false;
   var GAP_MS = 3000;
+  var POLL_MS = 10000;
+  var pollTimer = null;
   var $ = H.$;
   var el = H.el;
   var toast = H.toast;
@@ -200,6 +202,11 @@
     onConnection: function (connected) {
       $('live-dot').classList.toggle('off', !connected);
       $('live-text').textContent = connected ? T.t_updated : T.connection_lost;
+      // What is shown may be out of date: fade it, and ask over plain HTTP now and then in
+      // case only the websocket is blocked.
+      document.body.classList.toggle('stale', !connected);
+      clearInterval(pollTimer);
+      pollTimer = connected ? null : setInterval(refresh, POLL_MS);
     }
   });
   window.hallqTrack = { get ticket() { return ticket; }, get rating() { return rating; } };

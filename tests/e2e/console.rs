@@ -352,3 +352,123 @@ async fn a_locked_account_is_told_in_chinese_how_long_to_wait() {
     sign_in(&console, "window3").await;
     wait_for(&console, "document.getElementById('login').hidden", LOAD).await;
 }
+
+#[actix_web::test]
+async fn the_picker_shows_who_holds_each_window_and_a_single_window_opens_by_itself() {
+    let Some(console) = open(1366, 768).await else { return };
+    let app = spawn_app(Backend::Sqlite).await;
+    // window1's own staff is signed in at window 1.
+    let first = app.login("window1").await;
+    let (status, body) = app.window_op(1, "sign-in", None, &first).await;
+    assert_eq!(status, 200, "{body}");
+    // staff1 covers windows 1–3: the picker says who holds each before any click.
+    console.goto(&app.url("/window")).await.expect("console loads");
+    sign_in(&console, "staff1").await;
+    wait_for(&console, "document.querySelectorAll('#picker-list .pick-btn').length === 3", LOAD).await;
+    let holders = eval(
+        &console,
+        "return Array.from(document.querySelectorAll('#picker-list .pick-btn')).map(function (b) { return [b.dataset.window, b.querySelector('.pick-holder').textContent, b.disabled]; });",
+    )
+    .await;
+    assert_eq!(
+        holders,
+        json!([["1", "1号窗口工作人员 使用中", true], ["2", "无人登录", false], ["3", "无人登录", false]]),
+    );
+    screenshot(&console, "console-picker-holders.png").await;
+    let _ = console.close().await;
+
+    // window4 has one window: signing in goes straight to it, no picker.
+    let single = open(1366, 768).await.expect("session");
+    single.goto(&app.url("/window")).await.expect("console loads");
+    sign_in(&single, "window4").await;
+    wait_for(&single, "window.hallqConsole.view !== null && !document.getElementById('console').hidden", LOAD).await;
+    assert_eq!(eval(&single, "return window.hallqConsole.view.window.number;").await, json!(4));
+
+    // Durations read as durations (6分46秒), never as a clock time.
+    app.issue("B").await;
+    click(&single, "[data-action=call_next]").await;
+    wait_for(&single, &current_is("B001"), SHORT).await;
+    click(&single, "[data-action=start]").await;
+    wait_for(
+        &single,
+        "document.getElementById('served-for') && document.getElementById('served-for').textContent !== '—'",
+        SHORT,
+    )
+    .await;
+    let facts = eval(&single, "return Array.from(document.querySelectorAll('.current-facts dd')).slice(0, 2).map(function (d) { return d.textContent; });").await;
+    for fact in facts.as_array().expect("facts") {
+        let text = fact.as_str().unwrap_or_default();
+        assert!(!text.contains(':') && text.ends_with('秒'), "a duration, not a clock time: {facts}");
+    }
+    let _ = single.close().await;
+}
+
+#[actix_web::test]
+async fn the_floor_shows_hall_times_warns_on_the_estimate_and_speaks_chinese_errors() {
+    let Some(floor) = open(1366, 768).await else { return };
+    let app = spawn_app(Backend::Sqlite).await;
+    let manager = app.login("manager1").await;
+    // A kiosk seen just now, and a window opened: both carry times.
+    let (status, kiosk) =
+        app.post("/api/v1/halls/demo/kiosks", Some(json!({"name": "入口取号机"})), Some(&manager)).await;
+    assert_eq!(status, 201, "{kiosk}");
+    let setup = kiosk["setup_url"].as_str().expect("setup url").to_owned();
+    app.client.get(app.url(&setup)).send().await.expect("kiosk set up");
+    app.window_op(9, "open", None, &manager).await;
+    // C is served by windows 8 and 9; twelve people queue: nobody has waited long yet, but a
+    // newcomer would wait past the 15 minute target.
+    for _ in 0..12 {
+        app.issue("C").await;
+    }
+    let (_, view) = app.get_as("/api/v1/halls/demo/floor", &manager).await;
+    let c = view["queues"].as_array().expect("queues").iter().find(|q| q["service"] == "C").expect("C").clone();
+    assert_eq!(c["over_target"], false, "{c}");
+    assert_eq!(c["estimate_over_target"], true, "{c}");
+
+    floor.goto(&app.url("/floor/demo")).await.expect("floor loads");
+    sign_in(&floor, "manager1").await;
+    wait_for(&floor, "document.querySelectorAll('.floor-card').length === 10", LOAD).await;
+    let warning =
+        eval(&floor, "var w = document.querySelector('.warning[data-service=C]'); return w ? w.textContent : null;")
+            .await;
+    let expected = format!("C 社保缴费：预计等候 {} 分钟，超过目标 15 分钟", c["estimated_wait_minutes"]);
+    assert_eq!(warning, json!(expected));
+    // 9号窗口（社保收现） already says it: no second 社保收现 tag.
+    assert_eq!(
+        eval(&floor, "return document.querySelectorAll('.floor-card[data-window=\"9\"] .tag.si').length;").await,
+        json!(0)
+    );
+    // Times in the hall's timezone (Asia/Shanghai), whatever the PC's: the window log and the
+    // kiosk's last visit.
+    let opened_at = view["log"][0]["at"].as_str().expect("log time");
+    let local =
+        chrono::DateTime::parse_from_rfc3339(opened_at).expect("time").with_timezone(&chrono_tz::Asia::Shanghai);
+    wait_for(&floor, "document.querySelectorAll('#floor-log li').length > 0", SHORT).await;
+    assert_eq!(
+        eval(&floor, "return document.querySelector('#floor-log .log-time').textContent;").await,
+        json!(local.format("%H:%M:%S").to_string())
+    );
+    wait_for(&floor, "document.querySelectorAll('#kiosk-list .kiosk-row').length === 1", SHORT).await;
+    let seen = eval(&floor, "return document.querySelector('#kiosk-list .kiosk-row .muted').textContent;").await;
+    let now = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai);
+    let seen_text = seen.as_str().unwrap_or_default();
+    assert!(seen_text.starts_with("最近使用") && seen_text.contains(&now.format("%-m月%-d日").to_string()), "{seen}");
+    assert!(!seen_text.contains("AM") && !seen_text.contains("PM") && !seen_text.contains('/'), "{seen}");
+    screenshot(&floor, "floor-estimate-warning.png").await;
+
+    // Unticking every service of a window: the refusal is in Chinese.
+    click(&floor, ".floor-card[data-window=\"1\"] [data-op=services]").await;
+    wait_for(&floor, "document.getElementById('services-dialog').open", SHORT).await;
+    eval(
+        &floor,
+        "document.querySelectorAll('#services-list input').forEach(function (i) { i.checked = false; }); return true;",
+    )
+    .await;
+    click(&floor, "#services-ok").await;
+    wait_for(&floor, "!document.getElementById('toast').hidden", SHORT).await;
+    assert_eq!(
+        eval(&floor, "return document.getElementById('toast').textContent;").await,
+        json!("每个窗口至少要办理一项业务")
+    );
+    let _ = floor.close().await;
+}
