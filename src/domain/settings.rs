@@ -42,8 +42,8 @@ pub struct OnlineGuide {
     pub button_en: Option<String>,
 }
 
-/// Longest button text accepted.
-pub const MAX_BUTTON_CHARS: usize = 16;
+/// Longest button text accepted (English runs longer than Chinese).
+pub const MAX_BUTTON_CHARS: usize = 40;
 
 impl Default for HallSettings {
     fn default() -> Self {

@@ -241,3 +241,18 @@ pub async fn demo_hall(
     }
     Ok(HallId(hall_id))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_settings_pass_the_checks_a_managers_settings_get() {
+        let codes: Vec<&str> = SERVICES.iter().map(|(code, ..)| *code).collect();
+        for county in [false, true] {
+            let settings = HallSettings::from_stored(Some(&demo_settings(county)));
+            assert_eq!(settings.validate(&codes), Ok(()));
+            assert_eq!(settings.online["C"].button_zh.as_deref(), Some("我用手机缴费"));
+        }
+    }
+}
