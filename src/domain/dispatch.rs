@@ -1,4 +1,7 @@
-//! Which ticket a window calls next.
+//! The calling order: the one definition of which queued ticket a window serves first. Dispatch
+//! (`choose_next`), the console's waiting list (`calling_order`), the people-ahead counts and
+//! through them the wait estimates (`ahead`, `ahead_of_newest`) all use `call_key`; SQL may
+//! narrow the candidates (queue heads) but never orders them.
 //!
 //! The rule (also in `docs/dispatch.md`), among the queued tickets the window may serve — those
 //! of its services, plus those transferred to this window by name:
@@ -35,7 +38,32 @@ pub struct WindowProfile {
     pub services: Vec<ServiceId>,
 }
 
+/// The queue a ticket stands in: its service's, or one window's when it was transferred there
+/// by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QueueId {
+    Service(ServiceId),
+    Window(WindowId),
+}
+
+impl Candidate {
+    pub fn queue(&self) -> QueueId {
+        match self.target_window {
+            Some(window) => QueueId::Window(window),
+            None => QueueId::Service(self.service),
+        }
+    }
+}
+
 impl WindowProfile {
+    /// A window that serves exactly one queue and nothing else: the yardstick for "people ahead".
+    pub fn lone(queue: QueueId) -> Self {
+        match queue {
+            QueueId::Service(service) => Self { id: NO_WINDOW, services: vec![service] },
+            QueueId::Window(window) => Self { id: window, services: Vec::new() },
+        }
+    }
+
     /// Where a candidate falls in this window's order, or `None` if the window may not take it.
     fn position_of(&self, candidate: &Candidate) -> Option<usize> {
         match candidate.target_window {
@@ -46,8 +74,30 @@ impl WindowProfile {
     }
 }
 
+/// No real window has this id (ids start at 1).
+const NO_WINDOW: WindowId = WindowId(0);
+
 /// Target waits per service; a service without one is never overdue.
 pub type TargetWaits = HashMap<ServiceId, Duration>;
+
+/// Smaller is called first: priority, then overdue before not, then the window's specialty
+/// order (ignored for overdue tickets), then issue time, then id.
+pub type CallKey = (Reverse<u8>, Reverse<bool>, usize, DateTime<Utc>, TicketId);
+
+/// Where a candidate stands in this window's calling order now, or `None` if the window may
+/// not take it. The one definition of the order.
+pub fn call_key(
+    window: &WindowProfile,
+    candidate: &Candidate,
+    targets: &TargetWaits,
+    now: DateTime<Utc>,
+) -> Option<CallKey> {
+    let position = window.position_of(candidate)?;
+    let overdue = is_overdue(candidate, targets, now);
+    // Overdue tickets ignore the specialty order (rule 2).
+    let order = if overdue { 0 } else { position };
+    Some((Reverse(candidate.priority.rank()), Reverse(overdue), order, candidate.issued_at, candidate.id))
+}
 
 pub fn is_overdue(candidate: &Candidate, targets: &TargetWaits, now: DateTime<Utc>) -> bool {
     targets.get(&candidate.service).is_some_and(|target| now - candidate.issued_at > *target)
@@ -62,22 +112,59 @@ pub fn choose_next<'a>(
 ) -> Option<&'a Candidate> {
     candidates
         .into_iter()
-        .filter_map(|candidate| {
-            let position = window.position_of(candidate)?;
-            let overdue = is_overdue(candidate, targets, now);
-            // Overdue tickets ignore the specialty order (rule 2).
-            let order = if overdue { 0 } else { position };
-            let key = (Reverse(candidate.priority.rank()), Reverse(overdue), order, candidate.issued_at, candidate.id);
-            Some((key, candidate))
-        })
+        .filter_map(|candidate| Some((call_key(window, candidate, targets, now)?, candidate)))
         .min_by(|(a, _), (b, _)| a.cmp(b))
         .map(|(_, candidate)| candidate)
 }
 
-/// Order within one service's own queue: priority, then issue time, then id. Used to count the
-/// people ahead of a ticket.
-pub fn queue_key(candidate: &Candidate) -> (Reverse<u8>, DateTime<Utc>, TicketId) {
-    (Reverse(candidate.priority.rank()), candidate.issued_at, candidate.id)
+/// The tickets this window may take, in the order it would call them if it called again and
+/// again with nobody else calling: the console's waiting list.
+pub fn calling_order<'a>(
+    window: &WindowProfile,
+    candidates: impl IntoIterator<Item = &'a Candidate>,
+    targets: &TargetWaits,
+    now: DateTime<Utc>,
+) -> Vec<&'a Candidate> {
+    let mut keyed: Vec<_> = candidates
+        .into_iter()
+        .filter_map(|candidate| Some((call_key(window, candidate, targets, now)?, candidate)))
+        .collect();
+    keyed.sort_by(|(a, _), (b, _)| a.cmp(b));
+    keyed.into_iter().map(|(_, candidate)| candidate).collect()
+}
+
+/// People ahead of `ticket`: how many tickets of its own queue a lone window serving exactly
+/// that queue would call before it. `queue` may hold other queues' tickets; they are ignored.
+pub fn ahead<'a>(
+    ticket: &Candidate,
+    queue: impl IntoIterator<Item = &'a Candidate>,
+    targets: &TargetWaits,
+    now: DateTime<Utc>,
+) -> u32 {
+    let lone = WindowProfile::lone(ticket.queue());
+    let Some(own) = call_key(&lone, ticket, targets, now) else { return 0 };
+    let before = queue
+        .into_iter()
+        .filter(|other| other.queue() == ticket.queue() && other.id != ticket.id)
+        .filter_map(|other| call_key(&lone, other, targets, now))
+        .filter(|key| *key < own)
+        .count();
+    u32::try_from(before).unwrap_or(u32::MAX)
+}
+
+/// People ahead of a ticket just issued into a service queue, from the count of that queue per
+/// priority (the ticket itself included): everyone at a higher priority and everyone else at its
+/// own. The same answer as `ahead`, since the newest ticket of a priority is neither overdue
+/// nor earlier than anyone, without reading the queue.
+pub fn ahead_of_newest(queued: impl IntoIterator<Item = (Priority, u32)>, own: Priority) -> u32 {
+    queued
+        .into_iter()
+        .map(|(priority, count)| match priority.rank().cmp(&own.rank()) {
+            std::cmp::Ordering::Greater => count,
+            std::cmp::Ordering::Equal => count.saturating_sub(1),
+            std::cmp::Ordering::Less => 0,
+        })
+        .fold(0u32, u32::saturating_add)
 }
 
 #[cfg(test)]
@@ -231,6 +318,67 @@ mod tests {
             let first = choose_next(&window, &tickets, &targets(30), at(now)).map(|c| (c.id, c.issued_at));
             let second = choose_next(&window, &reversed, &targets(30), at(now)).map(|c| (c.id, c.issued_at));
             prop_assert_eq!(first, second);
+        }
+
+        #[test]
+        fn people_ahead_is_what_a_lone_window_serving_that_queue_calls_first(
+            tickets in prop::collection::vec(arb_ticket(), 1..40),
+            now in 0i64..200,
+        ) {
+            let queue: Vec<Candidate> = tickets.iter().enumerate()
+                .map(|(i, t)| Candidate { id: TicketId(i as i64), ..t.clone() }).collect();
+            for ticket in &queue {
+                // A lone window serving exactly this ticket's queue calls until it reaches it.
+                let lone = WindowProfile::lone(ticket.queue());
+                let mut left: Vec<Candidate> = queue.clone();
+                let mut before = 0u32;
+                while let Some(next) = choose_next(&lone, &left, &targets(30), at(now)).map(|c| c.id) {
+                    if next == ticket.id { break; }
+                    before += 1;
+                    left.retain(|t| t.id != next);
+                }
+                prop_assert_eq!(ahead(ticket, &queue, &targets(30), at(now)), before);
+            }
+        }
+
+        #[test]
+        fn the_waiting_list_is_the_order_calls_would_come_in(
+            window in arb_window(),
+            tickets in prop::collection::vec(arb_ticket(), 0..40),
+            now in 0i64..200,
+        ) {
+            let queue: Vec<Candidate> = tickets.iter().enumerate()
+                .map(|(i, t)| Candidate { id: TicketId(i as i64), ..t.clone() }).collect();
+            let listed: Vec<TicketId> = calling_order(&window, &queue, &targets(30), at(now)).iter().map(|c| c.id).collect();
+            let mut left = queue.clone();
+            let mut called = Vec::new();
+            while let Some(next) = choose_next(&window, &left, &targets(30), at(now)).map(|c| c.id) {
+                called.push(next);
+                left.retain(|t| t.id != next);
+            }
+            prop_assert_eq!(listed, called);
+        }
+
+        #[test]
+        fn the_counter_arithmetic_agrees_with_the_calling_order_for_a_new_ticket(
+            tickets in prop::collection::vec(arb_ticket(), 0..40),
+            priority in 0u8..3,
+            now in 120i64..200,
+        ) {
+            // Everyone already queued in service A, then a new ticket issued now.
+            let mut queue: Vec<Candidate> = tickets.iter().enumerate()
+                .map(|(i, t)| Candidate { id: TicketId(i as i64), service: A, target_window: None, ..t.clone() }).collect();
+            let newest = Candidate {
+                id: TicketId(10_000),
+                service: A,
+                priority: [Priority::Normal, Priority::Appointment, Priority::Green][priority as usize],
+                issued_at: at(now),
+                target_window: None,
+            };
+            queue.push(newest.clone());
+            let counts = [Priority::Normal, Priority::Appointment, Priority::Green]
+                .map(|p| (p, queue.iter().filter(|t| t.priority == p).count() as u32));
+            prop_assert_eq!(ahead_of_newest(counts, newest.priority), ahead(&newest, &queue, &targets(30), at(now)));
         }
 
         #[test]

@@ -45,6 +45,11 @@ pub struct HallConfig {
 }
 
 impl HallConfig {
+    /// Each service's target wait: what makes a ticket overdue in the calling order.
+    pub fn target_waits(&self) -> crate::domain::dispatch::TargetWaits {
+        self.services.iter().map(|s| (s.id, s.target_wait)).collect()
+    }
+
     pub fn service_by_code(&self, code: &str) -> Option<&ServiceInfo> {
         self.services.iter().find(|s| s.code == code)
     }

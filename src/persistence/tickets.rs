@@ -1,6 +1,6 @@
 //! Tickets: numbering, the queue heads dispatch chooses from, and guarded state updates.
 use super::{corrupt, statement};
-use crate::domain::dispatch::Candidate;
+use crate::domain::dispatch::{Candidate, QueueId};
 use crate::domain::ids::{HallId, ServiceId, TicketId, UserId, WindowId};
 use crate::domain::ticket::{Channel, Priority, TicketStatus};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -77,6 +77,17 @@ impl TryFrom<ticket::Model> for TicketRow {
 }
 
 impl TicketRow {
+    /// What the calling order looks at.
+    pub fn candidate(&self) -> Candidate {
+        Candidate {
+            id: self.id,
+            service: self.service_id,
+            priority: self.priority,
+            issued_at: self.issued_at,
+            target_window: self.target_window_id,
+        }
+    }
+
     /// The row `insert` just wrote, without reading it back.
     pub fn issued(id: TicketId, t: &NewTicket<'_>) -> Self {
         Self {
@@ -204,29 +215,42 @@ async fn adjust_queued(
     Ok(())
 }
 
-/// People ahead of a ticket just issued (so the newest of its priority): everyone queued in
-/// its service at a higher priority, and everyone before it at its own. Read from the
-/// counters inside the issuing transaction, so it is exact and does not grow with the queue.
-pub async fn ahead_of_newest(conn: &impl ConnectionTrait, t: &TicketRow) -> Result<u32, DbErr> {
-    let rows = conn
+/// How many tickets stand in a ticket's service queue now, per priority: the counters (exact,
+/// read inside the issuing transaction, not growing with the queue) less the few tickets of that
+/// service transferred to one window by name, which stand in that window's queue instead.
+pub async fn service_queue_by_priority(
+    conn: &impl ConnectionTrait,
+    t: &TicketRow,
+) -> Result<Vec<(Priority, u32)>, DbErr> {
+    let keys = [t.hall_id.0.into(), t.service_id.0.into(), t.business_date.into()];
+    let counted = conn
         .query_all_raw(statement(
             conn,
             "SELECT priority, queued FROM queue_counters WHERE hall_id = $1 AND service_id = $2 AND business_date = $3",
-            [t.hall_id.0.into(), t.service_id.0.into(), t.business_date.into()],
+            keys.clone(),
         ))
         .await?;
-    let mut ahead: i64 = 0;
-    for row in rows {
-        let priority: String = row.try_get_by_index(0)?;
-        let queued: i32 = row.try_get_by_index(1)?;
-        let rank = Priority::parse(&priority).ok_or_else(|| corrupt("priority", &priority))?.rank();
-        if rank > t.priority.rank() {
-            ahead += i64::from(queued);
-        } else if rank == t.priority.rank() {
-            ahead += i64::from(queued) - 1;
+    let targeted = conn
+        .query_all_raw(statement(
+            conn,
+            &format!(
+                "SELECT priority, COUNT(*) FROM tickets WHERE hall_id = $1 AND service_id = $2 AND business_date = $3 \
+                 AND {QUEUED} AND target_window_id IS NOT NULL GROUP BY priority"
+            ),
+            keys,
+        ))
+        .await?;
+    let mut by_priority: HashMap<Priority, i64> = HashMap::new();
+    for (rows, sign) in [(&counted, 1i64), (&targeted, -1i64)] {
+        for row in rows {
+            let priority: String = row.try_get_by_index(0)?;
+            let priority = Priority::parse(&priority).ok_or_else(|| corrupt("priority", &priority))?;
+            let count: i64 =
+                row.try_get_by_index::<i64>(1).or_else(|_| row.try_get_by_index::<i32>(1).map(i64::from))?;
+            *by_priority.entry(priority).or_default() += sign * count;
         }
     }
-    Ok(u32::try_from(ahead.max(0)).unwrap_or(u32::MAX))
+    Ok(by_priority.into_iter().map(|(p, n)| (p, u32::try_from(n.max(0)).unwrap_or(u32::MAX))).collect())
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: TicketId) -> Result<Option<TicketRow>, DbErr> {
@@ -344,29 +368,22 @@ pub async fn queue_heads(
     rows.iter().map(candidate).collect()
 }
 
-const PRIORITY_RANK: &str = "CASE priority WHEN 'green' THEN 2 WHEN 'appointment' THEN 1 ELSE 0 END";
-
-/// People in the same queue that dispatch serves before this ticket: higher priority, or the
-/// same priority and issued earlier.
-pub async fn count_ahead(conn: &impl ConnectionTrait, t: &TicketRow) -> Result<u32, DbErr> {
-    let rank = i32::from(t.priority.rank());
-    let (scope, scope_value): (&str, Value) = match t.target_window_id {
-        Some(window) => ("target_window_id = $3", window.0.into()),
-        None => ("service_id = $3 AND target_window_id IS NULL", t.service_id.0.into()),
+/// Every ticket queued in one queue today (a service's, or a window's by name), as candidates.
+pub async fn queue_members(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    day: NaiveDate,
+    queue: QueueId,
+) -> Result<Vec<Candidate>, DbErr> {
+    let (scope, value): (&str, Value) = match queue {
+        QueueId::Window(window) => ("target_window_id = $3", window.0.into()),
+        QueueId::Service(service) => ("service_id = $3 AND target_window_id IS NULL", service.0.into()),
     };
     let sql = format!(
-        "SELECT COUNT(*) FROM tickets WHERE hall_id = $1 AND business_date = $2 AND {scope} AND {QUEUED} \
-         AND ({PRIORITY_RANK} > $4 OR ({PRIORITY_RANK} = $4 AND (issued_at < $5 OR (issued_at = $5 AND id < $6))))"
+        "SELECT {CANDIDATE_COLUMNS} FROM tickets WHERE hall_id = $1 AND business_date = $2 AND {scope} AND {QUEUED}"
     );
-    let row = conn
-        .query_one_raw(statement(
-            conn,
-            &sql,
-            [t.hall_id.0.into(), t.business_date.into(), scope_value, rank.into(), t.issued_at.into(), t.id.0.into()],
-        ))
-        .await?;
-    let count: i64 = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
-    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+    let rows = conn.query_all_raw(statement(conn, &sql, [hall.0.into(), day.into(), value])).await?;
+    rows.iter().map(candidate).collect()
 }
 
 /// Handling times (start → finish) of the service's most recently finished tickets today.
@@ -473,18 +490,16 @@ pub async fn update(conn: &impl ConnectionTrait, before: &TicketRow, t: &TicketR
     Ok(true)
 }
 
-/// The queued tickets a window may call, in queue order (priority, then issue time): those of
-/// its services and those transferred to it by name. At most `limit`.
-pub async fn waiting_for_window(
+/// Every ticket queued today that a window may call: those of its services and those
+/// transferred to it by name, as candidates (unordered: `dispatch::calling_order` orders them).
+pub async fn window_members(
     conn: &impl ConnectionTrait,
     hall: HallId,
     day: NaiveDate,
     window: WindowId,
     services: &[ServiceId],
-    limit: u64,
-) -> Result<Vec<TicketRow>, DbErr> {
-    let mut values: Vec<Value> =
-        vec![hall.0.into(), day.into(), window.0.into(), i64::try_from(limit).unwrap_or(i64::MAX).into()];
+) -> Result<Vec<Candidate>, DbErr> {
+    let mut values: Vec<Value> = vec![hall.0.into(), day.into(), window.0.into()];
     let mut placeholders = Vec::new();
     for service in services {
         values.push(service.0.into());
@@ -496,23 +511,23 @@ pub async fn waiting_for_window(
         format!(" OR (target_window_id IS NULL AND service_id IN ({}))", placeholders.join(", "))
     };
     let sql = format!(
-        "SELECT id FROM tickets WHERE hall_id = $1 AND business_date = $2 AND {QUEUED} \
-         AND (target_window_id = $3{by_service}) ORDER BY {PRIORITY_RANK} DESC, issued_at, id LIMIT $4"
+        "SELECT {CANDIDATE_COLUMNS} FROM tickets WHERE hall_id = $1 AND business_date = $2 AND {QUEUED} \
+         AND (target_window_id = $3{by_service})"
     );
-    let ids: Vec<i64> = conn
-        .query_all_raw(statement(conn, &sql, values))
-        .await?
-        .iter()
-        .map(|row| row.try_get_by_index(0))
-        .collect::<Result<_, _>>()?;
+    let rows = conn.query_all_raw(statement(conn, &sql, values)).await?;
+    rows.iter().map(candidate).collect()
+}
+
+/// Tickets by id, in the order of `ids`.
+pub async fn find_in_order(conn: &impl ConnectionTrait, ids: &[TicketId]) -> Result<Vec<TicketRow>, DbErr> {
     let mut rows: Vec<TicketRow> = ticket::Entity::find()
-        .filter(ticket::Column::Id.is_in(ids.clone()))
+        .filter(ticket::Column::Id.is_in(ids.iter().map(|id| id.0)))
         .all(conn)
         .await?
         .into_iter()
         .map(TicketRow::try_from)
         .collect::<Result<_, _>>()?;
-    rows.sort_by_key(|t| ids.iter().position(|id| *id == t.id.0));
+    rows.sort_by_key(|t| ids.iter().position(|id| *id == t.id));
     Ok(rows)
 }
 

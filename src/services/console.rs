@@ -3,7 +3,8 @@
 //! served to signed-in users only, never on the public stream.
 use super::auth::Actor;
 use super::views::{self, staff_ticket_view, window_view, ServiceView, StaffTicketView, WindowView};
-use crate::domain::ids::{UserId, WindowId};
+use crate::domain::dispatch::{self, WindowProfile};
+use crate::domain::ids::{TicketId, UserId, WindowId};
 use crate::domain::numbering::business_date;
 use crate::domain::ticket::TicketStatus;
 use crate::error::{AppError, AppResult};
@@ -20,7 +21,7 @@ use utoipa::ToSchema;
 /// The pause reasons the console offers (free text is allowed too).
 pub const PAUSE_REASONS: [&str; 4] = ["午休", "会议", "系统故障", "临时离开"];
 /// How much of the waiting list the console shows; the counts cover everyone.
-const WAITING_SHOWN: u64 = 100;
+const WAITING_SHOWN: usize = 100;
 const LOG_ENTRIES: u32 = 40;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -205,7 +206,12 @@ pub async fn console(state: &AppState, actor: &Actor, window_id: WindowId) -> Ap
     let now = state.clock.now();
     let day = business_date(now, hall.timezone);
     let held = tickets::held_by_window(&state.db, window_id).await?;
-    let queued = tickets::waiting_for_window(&state.db, hall.id, day, window_id, &row.services, WAITING_SHOWN).await?;
+    // The waiting list is the calling order itself, so its top is who 呼叫下一位 calls.
+    let members = tickets::window_members(&state.db, hall.id, day, window_id, &row.services).await?;
+    let profile = WindowProfile { id: window_id, services: row.services.clone() };
+    let ordered = dispatch::calling_order(&profile, &members, &hall.target_waits(), now);
+    let shown: Vec<TicketId> = ordered.iter().take(WAITING_SHOWN).map(|c| c.id).collect();
+    let queued = tickets::find_in_order(&state.db, &shown).await?;
     let waiting = queued
         .iter()
         .map(|t| WaitingEntry {
@@ -226,10 +232,6 @@ pub async fn console(state: &AppState, actor: &Actor, window_id: WindowId) -> Ap
         .filter_map(|id| services.iter().find(|s| s.code == hall.service_code(*id)))
         .map(queue_figure)
         .collect();
-    let targeted = queued
-        .iter()
-        .filter(|t| t.target_window_id == Some(window_id) && !row.services.contains(&t.service_id))
-        .count();
     let called = tickets::called_by_window(&state.db, window_id, day).await?;
     let grace = Duration::minutes(i64::from(state.settings.no_show_grace_minutes));
     let recent_no_shows = called
@@ -251,7 +253,7 @@ pub async fn console(state: &AppState, actor: &Actor, window_id: WindowId) -> Ap
         signed_in: signed_in(state, row.signed_in).await?,
         ticket: held.as_ref().map(|t| staff_ticket_view(&hall, t)),
         window: window_view(&hall, &row, held.as_ref()),
-        waiting_total: queues.iter().map(|q| q.waiting).sum::<u32>() + u32::try_from(targeted).unwrap_or(0),
+        waiting_total: u32::try_from(members.len()).unwrap_or(u32::MAX),
         waiting,
         queues,
         today: figures(&called),

@@ -160,7 +160,8 @@ async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) 
         };
         let id = tickets::insert(&write.txn, &new).await?;
         let row = TicketRow::issued(id, &new);
-        let ahead = tickets::ahead_of_newest(&write.txn, &row).await?;
+        let queued = tickets::service_queue_by_priority(&write.txn, &row).await?;
+        let ahead = crate::domain::dispatch::ahead_of_newest(queued, row.priority);
         let body = EventBody::Ticket { ticket: public_ticket(hall, &row), transfer_to: None };
         write.emit(EventKind::TicketIssued, body, job.actor).await?;
         issued.push(Ok((row, ahead)));

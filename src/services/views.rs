@@ -73,7 +73,9 @@ pub async fn position(state: &AppState, hall: &HallConfig, t: &TicketRow) -> App
     if !t.status.is_queued() {
         return Ok((0, 0));
     }
-    let ahead = tickets::count_ahead(&state.db, t).await?;
+    let candidate = t.candidate();
+    let members = tickets::queue_members(&state.db, hall.id, t.business_date, candidate.queue()).await?;
+    let ahead = crate::domain::dispatch::ahead(&candidate, &members, &hall.target_waits(), state.clock.now());
     let minutes = estimate_minutes(state, hall, t.service_id, ahead, t.business_date).await?;
     Ok((ahead, minutes))
 }

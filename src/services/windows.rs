@@ -3,7 +3,7 @@
 use super::auth::Actor;
 use super::hall_write::HallWrite;
 use super::views::{public_ticket, public_window, staff_ticket_view, window_view, StaffTicketView, WindowView};
-use crate::domain::dispatch::{choose_next, TargetWaits, WindowProfile};
+use crate::domain::dispatch::{choose_next, WindowProfile};
 use crate::domain::events::{EventBody, EventKind};
 use crate::domain::ids::WindowId;
 use crate::domain::numbering::business_date;
@@ -136,9 +136,8 @@ pub async fn call_next(state: &AppState, actor: &Actor, window_id: WindowId) -> 
     }
     let day = business_date(write.now, hall.timezone);
     let heads = tickets::queue_heads(&write.txn, hall.id, day, window_id, &window.services).await?;
-    let targets: TargetWaits = hall.services.iter().map(|s| (s.id, s.target_wait)).collect();
     let profile = WindowProfile { id: window_id, services: window.services.clone() };
-    let Some(choice) = choose_next(&profile, &heads, &targets, write.now) else {
+    let Some(choice) = choose_next(&profile, &heads, &hall.target_waits(), write.now) else {
         write.commit(state).await?;
         return Ok(None);
     };
