@@ -129,7 +129,7 @@ pub fn calling_order<'a>(
         .into_iter()
         .filter_map(|candidate| Some((call_key(window, candidate, targets, now)?, candidate)))
         .collect();
-    keyed.sort_by(|(a, _), (b, _)| a.cmp(b));
+    keyed.sort_by_key(|(key, _)| *key);
     keyed.into_iter().map(|(_, candidate)| candidate).collect()
 }
 
