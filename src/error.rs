@@ -169,6 +169,18 @@ impl From<crate::domain::ticket::InvalidTransition> for AppError {
     }
 }
 
+impl From<crate::domain::lifecycle::RuleError> for AppError {
+    fn from(err: crate::domain::lifecycle::RuleError) -> Self {
+        use crate::domain::lifecycle::RuleError as E;
+        match err {
+            E::Transition(transition) => transition.into(),
+            E::SameWindow => Self::bad_request("same_window", err.to_string()),
+            E::RecallLimit { .. } => Self::conflict("recall_limit", err.to_string()),
+            E::GraceExpired { .. } => Self::conflict("grace_expired", err.to_string()),
+        }
+    }
+}
+
 impl From<crate::domain::window::WindowRuleError> for AppError {
     fn from(err: crate::domain::window::WindowRuleError) -> Self {
         use crate::domain::window::WindowRuleError as E;

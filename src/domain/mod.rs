@@ -6,6 +6,7 @@ pub mod dispatch;
 pub mod estimate;
 pub mod events;
 pub mod ids;
+pub mod lifecycle;
 pub mod lockout;
 pub mod numbering;
 pub mod privacy;

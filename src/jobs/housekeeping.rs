@@ -2,9 +2,9 @@
 //! for the day it was taken) and are cancelled with an event, so counters, displays and phones
 //! agree; phone numbers given for remote tickets are forgotten once their day is over; expired
 //! login sessions are deleted.
-use crate::domain::events::{EventBody, EventKind};
+use crate::domain::events::EventBody;
 use crate::domain::numbering::business_date;
-use crate::domain::ticket::{transition, TicketAction, TicketStatus};
+use crate::domain::ticket::TicketStatus;
 use crate::error::AppResult;
 use crate::persistence::{self, tickets};
 use crate::services::hall_write::HallWrite;
@@ -58,13 +58,12 @@ pub async fn run_once(state: &AppState) -> AppResult<u64> {
             for id in ids {
                 // Read again under the hall lock: it may have been cancelled meanwhile.
                 let Some(before) = tickets::find(&write.txn, crate::domain::ids::TicketId(id)).await? else { continue };
-                let Ok(status) = transition(before.status, TicketAction::Cancel) else { continue };
-                let mut row = before.clone();
-                row.status = status;
-                row.cancelled_at = Some(write.now);
+                let mut life = before.life();
+                let Ok(outcome) = life.expire(write.now) else { continue };
+                let row = before.with_life(life);
                 if tickets::update(&write.txn, &before, &row).await? {
                     let body = EventBody::Ticket { ticket: public_ticket(&config, &row), transfer_to: None };
-                    write.emit(EventKind::TicketCancelled, body, None).await?;
+                    write.emit(outcome.event(), body, None).await?;
                     expired += 1;
                 }
             }

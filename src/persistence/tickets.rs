@@ -2,6 +2,7 @@
 use super::{corrupt, statement};
 use crate::domain::dispatch::{Candidate, QueueId};
 use crate::domain::ids::{HallId, ServiceId, TicketId, UserId, WindowId};
+use crate::domain::lifecycle::Ticket;
 use crate::domain::ticket::{Channel, Priority, TicketStatus};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::ticket;
@@ -85,6 +86,49 @@ impl TicketRow {
             priority: self.priority,
             issued_at: self.issued_at,
             target_window: self.target_window_id,
+        }
+    }
+
+    /// The ticket as the lifecycle rules see it.
+    pub fn life(&self) -> Ticket {
+        Ticket {
+            id: self.id,
+            number: self.number.clone(),
+            service: self.service_id,
+            priority: self.priority,
+            status: self.status,
+            issued_at: self.issued_at,
+            window: self.window_id,
+            target_window: self.target_window_id,
+            called_at: self.called_at,
+            started_at: self.started_at,
+            finished_at: self.finished_at,
+            no_show_at: self.no_show_at,
+            cancelled_at: self.cancelled_at,
+            recall_count: self.recall_count,
+            transfer_count: self.transfer_count,
+            transfer_note: self.transfer_note.clone(),
+            served_by: self.served_by,
+        }
+    }
+
+    /// This row with the lifecycle the rules returned; the rest (token, channel, phone…) kept.
+    pub fn with_life(&self, t: Ticket) -> Self {
+        Self {
+            service_id: t.service,
+            status: t.status,
+            window_id: t.window,
+            target_window_id: t.target_window,
+            called_at: t.called_at,
+            started_at: t.started_at,
+            finished_at: t.finished_at,
+            no_show_at: t.no_show_at,
+            cancelled_at: t.cancelled_at,
+            recall_count: t.recall_count,
+            transfer_count: t.transfer_count,
+            transfer_note: t.transfer_note,
+            served_by: t.served_by,
+            ..self.clone()
         }
     }
 

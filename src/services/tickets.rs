@@ -4,12 +4,12 @@ use super::hall_write::HallWrite;
 use super::issuer::IssueJob;
 use super::views::{estimate_inputs, estimate_minutes, position, public_ticket, ticket_view, TicketView};
 use crate::domain::cutoff::{may_issue, CutoffRule};
-use crate::domain::events::{EventBody, EventKind};
+use crate::domain::events::EventBody;
 use crate::domain::ids::UserId;
 use crate::domain::numbering::business_date;
 use crate::domain::role::Role;
 use crate::domain::schedule::OpenStatus;
-use crate::domain::ticket::{transition, Channel, Priority, TicketAction};
+use crate::domain::ticket::{Channel, Priority};
 use crate::error::{AppError, AppResult};
 use crate::persistence::halls::HallConfig;
 use crate::persistence::halls::ServiceInfo;
@@ -150,14 +150,14 @@ pub async fn cancel_by_token(state: &AppState, token: &str) -> AppResult<TicketV
     let mut write = HallWrite::begin(state, &hall).await?;
     // Re-read under the hall lock: the ticket may have been called meanwhile.
     let before = tickets::find(&write.txn, found.id).await?.ok_or_else(|| AppError::internal("ticket vanished"))?;
-    let mut row = before.clone();
-    row.status = transition(before.status, TicketAction::Cancel)?;
-    row.cancelled_at = Some(write.now);
+    let mut life = before.life();
+    let outcome = life.cancel(write.now)?;
+    let row = before.with_life(life);
     if !tickets::update(&write.txn, &before, &row).await? {
         return Err(AppError::conflict("ticket_changed", "the ticket changed meanwhile; look again"));
     }
     let body = EventBody::Ticket { ticket: public_ticket(&hall, &row), transfer_to: None };
-    write.emit(EventKind::TicketCancelled, body, None).await?;
+    write.emit(outcome.event(), body, None).await?;
     write.commit(state).await?;
     Ok(ticket_view(&hall, &row, (0, 0), true))
 }

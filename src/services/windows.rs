@@ -6,6 +6,7 @@ use super::views::{public_ticket, public_window, staff_ticket_view, window_view,
 use crate::domain::dispatch::{choose_next, WindowProfile};
 use crate::domain::events::{EventBody, EventKind};
 use crate::domain::ids::WindowId;
+use crate::domain::lifecycle::{Outcome, RuleError, Ticket, TransferTo};
 use crate::domain::numbering::business_date;
 use crate::domain::role::Role;
 use crate::domain::ticket::{transition, TicketAction};
@@ -85,40 +86,27 @@ fn not_open(window: &WindowRow) -> AppError {
     )
 }
 
-/// Writes the ticket (guarded by its previous status), emits the event and commits.
+/// Applies one lifecycle rule to the ticket, writes it (guarded by its previous status), emits
+/// the event and commits.
 async fn save(
     state: &AppState,
     mut write: HallWrite,
     hall: &HallConfig,
     actor: &Actor,
     before: &TicketRow,
-    row: &TicketRow,
-    (kind, transfer_to): (EventKind, Option<serde_json::Value>),
+    rule: impl FnOnce(&mut Ticket) -> Result<Outcome, RuleError>,
+    transfer_to: Option<serde_json::Value>,
 ) -> AppResult<StaffTicketView> {
-    if !tickets::update(&write.txn, before, row).await? {
+    let mut life = before.life();
+    let outcome = rule(&mut life)?;
+    let row = before.with_life(life);
+    if !tickets::update(&write.txn, before, &row).await? {
         return Err(AppError::conflict("ticket_changed", format!("{} changed meanwhile; look again", row.number)));
     }
-    let body = EventBody::Ticket { ticket: public_ticket(hall, row), transfer_to };
-    write.emit(kind, body, Some(actor.id)).await?;
+    let body = EventBody::Ticket { ticket: public_ticket(hall, &row), transfer_to };
+    write.emit(outcome.event(), body, Some(actor.id)).await?;
     write.commit(state).await?;
-    Ok(staff_ticket_view(hall, row))
-}
-
-/// The ticket as it is once this window calls it.
-fn called(
-    before: &TicketRow,
-    window: WindowId,
-    actor: &Actor,
-    now: chrono::DateTime<chrono::Utc>,
-) -> AppResult<TicketRow> {
-    let mut row = before.clone();
-    row.served_by = Some(actor.id);
-    row.status = transition(before.status, TicketAction::Call)?;
-    row.window_id = Some(window);
-    row.target_window_id = None;
-    row.called_at = Some(now);
-    row.recall_count = 0;
-    Ok(row)
+    Ok(staff_ticket_view(hall, &row))
 }
 
 /// Calls the ticket dispatch chooses, or returns `None` when nobody waits for this window.
@@ -143,8 +131,8 @@ pub async fn call_next(state: &AppState, actor: &Actor, window_id: WindowId) -> 
     };
     let before =
         tickets::find(&write.txn, choice.id).await?.ok_or_else(|| AppError::internal("queued ticket vanished"))?;
-    let row = called(&before, window_id, actor, write.now)?;
-    save(state, write, &hall, actor, &before, &row, (EventKind::TicketCalled, None)).await.map(Some)
+    let now = write.now;
+    save(state, write, &hall, actor, &before, |t| t.call(window_id, Some(actor.id), now), None).await.map(Some)
 }
 
 /// Calls one particular queued ticket by its number (e.g. someone who stepped out and is back).
@@ -178,8 +166,8 @@ pub async fn call_number(
             format!("window {} does not serve {}", window.number, before.number),
         ));
     }
-    let row = called(&before, window_id, actor, write.now)?;
-    save(state, write, &hall, actor, &before, &row, (EventKind::TicketCalled, None)).await
+    let now = write.now;
+    save(state, write, &hall, actor, &before, |t| t.call(window_id, Some(actor.id), now), None).await
 }
 
 /// The operations on the ticket a window holds.
@@ -204,39 +192,17 @@ pub async fn act_on_held(
     let held = tickets::held_by_window(&write.txn, window_id).await?.ok_or_else(|| {
         AppError::conflict("no_ticket", format!("window {} holds no ticket; call one first", window.number))
     })?;
-    let mut row = held.clone();
-    let before = held.status;
     let now = write.now;
-    let (kind, transfer_to) = match action {
-        HeldAction::Recall => {
-            row.status = transition(before, TicketAction::Recall)?;
-            if row.recall_count >= i32::try_from(state.settings.recall_limit).unwrap_or(i32::MAX) {
-                return Err(AppError::conflict(
-                    "recall_limit",
-                    format!("{} has been recalled {} times already; mark it no-show", row.number, row.recall_count),
-                ));
-            }
-            row.recall_count += 1;
-            (EventKind::TicketRecalled, None)
-        }
-        HeldAction::Start => {
-            row.status = transition(before, TicketAction::Start)?;
-            row.started_at = Some(now);
-            (EventKind::TicketStarted, None)
-        }
-        HeldAction::Finish => {
-            row.status = transition(before, TicketAction::Finish)?;
-            row.finished_at = Some(now);
-            (EventKind::TicketFinished, None)
-        }
-        HeldAction::NoShow => {
-            row.status = transition(before, TicketAction::NoShow)?;
-            row.no_show_at = Some(now);
-            (EventKind::TicketNoShow, None)
-        }
+    let recall_limit = state.settings.recall_limit;
+    match action {
+        HeldAction::Recall => save(state, write, &hall, actor, &held, |t| t.recall(recall_limit), None).await,
+        HeldAction::Start => save(state, write, &hall, actor, &held, |t| t.start(now), None).await,
+        HeldAction::Finish => save(state, write, &hall, actor, &held, |t| t.finish(now), None).await,
+        HeldAction::NoShow => save(state, write, &hall, actor, &held, |t| t.no_show(now), None).await,
         HeldAction::Transfer { target, note } => {
-            row.status = transition(before, TicketAction::Transfer)?;
-            let to = match target {
+            // The ticket must be transferable before the target is looked at (409 before 400).
+            transition(held.status, TicketAction::Transfer)?;
+            let (to, shown) = match target {
                 TransferTarget::Service(code) => {
                     let service = hall.service_by_code(&code).ok_or_else(|| {
                         AppError::bad_request(
@@ -244,31 +210,18 @@ pub async fn act_on_held(
                             format!("hall '{}' has no service '{code}'", hall.code),
                         )
                     })?;
-                    row.service_id = service.id;
-                    row.target_window_id = None;
-                    json!({ "service": service.code })
+                    (TransferTo::Service(service.id), json!({ "service": service.code }))
                 }
                 TransferTarget::Window(number) => {
                     let target = hall.window_by_number(number).ok_or_else(|| {
                         AppError::bad_request("unknown_window", format!("hall '{}' has no window {number}", hall.code))
                     })?;
-                    if target.id == window_id {
-                        return Err(AppError::bad_request(
-                            "same_window",
-                            "a ticket cannot be transferred to the window that holds it",
-                        ));
-                    }
-                    row.target_window_id = Some(target.id);
-                    json!({ "window": number })
+                    (TransferTo::Window(target.id), json!({ "window": number }))
                 }
             };
-            row.window_id = None;
-            row.transfer_count += 1;
-            row.transfer_note = note;
-            (EventKind::TicketTransferred, Some(to))
+            save(state, write, &hall, actor, &held, |t| t.transfer(to, note), Some(shown)).await
         }
-    };
-    save(state, write, &hall, actor, &held, &row, (kind, transfer_to)).await
+    }
 }
 
 /// Puts a no-show ticket back in its queue, within the grace period.
@@ -281,18 +234,9 @@ pub async fn restore(state: &AppState, actor: &Actor, window_id: WindowId, numbe
         .await?
         .ok_or_else(|| AppError::not_found("ticket_not_found", format!("no ticket {number} today")))?;
     may_restore(actor, &window, &found)?;
-    let mut row = found.clone();
-    row.status = transition(found.status, TicketAction::Restore)?;
     let grace = Duration::minutes(i64::from(state.settings.no_show_grace_minutes));
-    if row.no_show_at.is_none_or(|at| write.now - at > grace) {
-        return Err(AppError::conflict(
-            "grace_expired",
-            format!("{number} was marked no-show more than {} minutes ago; issue a new ticket", grace.num_minutes()),
-        ));
-    }
-    row.window_id = None;
-    row.recall_count = 0;
-    save(state, write, &hall, actor, &found, &row, (EventKind::TicketRestored, None)).await
+    let now = write.now;
+    save(state, write, &hall, actor, &found, |t| t.restore(grace, now), None).await
 }
 
 #[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
