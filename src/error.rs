@@ -174,20 +174,14 @@ impl From<crate::domain::lifecycle::RuleError> for AppError {
         use crate::domain::lifecycle::RuleError as E;
         match err {
             E::Transition(transition) => transition.into(),
-            E::SameWindow => Self::bad_request("same_window", err.to_string()),
-            E::RecallLimit { .. } => Self::conflict("recall_limit", err.to_string()),
-            E::GraceExpired { .. } => Self::conflict("grace_expired", err.to_string()),
+            E::SameWindow => Self::bad_request(err.code(), err.to_string()),
+            E::RecallLimit { .. } | E::GraceExpired { .. } => Self::conflict(err.code(), err.to_string()),
         }
     }
 }
 
 impl From<crate::domain::window::WindowRuleError> for AppError {
     fn from(err: crate::domain::window::WindowRuleError) -> Self {
-        use crate::domain::window::WindowRuleError as E;
-        let code = match err {
-            E::WrongState(_) => "invalid_window_state",
-            E::HoldsTicket => "window_busy",
-        };
-        Self::conflict(code, err.to_string())
+        Self::conflict(err.code(), err.to_string())
     }
 }

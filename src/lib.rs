@@ -8,6 +8,7 @@ pub mod http;
 pub mod jobs;
 pub mod persistence;
 pub mod realtime;
+pub mod replay;
 pub mod services;
 pub mod startup;
 pub mod state;

@@ -3,10 +3,13 @@ use hallq::startup::Application;
 use std::collections::HashMap;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: hallq [--config FILE]\n\nSettings come from defaults, then FILE (or HALLQ_CONFIG), then HALLQ_* environment variables; see README.md.";
+const USAGE: &str = "usage: hallq [--config FILE]\n       hallq replay --hall demo [--start RFC3339] SCRIPT|-\n\nSettings come from defaults, then FILE (or HALLQ_CONFIG), then HALLQ_* environment variables; see README.md.\n`replay` runs a script of actions on the demo hall in memory and prints one JSON line per call (docs/replay.md).";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "replay") {
+        return replay(&args[1..]);
+    }
     let config_file = match args.as_slice() {
         [] => None,
         [flag, file] if flag == "--config" => Some(file.clone()),
@@ -52,4 +55,61 @@ fn main() -> ExitCode {
             }
         }
     })
+}
+
+/// `hallq replay --hall demo [--start RFC3339] SCRIPT`: the in-memory hall, no server.
+fn replay(args: &[String]) -> ExitCode {
+    let mut hall_code = None;
+    let mut start = hallq::replay::DEFAULT_START.to_owned();
+    let mut script_path = None;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--hall" => hall_code = rest.next().cloned(),
+            "--start" => start = rest.next().cloned().unwrap_or_default(),
+            _ if script_path.is_none() => script_path = Some(arg.clone()),
+            _ => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let (Some(hall_code), Some(script_path)) = (hall_code, script_path) else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    if hall_code != hallq::persistence::seed::DEMO_HALL {
+        eprintln!("hallq replay: only the demo hall's configuration is built in, not '{hall_code}'");
+        return ExitCode::from(2);
+    }
+    let Ok(start) = chrono::DateTime::parse_from_rfc3339(&start) else {
+        eprintln!("hallq replay: --start '{start}' is not an RFC 3339 time such as 2026-01-05T09:00:00+08:00");
+        return ExitCode::from(2);
+    };
+    let script = if script_path == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map(|_| text)
+    } else {
+        std::fs::read_to_string(&script_path)
+    };
+    let script = match script {
+        Ok(script) => script,
+        Err(err) => {
+            eprintln!("hallq replay: cannot read {script_path}: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let defaults = Settings::default();
+    let (mut hall, clock) = hallq::replay::demo_hall(
+        start.with_timezone(&chrono::Utc),
+        defaults.recall_limit,
+        defaults.no_show_grace_minutes,
+    );
+    let refused =
+        hallq::replay::run(&mut hall, &clock, &script, &mut std::io::stdout().lock(), &mut std::io::stderr().lock());
+    if refused == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }

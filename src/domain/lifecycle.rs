@@ -117,6 +117,17 @@ impl Ticket {
         }
     }
 
+    /// What the calling order looks at.
+    pub fn candidate(&self) -> super::dispatch::Candidate {
+        super::dispatch::Candidate {
+            id: self.id,
+            service: self.service,
+            priority: self.priority,
+            issued_at: self.issued_at,
+            target_window: self.target_window,
+        }
+    }
+
     fn step(&mut self, action: TicketAction) -> Result<(), RuleError> {
         self.status = transition(self.status, action)?;
         Ok(())

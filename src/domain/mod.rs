@@ -5,6 +5,8 @@ pub mod cutoff;
 pub mod dispatch;
 pub mod estimate;
 pub mod events;
+pub mod hall;
+pub mod hall_config;
 pub mod ids;
 pub mod lifecycle;
 pub mod lockout;

@@ -56,6 +56,16 @@ pub enum WindowRuleError {
     HoldsTicket,
 }
 
+impl WindowRuleError {
+    /// The API's error code for it.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::WrongState(_) => "invalid_window_state",
+            Self::HoldsTicket => "window_busy",
+        }
+    }
+}
+
 impl WindowState {
     pub fn parse(text: &str) -> Option<Self> {
         match text {

@@ -9,67 +9,7 @@ use chrono_tz::Tz;
 use entity::{calendar_day, hall, opening_hour, service, window};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
-#[derive(Debug, Clone)]
-pub struct ServiceInfo {
-    pub id: ServiceId,
-    pub code: String,
-    pub name: String,
-    pub name_en: String,
-    pub target_wait: Duration,
-    pub typical_handling: Duration,
-    /// One line on what it covers (kiosk tiles).
-    pub hint: Option<String>,
-    pub hint_en: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct WindowInfo {
-    pub id: WindowId,
-    pub number: i32,
-    pub name: String,
-    pub kind: WindowKind,
-}
-
-/// What rarely changes about a hall; cached by `services::halls::HallCache`.
-#[derive(Debug, Clone)]
-pub struct HallConfig {
-    pub id: HallId,
-    pub code: String,
-    pub name: String,
-    pub name_en: String,
-    pub timezone: Tz,
-    pub services: Vec<ServiceInfo>,
-    pub windows: Vec<WindowInfo>,
-    pub schedule: Schedule,
-    pub settings: HallSettings,
-}
-
-impl HallConfig {
-    /// Each service's target wait: what makes a ticket overdue in the calling order.
-    pub fn target_waits(&self) -> crate::domain::dispatch::TargetWaits {
-        self.services.iter().map(|s| (s.id, s.target_wait)).collect()
-    }
-
-    pub fn service_by_code(&self, code: &str) -> Option<&ServiceInfo> {
-        self.services.iter().find(|s| s.code == code)
-    }
-
-    pub fn service(&self, id: ServiceId) -> Option<&ServiceInfo> {
-        self.services.iter().find(|s| s.id == id)
-    }
-
-    pub fn window(&self, id: WindowId) -> Option<&WindowInfo> {
-        self.windows.iter().find(|w| w.id == id)
-    }
-
-    pub fn window_by_number(&self, number: i32) -> Option<&WindowInfo> {
-        self.windows.iter().find(|w| w.number == number)
-    }
-
-    pub fn service_code(&self, id: ServiceId) -> &str {
-        self.service(id).map_or("?", |s| s.code.as_str())
-    }
-}
+pub use crate::domain::hall_config::{HallConfig, ServiceInfo, WindowInfo};
 
 pub async fn list(conn: &impl ConnectionTrait) -> Result<Vec<hall::Model>, DbErr> {
     hall::Entity::find().order_by_asc(hall::Column::Id).all(conn).await

@@ -1,9 +1,15 @@
 //! The demo hall, seeded on an empty database so a newcomer has something to click through.
 use super::users::{self, NewUser};
 use crate::config::DemoHours;
+use crate::domain::hall::MemoryWindow;
+use crate::domain::hall_config::{HallConfig, ServiceInfo, WindowInfo};
+use crate::domain::ids::ServiceId;
 use crate::domain::ids::{HallId, UserId, WindowId};
 use crate::domain::role::Role;
+use crate::domain::schedule::Schedule;
 use crate::domain::settings::{HallSettings, OnlineGuide};
+use crate::domain::window::{WindowKind, WindowState};
+use chrono::Duration;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use entity::{hall, opening_hour, service, window, window_service};
@@ -94,6 +100,52 @@ fn demo_settings(county_hours: bool) -> String {
         settings.stop_issuing_minutes_before_close = Some(15);
     }
     serde_json::to_string(&settings).unwrap_or_default()
+}
+
+/// The demo hall as seeded (round-the-clock hours, windows 1–8 open and 9–10 closed), built
+/// in memory with the ids a fresh database gives it: what `hallq replay` runs on.
+pub fn demo_in_memory(timezone: Tz) -> (HallConfig, Vec<MemoryWindow>) {
+    let services: Vec<ServiceInfo> = SERVICES
+        .iter()
+        .enumerate()
+        .map(|(index, (code, name, name_en, target, typical))| ServiceInfo {
+            id: ServiceId(index as i32 + 1),
+            code: (*code).into(),
+            name: (*name).into(),
+            name_en: (*name_en).into(),
+            target_wait: Duration::minutes(i64::from(*target)),
+            typical_handling: Duration::minutes(i64::from(*typical)),
+            hint: None,
+            hint_en: None,
+        })
+        .collect();
+    let service_id = |code: &str| services.iter().find(|s| s.code == code).map(|s| s.id);
+    let mut infos = Vec::new();
+    let mut windows = Vec::new();
+    for (index, (number, kind, codes)) in WINDOWS.iter().enumerate() {
+        let id = WindowId(index as i32 + 1);
+        let kind = WindowKind::parse(kind).unwrap_or(WindowKind::General);
+        let state = if kind == WindowKind::SiCash { WindowState::Closed } else { WindowState::Open };
+        infos.push(WindowInfo { id, number: *number, name: format!("{number}号窗口"), kind });
+        windows.push(MemoryWindow {
+            id,
+            number: *number,
+            state,
+            services: codes.iter().filter_map(|c| service_id(c)).collect(),
+        });
+    }
+    let config = HallConfig {
+        id: HallId(1),
+        code: DEMO_HALL.into(),
+        name: "示例县税务局办税服务厅".into(),
+        name_en: "Demo County Tax Service Hall".into(),
+        timezone,
+        services,
+        windows: infos,
+        schedule: Schedule::always_open(),
+        settings: HallSettings::from_stored(Some(&demo_settings(false))),
+    };
+    (config, windows)
 }
 
 pub async fn is_empty(conn: &impl ConnectionTrait) -> Result<bool, DbErr> {

@@ -9,6 +9,7 @@ mod console;
 mod errors;
 mod hours;
 mod lifecycle;
+mod replay;
 mod restart;
 mod security;
 mod taxpayers;

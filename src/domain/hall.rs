@@ -1,0 +1,299 @@
+//! One hall's queues and windows in memory: the same actions the server takes, decided by the
+//! same rules (the calling order in `dispatch`, the lifecycle in `lifecycle`, window states in
+//! `window`), with a `Clock` and no database. `hallq replay` runs scripts on it, and the
+//! peak-day simulator will run the real rules through it.
+use super::clock::Clock;
+use super::dispatch::{self, choose_next, Candidate, WindowProfile};
+use super::hall_config::HallConfig;
+use super::ids::{ServiceId, TicketId, WindowId};
+use super::lifecycle::{RuleError, Ticket, TransferTo};
+use super::numbering::format_number;
+use super::ticket::{Priority, TicketStatus};
+use super::window::{WindowAction, WindowState};
+use chrono::Duration;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A refusal, with the same code the server's API gives for it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct Refusal {
+    pub code: &'static str,
+    pub message: String,
+}
+
+fn refuse(code: &'static str, message: impl Into<String>) -> Refusal {
+    Refusal { code, message: message.into() }
+}
+
+impl From<RuleError> for Refusal {
+    fn from(err: RuleError) -> Self {
+        refuse(err.code(), err.to_string())
+    }
+}
+
+impl From<super::window::WindowRuleError> for Refusal {
+    fn from(err: super::window::WindowRuleError) -> Self {
+        refuse(err.code(), err.to_string())
+    }
+}
+
+/// A window's live state in memory.
+#[derive(Debug, Clone)]
+pub struct MemoryWindow {
+    pub id: WindowId,
+    pub number: i32,
+    pub state: WindowState,
+    /// Its services, specialty first.
+    pub services: Vec<ServiceId>,
+}
+
+/// Where `transfer` sends a ticket, by the names scripts and the API use.
+#[derive(Debug, Clone)]
+pub enum TransferTarget {
+    Service(String),
+    Window(i32),
+}
+
+pub struct Hall {
+    pub config: HallConfig,
+    pub windows: Vec<MemoryWindow>,
+    pub tickets: Vec<Ticket>,
+    clock: Arc<dyn Clock>,
+    recall_limit: u32,
+    no_show_grace: Duration,
+    last_seq: HashMap<ServiceId, u32>,
+}
+
+impl Hall {
+    pub fn new(
+        config: HallConfig,
+        windows: Vec<MemoryWindow>,
+        clock: Arc<dyn Clock>,
+        recall_limit: u32,
+        no_show_grace: Duration,
+    ) -> Self {
+        Self { config, windows, tickets: Vec::new(), clock, recall_limit, no_show_grace, last_seq: HashMap::new() }
+    }
+
+    fn service_id(&self, code: &str) -> Result<ServiceId, Refusal> {
+        self.config
+            .service_by_code(code)
+            .map(|s| s.id)
+            .ok_or_else(|| refuse("unknown_service", format!("hall '{}' has no service '{code}'", self.config.code)))
+    }
+
+    fn window_index(&self, number: i32) -> Result<usize, Refusal> {
+        self.windows
+            .iter()
+            .position(|w| w.number == number)
+            .ok_or_else(|| refuse("window_not_found", format!("there is no window {number}")))
+    }
+
+    fn held_by(&self, window: WindowId) -> Option<usize> {
+        self.tickets.iter().position(|t| t.window == Some(window) && t.status.is_at_window())
+    }
+
+    /// Takes a ticket; returns its number.
+    pub fn issue(&mut self, service: &str, priority: Priority) -> Result<String, Refusal> {
+        let service = self.service_id(service)?;
+        let seq = self.last_seq.entry(service).or_insert(0);
+        *seq += 1;
+        let number = format_number(self.config.service_code(service), *seq);
+        let id = TicketId(i64::try_from(self.tickets.len()).unwrap_or(i64::MAX) + 1);
+        self.tickets.push(Ticket::issued(id, number.clone(), service, priority, self.clock.now()));
+        Ok(number)
+    }
+
+    /// Checks a window can call now: open and holding nothing.
+    fn ready_to_call(&self, index: usize) -> Result<(), Refusal> {
+        let window = &self.windows[index];
+        if !window.state.can_call() {
+            return Err(refuse(
+                "window_not_open",
+                format!("window {} is {}; open or resume it first", window.number, window.state.as_str()),
+            ));
+        }
+        if let Some(held) = self.held_by(window.id) {
+            return Err(refuse("window_busy", format!("this window still holds {}", self.tickets[held].number)));
+        }
+        Ok(())
+    }
+
+    /// Calls the ticket the calling order gives this window; `None` when nobody waits for it.
+    pub fn call_next(&mut self, number: i32) -> Result<Option<String>, Refusal> {
+        let index = self.window_index(number)?;
+        self.ready_to_call(index)?;
+        let window = &self.windows[index];
+        let profile = WindowProfile { id: window.id, services: window.services.clone() };
+        let now = self.clock.now();
+        let candidates: Vec<Candidate> = self.queued().map(candidate).collect();
+        let Some(choice) = choose_next(&profile, &candidates, &self.config.target_waits(), now).map(|c| c.id) else {
+            return Ok(None);
+        };
+        let ticket = self.tickets.iter_mut().find(|t| t.id == choice).ok_or_else(|| refuse("internal", "vanished"))?;
+        ticket.call(profile.id, None, now)?;
+        Ok(Some(ticket.number.clone()))
+    }
+
+    /// Calls one queued ticket by its number.
+    pub fn call(&mut self, window_number: i32, ticket_number: &str) -> Result<String, Refusal> {
+        let index = self.window_index(window_number)?;
+        self.ready_to_call(index)?;
+        let window = self.windows[index].clone();
+        let now = self.clock.now();
+        let ticket = self
+            .tickets
+            .iter_mut()
+            .find(|t| t.number == ticket_number)
+            .ok_or_else(|| refuse("ticket_not_found", format!("no ticket {ticket_number} today")))?;
+        let servable = match ticket.target_window {
+            Some(target) => target == window.id,
+            None => window.services.contains(&ticket.service),
+        };
+        if !servable {
+            return Err(refuse("not_served_here", format!("window {window_number} does not serve {ticket_number}")));
+        }
+        ticket.call(window.id, None, now)?;
+        Ok(ticket.number.clone())
+    }
+
+    /// The ticket a window holds, for the actions on it.
+    fn held_mut(&mut self, window_number: i32) -> Result<&mut Ticket, Refusal> {
+        let index = self.window_index(window_number)?;
+        let held = self
+            .held_by(self.windows[index].id)
+            .ok_or_else(|| refuse("no_ticket", format!("window {window_number} holds no ticket; call one first")))?;
+        Ok(&mut self.tickets[held])
+    }
+
+    pub fn recall(&mut self, window: i32) -> Result<(), Refusal> {
+        let limit = self.recall_limit;
+        self.held_mut(window)?.recall(limit)?;
+        Ok(())
+    }
+
+    pub fn start(&mut self, window: i32) -> Result<(), Refusal> {
+        let now = self.clock.now();
+        self.held_mut(window)?.start(now)?;
+        Ok(())
+    }
+
+    pub fn finish(&mut self, window: i32) -> Result<(), Refusal> {
+        let now = self.clock.now();
+        self.held_mut(window)?.finish(now)?;
+        Ok(())
+    }
+
+    pub fn no_show(&mut self, window: i32) -> Result<(), Refusal> {
+        let now = self.clock.now();
+        self.held_mut(window)?.no_show(now)?;
+        Ok(())
+    }
+
+    pub fn transfer(&mut self, window: i32, target: &TransferTarget, note: Option<String>) -> Result<(), Refusal> {
+        let status = self.held_mut(window)?.status;
+        // Transferable first, then the target (as the server answers: 409 before 400).
+        super::ticket::transition(status, super::ticket::TicketAction::Transfer).map_err(RuleError::from)?;
+        let to = match target {
+            TransferTarget::Service(code) => TransferTo::Service(self.service_id(code)?),
+            TransferTarget::Window(number) => {
+                let index = self.windows.iter().position(|w| w.number == *number).ok_or_else(|| {
+                    refuse("unknown_window", format!("hall '{}' has no window {number}", self.config.code))
+                })?;
+                TransferTo::Window(self.windows[index].id)
+            }
+        };
+        self.held_mut(window)?.transfer(to, note)?;
+        Ok(())
+    }
+
+    /// Puts a no-show back in its queue within the grace period.
+    pub fn restore(&mut self, ticket_number: &str) -> Result<(), Refusal> {
+        let (grace, now) = (self.no_show_grace, self.clock.now());
+        let ticket = self
+            .tickets
+            .iter_mut()
+            .find(|t| t.number == ticket_number)
+            .ok_or_else(|| refuse("ticket_not_found", format!("no ticket {ticket_number} today")))?;
+        ticket.restore(grace, now)?;
+        Ok(())
+    }
+
+    /// The taxpayer gives up a queued ticket.
+    pub fn cancel(&mut self, ticket_number: &str) -> Result<(), Refusal> {
+        let now = self.clock.now();
+        let ticket = self
+            .tickets
+            .iter_mut()
+            .find(|t| t.number == ticket_number)
+            .ok_or_else(|| refuse("ticket_not_found", format!("no ticket {ticket_number} today")))?;
+        ticket.cancel(now)?;
+        Ok(())
+    }
+
+    /// Opens, closes, pauses or resumes a window.
+    pub fn change_window(&mut self, number: i32, action: WindowAction) -> Result<(), Refusal> {
+        let index = self.window_index(number)?;
+        let holds = self.held_by(self.windows[index].id).is_some();
+        self.windows[index].state = self.windows[index].state.apply(action, holds)?;
+        Ok(())
+    }
+
+    /// A window's ordered services, specialty first.
+    pub fn set_services(&mut self, number: i32, codes: &[String]) -> Result<(), Refusal> {
+        let index = self.window_index(number)?;
+        if codes.is_empty() {
+            return Err(refuse("no_services", "a window serves at least one service"));
+        }
+        let mut ids = Vec::with_capacity(codes.len());
+        for code in codes {
+            let id = self.service_id(code.trim())?;
+            if ids.contains(&id) {
+                return Err(refuse("duplicate_service", format!("service '{code}' is listed twice")));
+            }
+            ids.push(id);
+        }
+        self.windows[index].services = ids;
+        Ok(())
+    }
+
+    fn queued(&self) -> impl Iterator<Item = &Ticket> {
+        self.tickets.iter().filter(|t| t.status.is_queued())
+    }
+
+    /// People ahead of a queued ticket (0 for any other), by the one calling order.
+    pub fn ahead(&self, ticket_number: &str) -> Option<u32> {
+        let ticket = self.tickets.iter().find(|t| t.number == ticket_number)?;
+        if !ticket.status.is_queued() {
+            return Some(0);
+        }
+        let queue: Vec<Candidate> = self.queued().map(candidate).collect();
+        Some(dispatch::ahead(&candidate(ticket), &queue, &self.config.target_waits(), self.clock.now()))
+    }
+
+    /// The numbers a window would call, in order, if it called again and again alone.
+    pub fn waiting_list(&self, number: i32) -> Result<Vec<String>, Refusal> {
+        let window = &self.windows[self.window_index(number)?];
+        let profile = WindowProfile { id: window.id, services: window.services.clone() };
+        let queue: Vec<Candidate> = self.queued().map(candidate).collect();
+        let ordered = dispatch::calling_order(&profile, &queue, &self.config.target_waits(), self.clock.now());
+        let by_id: HashMap<TicketId, &str> = self.tickets.iter().map(|t| (t.id, t.number.as_str())).collect();
+        Ok(ordered.iter().filter_map(|c| by_id.get(&c.id).map(|n| (*n).to_owned())).collect())
+    }
+
+    /// The ticket a window holds (called or serving), if any.
+    pub fn held(&self, window_number: i32) -> Option<&Ticket> {
+        let window = self.windows.iter().find(|w| w.number == window_number)?;
+        self.held_by(window.id).map(|index| &self.tickets[index])
+    }
+
+    /// Numbers of the tickets in a status, in issue order.
+    pub fn numbers_in(&self, status: TicketStatus) -> Vec<String> {
+        self.tickets.iter().filter(|t| t.status == status).map(|t| t.number.clone()).collect()
+    }
+}
+
+fn candidate(t: &Ticket) -> Candidate {
+    t.candidate()
+}
