@@ -245,6 +245,14 @@ impl Settings {
         Ok(())
     }
 
+    /// The queue rules of a hall that sets none of its own.
+    pub fn queue_rule_defaults(&self) -> crate::domain::settings::QueueRules {
+        crate::domain::settings::QueueRules {
+            recall_limit: self.recall_limit,
+            no_show_grace: chrono::Duration::minutes(i64::from(self.no_show_grace_minutes)),
+        }
+    }
+
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }

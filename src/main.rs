@@ -99,12 +99,10 @@ fn replay(args: &[String]) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let defaults = Settings::default();
-    let (mut hall, clock) = hallq::replay::demo_hall(
-        start.with_timezone(&chrono::Utc),
-        defaults.recall_limit,
-        defaults.no_show_grace_minutes,
-    );
+    // The server's default queue rules, from the same environment a server would read.
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let defaults = Settings::load(None, &env).unwrap_or_default().queue_rule_defaults();
+    let (mut hall, clock) = hallq::replay::demo_hall(start.with_timezone(&chrono::Utc), defaults);
     let refused =
         hallq::replay::run(&mut hall, &clock, &script, &mut std::io::stdout().lock(), &mut std::io::stderr().lock());
     if refused == 0 {

@@ -9,6 +9,7 @@
 //! line was refused.
 use crate::domain::clock::ManualClock;
 use crate::domain::hall::{Hall, Refusal, TransferTarget};
+use crate::domain::settings::QueueRules;
 use crate::domain::ticket::Priority;
 use crate::domain::window::WindowAction;
 use chrono::{DateTime, Duration, Utc};
@@ -94,12 +95,12 @@ pub struct CallLine {
 /// Where scripts start: 09:00 on a working Monday in Shanghai.
 pub const DEFAULT_START: &str = "2026-01-05T09:00:00+08:00";
 
-/// The demo hall in memory, on a clock that stands still until a script advances it.
-pub fn demo_hall(start: DateTime<Utc>, recall_limit: u32, no_show_grace_minutes: u32) -> (Hall, ManualClock) {
+/// The demo hall in memory, on a clock that stands still until a script advances it, with the
+/// server's default queue rules (`Settings::queue_rule_defaults`).
+pub fn demo_hall(start: DateTime<Utc>, defaults: QueueRules) -> (Hall, ManualClock) {
     let clock = ManualClock::new(start);
     let (config, windows) = crate::persistence::seed::demo_in_memory(chrono_tz::Asia::Shanghai);
-    let grace = Duration::minutes(i64::from(no_show_grace_minutes));
-    (Hall::new(config, windows, Arc::new(clock.clone()), recall_limit, grace), clock)
+    (Hall::new(config, windows, Arc::new(clock.clone()), defaults), clock)
 }
 
 impl Step {
@@ -179,7 +180,7 @@ mod tests {
 
     fn replay(script: &str) -> (String, String, usize) {
         let start = DateTime::parse_from_rfc3339(DEFAULT_START).expect("time").with_timezone(&Utc);
-        let (mut hall, clock) = demo_hall(start, 2, 30);
+        let (mut hall, clock) = demo_hall(start, crate::config::Settings::default().queue_rule_defaults());
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let refused = run(&mut hall, &clock, script, &mut out, &mut err);
         (String::from_utf8(out).expect("utf-8"), String::from_utf8(err).expect("utf-8"), refused)

@@ -8,9 +8,9 @@ use super::hall_config::HallConfig;
 use super::ids::{ServiceId, TicketId, WindowId};
 use super::lifecycle::{RuleError, Ticket, TransferTo};
 use super::numbering::format_number;
+use super::settings::QueueRules;
 use super::ticket::{Priority, TicketStatus};
 use super::window::{WindowAction, WindowState};
-use chrono::Duration;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -60,20 +60,15 @@ pub struct Hall {
     pub windows: Vec<MemoryWindow>,
     pub tickets: Vec<Ticket>,
     clock: Arc<dyn Clock>,
-    recall_limit: u32,
-    no_show_grace: Duration,
+    rules: QueueRules,
     last_seq: HashMap<ServiceId, u32>,
 }
 
 impl Hall {
-    pub fn new(
-        config: HallConfig,
-        windows: Vec<MemoryWindow>,
-        clock: Arc<dyn Clock>,
-        recall_limit: u32,
-        no_show_grace: Duration,
-    ) -> Self {
-        Self { config, windows, tickets: Vec::new(), clock, recall_limit, no_show_grace, last_seq: HashMap::new() }
+    /// `defaults` are the server's queue rules; the hall's own settings win where set.
+    pub fn new(config: HallConfig, windows: Vec<MemoryWindow>, clock: Arc<dyn Clock>, defaults: QueueRules) -> Self {
+        let rules = config.settings.queue_rules(defaults);
+        Self { config, windows, tickets: Vec::new(), clock, rules, last_seq: HashMap::new() }
     }
 
     fn service_id(&self, code: &str) -> Result<ServiceId, Refusal> {
@@ -168,7 +163,7 @@ impl Hall {
     }
 
     pub fn recall(&mut self, window: i32) -> Result<(), Refusal> {
-        let limit = self.recall_limit;
+        let limit = self.rules.recall_limit;
         self.held_mut(window)?.recall(limit)?;
         Ok(())
     }
@@ -210,7 +205,7 @@ impl Hall {
 
     /// Puts a no-show back in its queue within the grace period.
     pub fn restore(&mut self, ticket_number: &str) -> Result<(), Refusal> {
-        let (grace, now) = (self.no_show_grace, self.clock.now());
+        let (grace, now) = (self.rules.no_show_grace, self.clock.now());
         let ticket = self
             .tickets
             .iter_mut()

@@ -25,6 +25,19 @@ pub struct HallSettings {
     pub kiosk_return_seconds: u32,
     /// Services that can also be done elsewhere, by code, with how (shown before issuing).
     pub online: BTreeMap<String, OnlineGuide>,
+    /// Recalls allowed per call before staff must mark a no-show (none: the server's default,
+    /// `HALLQ_RECALL_LIMIT`).
+    pub recall_limit: Option<u32>,
+    /// Minutes after a no-show during which a window may put the ticket back in line (none:
+    /// the server's default, `HALLQ_NO_SHOW_GRACE_MINUTES`).
+    pub no_show_grace_minutes: Option<u32>,
+}
+
+/// The per-hall rules the queue's lifecycle needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueRules {
+    pub recall_limit: u32,
+    pub no_show_grace: chrono::Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -56,6 +69,8 @@ impl Default for HallSettings {
             almost_turn_ahead: 3,
             kiosk_return_seconds: 20,
             online: BTreeMap::new(),
+            recall_limit: None,
+            no_show_grace_minutes: None,
         }
     }
 }
@@ -70,10 +85,26 @@ impl HallSettings {
         json.and_then(|text| serde_json::from_str(text).ok()).unwrap_or_default()
     }
 
+    /// This hall's queue rules: its own where set, else the server's defaults.
+    pub fn queue_rules(&self, defaults: QueueRules) -> QueueRules {
+        QueueRules {
+            recall_limit: self.recall_limit.unwrap_or(defaults.recall_limit),
+            no_show_grace: self
+                .no_show_grace_minutes
+                .map_or(defaults.no_show_grace, |m| chrono::Duration::minutes(i64::from(m))),
+        }
+    }
+
     /// Checks values a manager sent; `services` are the hall's service codes.
     pub fn validate(&self, services: &[&str]) -> Result<(), String> {
         if !(5..=600).contains(&self.kiosk_return_seconds) {
             return Err("kiosk_return_seconds must be between 5 and 600".into());
+        }
+        if self.recall_limit.is_some_and(|n| n > 20) {
+            return Err("recall_limit must be at most 20".into());
+        }
+        if self.no_show_grace_minutes.is_some_and(|m| m > 24 * 60) {
+            return Err("no_show_grace_minutes must be at most 1440".into());
         }
         if self.almost_turn_ahead > 50 {
             return Err("almost_turn_ahead must be at most 50".into());
@@ -114,6 +145,21 @@ mod tests {
         let partial = HallSettings::from_stored(Some(r#"{"require_phone": true}"#));
         assert!(partial.require_phone);
         assert_eq!(partial.remote_cap, 300);
+    }
+
+    #[test]
+    fn a_halls_own_queue_rules_win_over_the_servers_defaults() {
+        let defaults = QueueRules { recall_limit: 2, no_show_grace: chrono::Duration::minutes(30) };
+        let mut settings = HallSettings::default();
+        assert_eq!(settings.queue_rules(defaults), defaults);
+        settings.recall_limit = Some(0);
+        settings.no_show_grace_minutes = Some(10);
+        assert_eq!(
+            settings.queue_rules(defaults),
+            QueueRules { recall_limit: 0, no_show_grace: chrono::Duration::minutes(10) }
+        );
+        settings.recall_limit = Some(21);
+        assert!(settings.validate(&[]).expect_err("refused").contains("recall_limit"));
     }
 
     #[test]

@@ -237,7 +237,9 @@ pub async fn printable(
     context.insert("ticket", &ticket);
     context.insert("service_name", if lang == Lang::En { &ticket.service_name_en } else { &ticket.service_name });
     context.insert("issued", &issued);
-    context.insert("no_show_rule", &i18n::no_show_rule(lang, state.settings.no_show_grace_minutes));
+    let grace = hall.settings.queue_rules(state.settings.queue_rule_defaults()).no_show_grace;
+    let grace_minutes = u32::try_from(grace.num_minutes()).unwrap_or(0);
+    context.insert("no_show_rule", &i18n::no_show_rule(lang, grace_minutes));
     context.insert("paper", &if query.paper == Some(58) { 58 } else { 80 });
     context.insert("qr_svg", &super::qr::svg(&url).unwrap_or_default());
     context.insert("url", &url);

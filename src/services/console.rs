@@ -233,7 +233,8 @@ pub async fn console(state: &AppState, actor: &Actor, window_id: WindowId) -> Ap
         .map(queue_figure)
         .collect();
     let called = tickets::called_by_window(&state.db, window_id, day).await?;
-    let grace = Duration::minutes(i64::from(state.settings.no_show_grace_minutes));
+    let rules = hall.settings.queue_rules(state.settings.queue_rule_defaults());
+    let grace = rules.no_show_grace;
     let recent_no_shows = called
         .iter()
         .filter(|t| t.status == TicketStatus::NoShow)
@@ -269,8 +270,8 @@ pub async fn console(state: &AppState, actor: &Actor, window_id: WindowId) -> Ap
             .map(|w| WindowChoice { number: w.number, name: w.name.clone(), state: w.state.as_str().into() })
             .collect(),
         pause_reasons: PAUSE_REASONS.to_vec(),
-        recall_limit: state.settings.recall_limit,
-        actions: allowed_actions(&row, held.as_ref(), state.settings.recall_limit, actor.manages(hall.id)),
+        recall_limit: rules.recall_limit,
+        actions: allowed_actions(&row, held.as_ref(), rules.recall_limit, actor.manages(hall.id)),
         server_time: now,
     })
 }

@@ -16,7 +16,6 @@ use crate::persistence::halls::HallConfig;
 use crate::persistence::tickets::{self, TicketRow};
 use crate::persistence::{users, windows, windows::WindowRow};
 use crate::state::AppState;
-use chrono::Duration;
 use serde_json::json;
 use std::sync::Arc;
 
@@ -193,7 +192,7 @@ pub async fn act_on_held(
         AppError::conflict("no_ticket", format!("window {} holds no ticket; call one first", window.number))
     })?;
     let now = write.now;
-    let recall_limit = state.settings.recall_limit;
+    let recall_limit = hall.settings.queue_rules(state.settings.queue_rule_defaults()).recall_limit;
     match action {
         HeldAction::Recall => save(state, write, &hall, actor, &held, |t| t.recall(recall_limit), None).await,
         HeldAction::Start => save(state, write, &hall, actor, &held, |t| t.start(now), None).await,
@@ -234,7 +233,7 @@ pub async fn restore(state: &AppState, actor: &Actor, window_id: WindowId, numbe
         .await?
         .ok_or_else(|| AppError::not_found("ticket_not_found", format!("no ticket {number} today")))?;
     may_restore(actor, &window, &found)?;
-    let grace = Duration::minutes(i64::from(state.settings.no_show_grace_minutes));
+    let grace = hall.settings.queue_rules(state.settings.queue_rule_defaults()).no_show_grace;
     let now = write.now;
     save(state, write, &hall, actor, &found, |t| t.restore(grace, now), None).await
 }

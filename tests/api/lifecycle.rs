@@ -13,7 +13,33 @@ on_both_databases!(
     a_waiting_ticket_can_be_cancelled_by_its_holder,
     the_social_insurance_cash_windows_are_closed_until_opened,
     pages_and_the_openapi_document_are_served,
+    a_hall_sets_its_own_recall_limit_and_no_show_grace,
 );
+
+async fn a_hall_sets_its_own_recall_limit_and_no_show_grace(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let manager = app.login("manager1").await;
+    let (_, mut settings) = app.get("/api/v1/halls/demo/settings").await;
+    assert_eq!(
+        (settings["recall_limit"].clone(), settings["no_show_grace_minutes"].clone()),
+        (json!(null), json!(null))
+    );
+    settings["recall_limit"] = json!(1);
+    settings["no_show_grace_minutes"] = json!(0);
+    let (status, saved) = app.put("/api/v1/halls/demo/settings", settings.clone(), &manager).await;
+    assert_eq!(status, 200, "{saved}");
+    app.issue("A").await;
+    let staff = app.login("window1").await;
+    app.window_op(1, "call-next", None, &staff).await;
+    assert_eq!(app.console(1, &staff).await["recall_limit"], 1);
+    assert_eq!(app.window_op(1, "recall", None, &staff).await.0, 200);
+    assert_error(&app.window_op(1, "recall", None, &staff).await, 409, "recall_limit");
+    app.window_op(1, "no-show", None, &staff).await;
+    // No grace at all: a no-show cannot be put back.
+    assert_error(&app.window_op(1, "restore", Some(json!({"number": "A001"})), &staff).await, 409, "grace_expired");
+    settings["recall_limit"] = json!(50);
+    assert_error(&app.put("/api/v1/halls/demo/settings", settings, &manager).await, 400, "invalid_settings");
+}
 
 async fn health_and_readiness_answer(backend: Backend) {
     let app = spawn_app(backend).await;

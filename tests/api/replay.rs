@@ -119,7 +119,8 @@ async fn same_in_memory_and_on_the_server(backend: Backend, script: &str) {
         .collect();
     let mut server = OnServer { app: &app, token: app.login("manager1").await, tokens: HashMap::new(), window_ids };
     let begin = chrono::DateTime::parse_from_rfc3339(&start).expect("start").with_timezone(&chrono::Utc);
-    let (mut hall, clock): (Hall, ManualClock) = hallq::replay::demo_hall(begin, 2, 30);
+    let (mut hall, clock): (Hall, ManualClock) =
+        hallq::replay::demo_hall(begin, hallq::config::Settings::default().queue_rule_defaults());
 
     let mut printed = Vec::new();
     let mut refused = 0;
@@ -245,7 +246,7 @@ fn random_script(seed: u64, length: usize) -> String {
     let priorities = ["normal", "normal", "normal", "normal", "green", "appointment"];
     let begin =
         chrono::DateTime::parse_from_rfc3339(hallq::replay::DEFAULT_START).expect("start").with_timezone(&chrono::Utc);
-    let (mut hall, clock) = hallq::replay::demo_hall(begin, 2, 30);
+    let (mut hall, clock) = hallq::replay::demo_hall(begin, hallq::config::Settings::default().queue_rule_defaults());
     let mut lines = Vec::with_capacity(length);
     for _ in 0..length {
         let window: i32 = rng.gen_range(1..=10);
