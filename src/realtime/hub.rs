@@ -29,6 +29,14 @@ enum Command {
     Subscribe { hall: HallId, reply: oneshot::Sender<broadcast::Receiver<Arc<HubEvent>>> },
 }
 
+/// What a log read, run beside the loop, hands back.
+enum LogAnswer {
+    /// The log's last seq of a hall the hub just started following.
+    Started { hall: HallId, seq: i64 },
+    /// Events after the channel's last seq (empty when the read failed).
+    Events { hall: HallId, events: Vec<(i64, String)> },
+}
+
 #[derive(Clone)]
 pub struct Hub {
     commands: mpsc::UnboundedSender<Command>,
@@ -36,10 +44,13 @@ pub struct Hub {
 
 struct HallChannel {
     sender: broadcast::Sender<Arc<HubEvent>>,
-    last_seq: i64,
+    /// `None` until the log says where this hall stands.
+    last_seq: Option<i64>,
     early: BTreeMap<i64, Arc<str>>,
     waiting_since: Option<Instant>,
     last_poll: Instant,
+    /// A log read for this hall is under way.
+    reading: bool,
 }
 
 impl Hub {
@@ -66,8 +77,11 @@ impl Hub {
     }
 }
 
+/// The hub's loop. It never waits for the database: log reads run as tasks of their own and
+/// report back, so one slow query cannot hold up any hall's stream.
 async fn run(db: DatabaseConnection, mut commands: mpsc::UnboundedReceiver<Command>, poll_every: Option<Duration>) {
     let mut halls: HashMap<HallId, HallChannel> = HashMap::new();
+    let (answers_tx, mut answers) = mpsc::unbounded_channel::<LogAnswer>();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -75,18 +89,28 @@ async fn run(db: DatabaseConnection, mut commands: mpsc::UnboundedReceiver<Comma
             command = commands.recv() => match command {
                 None => break,
                 Some(Command::Publish { hall, seq, json }) => {
-                    let channel = channel_for(&db, &mut halls, hall).await;
-                    channel.accept(seq, json);
+                    channel_for(&db, &answers_tx, &mut halls, hall).accept(seq, json);
                 }
                 Some(Command::Subscribe { hall, reply }) => {
-                    let channel = channel_for(&db, &mut halls, hall).await;
-                    let _ = reply.send(channel.sender.subscribe());
+                    let _ = reply.send(channel_for(&db, &answers_tx, &mut halls, hall).sender.subscribe());
+                }
+            },
+            Some(answer) = answers.recv() => match answer {
+                LogAnswer::Started { hall, seq } => {
+                    if let Some(channel) = halls.get_mut(&hall) {
+                        channel.start_at(seq);
+                    }
+                }
+                LogAnswer::Events { hall, events } => {
+                    if let Some(channel) = halls.get_mut(&hall) {
+                        channel.take_from_log(events);
+                    }
                 }
             },
             _ = tick.tick() => {
                 for (hall, channel) in &mut halls {
-                    if channel.needs_log_read(poll_every) {
-                        channel.read_log(&db, *hall).await;
+                    if let Some(after) = channel.log_read_due(poll_every) {
+                        spawn_log_read(&db, &answers_tx, *hall, after);
                     }
                 }
             }
@@ -94,8 +118,20 @@ async fn run(db: DatabaseConnection, mut commands: mpsc::UnboundedReceiver<Comma
     }
 }
 
-async fn channel_for<'a>(
+fn spawn_log_read(db: &DatabaseConnection, answers: &mpsc::UnboundedSender<LogAnswer>, hall: HallId, after: i64) {
+    let (db, answers) = (db.clone(), answers.clone());
+    tokio::spawn(async move {
+        let events = persistence::events::after(&db, hall, after, 500).await.unwrap_or_else(|err| {
+            tracing::warn!(%hall, %err, "hub could not read the event log");
+            Vec::new()
+        });
+        let _ = answers.send(LogAnswer::Events { hall, events });
+    });
+}
+
+fn channel_for<'a>(
     db: &DatabaseConnection,
+    answers: &mpsc::UnboundedSender<LogAnswer>,
     halls: &'a mut HashMap<HallId, HallChannel>,
     hall: HallId,
 ) -> &'a mut HallChannel {
@@ -103,14 +139,19 @@ async fn channel_for<'a>(
         Entry::Occupied(entry) => entry.into_mut(),
         Entry::Vacant(entry) => {
             // Start from what the log already holds: nobody can be subscribed to older events.
-            let last_seq = persistence::halls::current_event_seq(db, hall).await.unwrap_or(0);
+            let (db, answers) = (db.clone(), answers.clone());
+            tokio::spawn(async move {
+                let seq = persistence::halls::current_event_seq(&db, hall).await.unwrap_or(0);
+                let _ = answers.send(LogAnswer::Started { hall, seq });
+            });
             let (sender, _) = broadcast::channel(CHANNEL_CAPACITY);
             entry.insert(HallChannel {
                 sender,
-                last_seq,
+                last_seq: None,
                 early: BTreeMap::new(),
                 waiting_since: None,
                 last_poll: Instant::now(),
+                reading: true,
             })
         }
     }
@@ -118,19 +159,37 @@ async fn channel_for<'a>(
 
 impl HallChannel {
     fn accept(&mut self, seq: i64, json: Arc<str>) {
-        if seq <= self.last_seq {
+        if self.last_seq.is_some_and(|last| seq <= last) {
             return;
         }
         self.early.insert(seq, json);
         self.drain_in_order();
     }
 
-    fn drain_in_order(&mut self) {
-        while let Some(json) = self.early.remove(&(self.last_seq + 1)) {
-            self.last_seq += 1;
-            // No receivers is fine: the event is in the log for anyone who connects later.
-            let _ = self.sender.send(Arc::new(HubEvent { seq: self.last_seq, json }));
+    /// The log's position when the hub began following this hall: events up to it are old.
+    fn start_at(&mut self, seq: i64) {
+        self.reading = false;
+        self.last_seq = Some(seq);
+        self.early = self.early.split_off(&(seq + 1));
+        self.drain_in_order();
+    }
+
+    fn take_from_log(&mut self, events: Vec<(i64, String)>) {
+        self.reading = false;
+        for (seq, json) in events {
+            self.early.entry(seq).or_insert_with(|| Arc::from(json));
         }
+        self.drain_in_order();
+    }
+
+    fn drain_in_order(&mut self) {
+        let Some(mut last) = self.last_seq else { return };
+        while let Some(json) = self.early.remove(&(last + 1)) {
+            last += 1;
+            // No receivers is fine: the event is in the log for anyone who connects later.
+            let _ = self.sender.send(Arc::new(HubEvent { seq: last, json }));
+        }
+        self.last_seq = Some(last);
         self.waiting_since = match (self.early.is_empty(), self.waiting_since) {
             (true, _) => None,
             (false, None) => Some(Instant::now()),
@@ -138,23 +197,78 @@ impl HallChannel {
         };
     }
 
-    fn needs_log_read(&self, poll_every: Option<Duration>) -> bool {
+    /// The seq to read the log after, when a read is due and none is under way.
+    fn log_read_due(&mut self, poll_every: Option<Duration>) -> Option<i64> {
+        let last = self.last_seq?;
+        if self.reading {
+            return None;
+        }
         let stuck = self.waiting_since.is_some_and(|since| since.elapsed() >= GAP_PATIENCE);
         let poll_due =
             poll_every.is_some_and(|every| self.sender.receiver_count() > 0 && self.last_poll.elapsed() >= every);
-        stuck || poll_due
+        if !(stuck || poll_due) {
+            return None;
+        }
+        self.reading = true;
+        self.last_poll = Instant::now();
+        Some(last)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn channel() -> (HallChannel, broadcast::Receiver<Arc<HubEvent>>) {
+        let (sender, receiver) = broadcast::channel(CHANNEL_CAPACITY);
+        let channel = HallChannel {
+            sender,
+            last_seq: None,
+            early: BTreeMap::new(),
+            waiting_since: None,
+            last_poll: Instant::now(),
+            reading: true,
+        };
+        (channel, receiver)
     }
 
-    async fn read_log(&mut self, db: &DatabaseConnection, hall: HallId) {
-        self.last_poll = Instant::now();
-        match persistence::events::after(db, hall, self.last_seq, 500).await {
-            Ok(events) => {
-                for (seq, json) in events {
-                    self.early.entry(seq).or_insert_with(|| Arc::from(json));
-                }
-                self.drain_in_order();
-            }
-            Err(err) => tracing::warn!(%hall, %err, "hub could not read the event log"),
-        }
+    fn received(receiver: &mut broadcast::Receiver<Arc<HubEvent>>) -> Vec<i64> {
+        std::iter::from_fn(|| receiver.try_recv().ok().map(|e| e.seq)).collect()
+    }
+
+    #[test]
+    fn events_wait_until_the_log_says_where_the_hall_stands_then_flow_in_order() {
+        let (mut channel, mut receiver) = channel();
+        channel.accept(7, Arc::from("seven"));
+        channel.accept(6, Arc::from("six"));
+        assert!(received(&mut receiver).is_empty(), "nothing before the start is known");
+        channel.start_at(5);
+        assert_eq!(received(&mut receiver), vec![6, 7]);
+        channel.accept(6, Arc::from("again"));
+        channel.accept(9, Arc::from("nine"));
+        assert!(received(&mut receiver).is_empty(), "9 waits for 8");
+        channel.take_from_log(vec![(8, "eight".into()), (9, "nine".into())]);
+        assert_eq!(received(&mut receiver), vec![8, 9]);
+    }
+
+    #[test]
+    fn events_the_log_already_held_at_the_start_are_not_sent_again() {
+        let (mut channel, mut receiver) = channel();
+        channel.accept(3, Arc::from("three"));
+        channel.start_at(3);
+        assert!(received(&mut receiver).is_empty());
+        assert_eq!(channel.log_read_due(None), None, "no gap, no poll");
+    }
+
+    #[test]
+    fn one_log_read_at_a_time() {
+        let (mut channel, _receiver) = channel();
+        channel.start_at(1);
+        channel.accept(5, Arc::from("five"));
+        channel.waiting_since = Some(Instant::now() - GAP_PATIENCE);
+        assert_eq!(channel.log_read_due(None), Some(1));
+        assert_eq!(channel.log_read_due(None), None, "already reading");
+        channel.take_from_log(Vec::new());
+        assert_eq!(channel.log_read_due(None), Some(1), "the gap is still there");
     }
 }
