@@ -1,7 +1,7 @@
-//! One error type for every handler. Each error has an HTTP status, a stable machine code and a
-//! human message, and renders as JSON `{"error": code, "message": text, …details}`.
-use actix_web::http::{header, StatusCode};
-use actix_web::{HttpResponse, ResponseError};
+//! One error type for the services: a kind (what went wrong, which `http::errors` maps to a
+//! status), a stable machine code from the one list (`ErrorCode`), a human message and optional
+//! details. Nothing here knows HTTP; `http/` renders it as `{"error": code, "message": text, …}`.
+pub use crate::domain::codes::ErrorCode;
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,29 +19,11 @@ pub enum ErrorKind {
     Internal,
 }
 
-impl ErrorKind {
-    fn status(self) -> StatusCode {
-        match self {
-            Self::BadRequest => StatusCode::BAD_REQUEST,
-            Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::NotFound => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict => StatusCode::CONFLICT,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-}
-
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct AppError {
     pub kind: ErrorKind,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     /// Extra machine-readable fields, e.g. `next_opening` for `hall_closed`.
     pub details: Map<String, Value>,
@@ -51,32 +33,37 @@ pub struct AppError {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
-    pub fn new(kind: ErrorKind, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(kind: ErrorKind, code: ErrorCode, message: impl Into<String>) -> Self {
         Self { kind, code, message: message.into(), details: Map::new(), retry_after_seconds: None }
     }
 
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(ErrorKind::BadRequest, code, message)
     }
 
-    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn not_found(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(ErrorKind::NotFound, code, message)
     }
 
-    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn conflict(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Conflict, code, message)
     }
 
     pub fn unauthorized() -> Self {
-        Self::new(ErrorKind::Unauthorized, "unauthorized", "sign in first: send a bearer token or the session cookie")
+        Self::new(
+            ErrorKind::Unauthorized,
+            ErrorCode::Unauthorized,
+            "sign in first: send a bearer token or the session cookie",
+        )
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Forbidden, "forbidden", message)
+        Self::new(ErrorKind::Forbidden, ErrorCode::Forbidden, message)
     }
 
     pub fn too_many_requests(retry_after_seconds: u64) -> Self {
-        let mut error = Self::new(ErrorKind::TooManyRequests, "rate_limited", "too many requests; try again later");
+        let mut error =
+            Self::new(ErrorKind::TooManyRequests, ErrorCode::RateLimited, "too many requests; try again later");
         error.retry_after_seconds = Some(retry_after_seconds);
         error
     }
@@ -84,11 +71,11 @@ impl AppError {
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         // The cause goes to the log, never to the client.
         tracing::error!(%cause, "internal error");
-        Self::new(ErrorKind::Internal, "internal", "something went wrong on the server; it has been logged")
+        Self::new(ErrorKind::Internal, ErrorCode::Internal, "something went wrong on the server; it has been logged")
     }
 
     /// The same error under a more specific code and message.
-    pub fn with_code(mut self, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn with_code(mut self, code: ErrorCode, message: impl Into<String>) -> Self {
         self.code = code;
         self.message = message.into();
         self
@@ -101,26 +88,12 @@ impl AppError {
 
     pub fn body(&self) -> Value {
         let mut body = Map::new();
-        body.insert("error".into(), self.code.into());
+        body.insert("error".into(), self.code.as_str().into());
         body.insert("message".into(), self.message.clone().into());
         for (key, value) in &self.details {
             body.insert(key.clone(), value.clone());
         }
         Value::Object(body)
-    }
-}
-
-impl ResponseError for AppError {
-    fn status_code(&self) -> StatusCode {
-        self.kind.status()
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status_code());
-        if let Some(seconds) = self.retry_after_seconds {
-            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
-        }
-        response.json(self.body())
     }
 }
 
@@ -131,7 +104,7 @@ impl From<sea_orm::DbErr> for AppError {
             tracing::error!(%err, "database storage is full");
             return Self::new(
                 ErrorKind::Unavailable,
-                "storage_full",
+                ErrorCode::StorageFull,
                 "the database has no room to store this (the disk is full); nothing was saved. An administrator must free space",
             );
         }
@@ -139,7 +112,7 @@ impl From<sea_orm::DbErr> for AppError {
             tracing::error!(%err, "database unavailable");
             return Self::new(
                 ErrorKind::Unavailable,
-                "database_unavailable",
+                ErrorCode::DatabaseUnavailable,
                 "the database is not answering; try again shortly",
             );
         }
@@ -163,7 +136,7 @@ fn is_connection_error(err: &sea_orm::DbErr) -> bool {
 
 impl From<crate::domain::ticket::InvalidTransition> for AppError {
     fn from(err: crate::domain::ticket::InvalidTransition) -> Self {
-        Self::conflict("invalid_transition", err.to_string())
+        Self::conflict(ErrorCode::InvalidTransition, err.to_string())
             .with_detail("status", err.from.as_str())
             .with_detail("action", err.action.as_str())
     }

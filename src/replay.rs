@@ -8,6 +8,7 @@
 //! error code; nothing is printed for it and the script goes on. The exit status is 1 when any
 //! line was refused.
 use crate::domain::clock::ManualClock;
+use crate::domain::codes::ErrorCode;
 use crate::domain::hall::{Hall, Refusal, TransferTarget};
 use crate::domain::settings::QueueRules;
 use crate::domain::ticket::Priority;
@@ -123,7 +124,7 @@ impl Step {
                     (None, Some(number)) => TransferTarget::Window(*number),
                     _ => {
                         return Err(Refusal {
-                            code: "invalid_transfer",
+                            code: ErrorCode::InvalidTransfer,
                             message: "give exactly one of \"to_service\" or \"to_window\"".into(),
                         })
                     }
@@ -151,7 +152,11 @@ pub fn parse_line(line: &str) -> Option<Result<Step, Refusal>> {
     if line.is_empty() || line.starts_with('#') {
         return None;
     }
-    Some(serde_json::from_str(line).map_err(|e| Refusal { code: "invalid_line", message: e.to_string() }))
+    // As the API answers a bad body: not JSON at all, or JSON that is not a valid step.
+    Some(serde_json::from_str(line).map_err(|e| Refusal {
+        code: if e.is_data() { ErrorCode::InvalidField } else { ErrorCode::InvalidJson },
+        message: e.to_string(),
+    }))
 }
 
 /// Runs a script, printing calls to `out` and refusals to `err`. Returns how many lines were
@@ -204,7 +209,7 @@ not json
         assert_eq!(refused, 3);
         assert!(err.contains("line 5: window_not_open"), "{err}");
         assert!(err.contains("line 6: invalid_transition"), "{err}");
-        assert!(err.contains("line 7: invalid_line"), "{err}");
+        assert!(err.contains("line 7: invalid_json"), "{err}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! `window`), with a `Clock` and no database. `hallq replay` runs scripts on it, and the
 //! peak-day simulator will run the real rules through it.
 use super::clock::Clock;
+use super::codes::ErrorCode;
 use super::dispatch::{self, choose_next, Candidate, WindowProfile};
 use super::hall_config::HallConfig;
 use super::ids::{ServiceId, TicketId, WindowId};
@@ -18,11 +19,11 @@ use std::sync::Arc;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct Refusal {
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
 }
 
-fn refuse(code: &'static str, message: impl Into<String>) -> Refusal {
+fn refuse(code: ErrorCode, message: impl Into<String>) -> Refusal {
     Refusal { code, message: message.into() }
 }
 
@@ -72,17 +73,16 @@ impl Hall {
     }
 
     fn service_id(&self, code: &str) -> Result<ServiceId, Refusal> {
-        self.config
-            .service_by_code(code)
-            .map(|s| s.id)
-            .ok_or_else(|| refuse("unknown_service", format!("hall '{}' has no service '{code}'", self.config.code)))
+        self.config.service_by_code(code).map(|s| s.id).ok_or_else(|| {
+            refuse(ErrorCode::UnknownService, format!("hall '{}' has no service '{code}'", self.config.code))
+        })
     }
 
     fn window_index(&self, number: i32) -> Result<usize, Refusal> {
         self.windows
             .iter()
             .position(|w| w.number == number)
-            .ok_or_else(|| refuse("window_not_found", format!("there is no window {number}")))
+            .ok_or_else(|| refuse(ErrorCode::WindowNotFound, format!("there is no window {number}")))
     }
 
     fn held_by(&self, window: WindowId) -> Option<usize> {
@@ -105,12 +105,15 @@ impl Hall {
         let window = &self.windows[index];
         if !window.state.can_call() {
             return Err(refuse(
-                "window_not_open",
+                ErrorCode::WindowNotOpen,
                 format!("window {} is {}; open or resume it first", window.number, window.state.as_str()),
             ));
         }
         if let Some(held) = self.held_by(window.id) {
-            return Err(refuse("window_busy", format!("this window still holds {}", self.tickets[held].number)));
+            return Err(refuse(
+                ErrorCode::WindowBusy,
+                format!("this window still holds {}", self.tickets[held].number),
+            ));
         }
         Ok(())
     }
@@ -126,7 +129,8 @@ impl Hall {
         let Some(choice) = choose_next(&profile, &candidates, &self.config.target_waits(), now).map(|c| c.id) else {
             return Ok(None);
         };
-        let ticket = self.tickets.iter_mut().find(|t| t.id == choice).ok_or_else(|| refuse("internal", "vanished"))?;
+        let ticket =
+            self.tickets.iter_mut().find(|t| t.id == choice).ok_or_else(|| refuse(ErrorCode::Internal, "vanished"))?;
         ticket.call(profile.id, None, now)?;
         Ok(Some(ticket.number.clone()))
     }
@@ -141,13 +145,16 @@ impl Hall {
             .tickets
             .iter_mut()
             .find(|t| t.number == ticket_number)
-            .ok_or_else(|| refuse("ticket_not_found", format!("no ticket {ticket_number} today")))?;
+            .ok_or_else(|| refuse(ErrorCode::TicketNotFound, format!("no ticket {ticket_number} today")))?;
         let servable = match ticket.target_window {
             Some(target) => target == window.id,
             None => window.services.contains(&ticket.service),
         };
         if !servable {
-            return Err(refuse("not_served_here", format!("window {window_number} does not serve {ticket_number}")));
+            return Err(refuse(
+                ErrorCode::NotServedHere,
+                format!("window {window_number} does not serve {ticket_number}"),
+            ));
         }
         ticket.call(window.id, None, now)?;
         Ok(ticket.number.clone())
@@ -156,9 +163,9 @@ impl Hall {
     /// The ticket a window holds, for the actions on it.
     fn held_mut(&mut self, window_number: i32) -> Result<&mut Ticket, Refusal> {
         let index = self.window_index(window_number)?;
-        let held = self
-            .held_by(self.windows[index].id)
-            .ok_or_else(|| refuse("no_ticket", format!("window {window_number} holds no ticket; call one first")))?;
+        let held = self.held_by(self.windows[index].id).ok_or_else(|| {
+            refuse(ErrorCode::NoTicket, format!("window {window_number} holds no ticket; call one first"))
+        })?;
         Ok(&mut self.tickets[held])
     }
 
@@ -194,7 +201,7 @@ impl Hall {
             TransferTarget::Service(code) => TransferTo::Service(self.service_id(code)?),
             TransferTarget::Window(number) => {
                 let index = self.windows.iter().position(|w| w.number == *number).ok_or_else(|| {
-                    refuse("unknown_window", format!("hall '{}' has no window {number}", self.config.code))
+                    refuse(ErrorCode::UnknownWindow, format!("hall '{}' has no window {number}", self.config.code))
                 })?;
                 TransferTo::Window(self.windows[index].id)
             }
@@ -210,7 +217,7 @@ impl Hall {
             .tickets
             .iter_mut()
             .find(|t| t.number == ticket_number)
-            .ok_or_else(|| refuse("ticket_not_found", format!("no ticket {ticket_number} today")))?;
+            .ok_or_else(|| refuse(ErrorCode::TicketNotFound, format!("no ticket {ticket_number} today")))?;
         ticket.restore(grace, now)?;
         Ok(())
     }
@@ -222,7 +229,7 @@ impl Hall {
             .tickets
             .iter_mut()
             .find(|t| t.number == ticket_number)
-            .ok_or_else(|| refuse("ticket_not_found", format!("no ticket {ticket_number} today")))?;
+            .ok_or_else(|| refuse(ErrorCode::TicketNotFound, format!("no ticket {ticket_number} today")))?;
         ticket.cancel(now)?;
         Ok(())
     }
@@ -239,13 +246,13 @@ impl Hall {
     pub fn set_services(&mut self, number: i32, codes: &[String]) -> Result<(), Refusal> {
         let index = self.window_index(number)?;
         if codes.is_empty() {
-            return Err(refuse("no_services", "a window serves at least one service"));
+            return Err(refuse(ErrorCode::NoServices, "a window serves at least one service"));
         }
         let mut ids = Vec::with_capacity(codes.len());
         for code in codes {
             let id = self.service_id(code.trim())?;
             if ids.contains(&id) {
-                return Err(refuse("duplicate_service", format!("service '{code}' is listed twice")));
+                return Err(refuse(ErrorCode::DuplicateService, format!("service '{code}' is listed twice")));
             }
             ids.push(id);
         }

@@ -1,6 +1,7 @@
 //! What each action does to a ticket. The services load a ticket, call one of these, store
 //! what it returns and publish the event it names; the in-memory hall (`domain::hall`) calls
 //! the same functions. Nothing else edits a ticket's lifecycle fields.
+use super::codes::ErrorCode;
 use super::events::EventKind;
 use super::ids::{ServiceId, TicketId, UserId, WindowId};
 use super::ticket::{transition, InvalidTransition, Priority, TicketAction, TicketStatus};
@@ -83,12 +84,12 @@ pub enum RuleError {
 
 impl RuleError {
     /// The API's error code for it.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Transition(_) => "invalid_transition",
-            Self::RecallLimit { .. } => "recall_limit",
-            Self::GraceExpired { .. } => "grace_expired",
-            Self::SameWindow => "same_window",
+            Self::Transition(_) => ErrorCode::InvalidTransition,
+            Self::RecallLimit { .. } => ErrorCode::RecallLimit,
+            Self::GraceExpired { .. } => ErrorCode::GraceExpired,
+            Self::SameWindow => ErrorCode::SameWindow,
         }
     }
 }
@@ -252,7 +253,7 @@ mod tests {
         assert_eq!(t.recall(2), Ok(Outcome::Recalled));
         assert_eq!(t.recall(2), Ok(Outcome::Recalled));
         let refused = t.recall(2).expect_err("limit");
-        assert_eq!(refused.code(), "recall_limit");
+        assert_eq!(refused.code(), ErrorCode::RecallLimit);
         assert_eq!((t.status, t.recall_count), (TicketStatus::Called, 2));
     }
 
@@ -260,7 +261,7 @@ mod tests {
     fn a_transfer_keeps_the_issue_time_and_counts() {
         let mut t = ticket();
         t.call(WindowId(1), None, at(5)).expect("call");
-        assert_eq!(t.transfer(TransferTo::Window(WindowId(1)), None).expect_err("same").code(), "same_window");
+        assert_eq!(t.transfer(TransferTo::Window(WindowId(1)), None).expect_err("same").code(), ErrorCode::SameWindow);
         assert_eq!(t.status, TicketStatus::Called);
         t.transfer(TransferTo::Service(ServiceId(2)), Some("缺资料".into())).expect("transfer");
         assert_eq!(
@@ -276,7 +277,7 @@ mod tests {
         t.call(WindowId(1), None, at(5)).expect("call");
         t.no_show(at(6)).expect("no-show");
         let mut late = t.clone();
-        assert_eq!(late.restore(Duration::minutes(30), at(37)).expect_err("late").code(), "grace_expired");
+        assert_eq!(late.restore(Duration::minutes(30), at(37)).expect_err("late").code(), ErrorCode::GraceExpired);
         assert_eq!(late.status, TicketStatus::NoShow);
         assert_eq!(t.restore(Duration::minutes(30), at(36)), Ok(Outcome::Restored));
         assert_eq!((t.status, t.window, t.recall_count), (TicketStatus::Waiting, None, 0));
@@ -287,7 +288,7 @@ mod tests {
         let mut t = ticket();
         t.call(WindowId(1), None, at(1)).expect("call");
         let before = t.clone();
-        assert_eq!(t.cancel(at(2)).expect_err("held").code(), "invalid_transition");
+        assert_eq!(t.cancel(at(2)).expect_err("held").code(), ErrorCode::InvalidTransition);
         assert_eq!(t, before);
         let mut queued = ticket();
         assert_eq!(queued.expire(at(2)), Ok(Outcome::Cancelled));

@@ -1,6 +1,7 @@
 //! The pure rules of a hall: no HTTP, no database, no clock of its own. Everything here is
 //! deterministic and unit-tested; services feed it rows and act on its decisions.
 pub mod clock;
+pub mod codes;
 pub mod cutoff;
 pub mod dispatch;
 pub mod estimate;

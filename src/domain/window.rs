@@ -1,4 +1,5 @@
 //! Window kinds and states, and which window operations each state allows.
+use super::codes::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,10 +59,10 @@ pub enum WindowRuleError {
 
 impl WindowRuleError {
     /// The API's error code for it.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> ErrorCode {
         match self {
-            Self::WrongState(_) => "invalid_window_state",
-            Self::HoldsTicket => "window_busy",
+            Self::WrongState(_) => ErrorCode::InvalidWindowState,
+            Self::HoldsTicket => ErrorCode::WindowBusy,
         }
     }
 }

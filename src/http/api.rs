@@ -7,6 +7,7 @@ use crate::domain::ids::WindowId;
 use crate::domain::role::{is_given_by_staff, may_issue, IssueRefusal};
 use crate::domain::ticket::{Channel, Priority};
 use crate::domain::window::WindowAction;
+use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
 use crate::persistence;
 use crate::services::views::{self, ServiceView, StaffTicketView, TicketView, WindowView};
@@ -68,8 +69,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// The error body every endpoint uses.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// A stable machine-readable code, e.g. `hall_closed`.
-    pub error: String,
+    /// A stable machine-readable code, e.g. `hall_closed`: one of the listed values.
+    pub error: crate::error::ErrorCode,
     pub message: String,
 }
 
@@ -88,7 +89,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         }
         Ok::<(), sea_orm::DbErr>(())
     };
-    let not_ready = |code: &str, message: &str| {
+    let not_ready = |code: ErrorCode, message: &str| {
         HttpResponse::ServiceUnavailable().json(json!({ "error": code, "message": message }))
     };
     match tokio::time::timeout(std::time::Duration::from_secs(1), check).await {
@@ -98,7 +99,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
             let error = AppError::from(err);
             not_ready(error.code, &error.message)
         }
-        Err(_) => not_ready("database_unavailable", "the database did not answer within a second"),
+        Err(_) => not_ready(ErrorCode::DatabaseUnavailable, "the database did not answer within a second"),
     }
 }
 
@@ -163,7 +164,7 @@ pub async fn issue_ticket(
         None => Priority::Normal,
         Some(text) => Priority::parse(text).ok_or_else(|| {
             AppError::bad_request(
-                "invalid_priority",
+                ErrorCode::InvalidPriority,
                 format!("priority '{text}' is not one of normal, green, appointment"),
             )
         })?,
@@ -172,7 +173,7 @@ pub async fn issue_ticket(
         None => Channel::Kiosk,
         Some(text) => Channel::parse(text).ok_or_else(|| {
             AppError::bad_request(
-                "invalid_channel",
+                ErrorCode::InvalidChannel,
                 format!("channel '{text}' is not one of kiosk, mobile, volunteer, counter"),
             )
         })?,
@@ -187,7 +188,7 @@ pub async fn issue_ticket(
             )),
             IssueRefusal::GreenNotRemote => AppError::new(
                 crate::error::ErrorKind::Forbidden,
-                "green_in_person",
+                ErrorCode::GreenInPerson,
                 "the green channel is granted in person, at the kiosk or by staff and volunteers, not by phone",
             ),
         });
@@ -200,7 +201,7 @@ pub async fn issue_ticket(
     let remote = channel == Channel::Mobile;
     let phone = match body.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         Some(text) if remote => Some(crate::domain::privacy::normalise_mobile(text).ok_or_else(|| {
-            AppError::bad_request("invalid_phone", "the phone number is not an 11-digit mainland mobile number")
+            AppError::bad_request(ErrorCode::InvalidPhone, "the phone number is not an 11-digit mainland mobile number")
         })?),
         _ => None,
     };
@@ -354,7 +355,10 @@ pub async fn update_user(
     body: web::Json<UserUpdateBody>,
 ) -> AppResult<HttpResponse> {
     let Some(disabled) = body.disabled else {
-        return Err(AppError::bad_request("invalid_field", "send {\"disabled\": true} or {\"disabled\": false}"));
+        return Err(AppError::bad_request(
+            ErrorCode::InvalidField,
+            "send {\"disabled\": true} or {\"disabled\": false}",
+        ));
     };
     Ok(HttpResponse::Ok().json(auth::set_disabled(&state, &who.0, &path, disabled).await?))
 }
@@ -474,12 +478,17 @@ pub async fn transfer(
     let target = match (body.service, body.window) {
         (Some(service), None) => TransferTarget::Service(service),
         (None, Some(window)) => TransferTarget::Window(window),
-        _ => return Err(AppError::bad_request("invalid_transfer", "give exactly one of \"service\" or \"window\"")),
+        _ => {
+            return Err(AppError::bad_request(
+                ErrorCode::InvalidTransfer,
+                "give exactly one of \"service\" or \"window\"",
+            ))
+        }
     };
     let note = body.note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
     if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
         return Err(AppError::bad_request(
-            "note_too_long",
+            ErrorCode::NoteTooLong,
             format!("a transfer note has at most {MAX_NOTE_CHARS} characters"),
         ));
     }
@@ -524,7 +533,7 @@ pub async fn pause(
     let reason = body.and_then(|b| b.into_inner().reason).map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
     if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_NOTE_CHARS) {
         return Err(AppError::bad_request(
-            "reason_too_long",
+            ErrorCode::ReasonTooLong,
             format!("a pause reason has at most {MAX_NOTE_CHARS} characters"),
         ));
     }
@@ -628,7 +637,7 @@ pub async fn put_settings(
         return Err(AppError::forbidden("only a manager of this hall or an admin may change its settings"));
     }
     let codes: Vec<&str> = hall.services.iter().map(|s| s.code.as_str()).collect();
-    body.validate(&codes).map_err(|problem| AppError::bad_request("invalid_settings", problem))?;
+    body.validate(&codes).map_err(|problem| AppError::bad_request(ErrorCode::InvalidSettings, problem))?;
     persistence::halls::set_settings(&state.db, hall.id, &body).await?;
     state.halls.invalidate(&hall.code);
     tracing::info!(hall = %hall.code, by = %who.0.username, "hall settings changed");
@@ -657,7 +666,10 @@ pub async fn record_diversion(
     let channel = match body.channel.as_deref() {
         None => Channel::Kiosk,
         Some(text) => Channel::parse(text).filter(|c| *c != Channel::Counter).ok_or_else(|| {
-            AppError::bad_request("invalid_channel", format!("channel '{text}' is not one of kiosk, mobile, volunteer"))
+            AppError::bad_request(
+                ErrorCode::InvalidChannel,
+                format!("channel '{text}' is not one of kiosk, mobile, volunteer"),
+            )
         })?,
     };
     limit_anonymous(&state, &req, &hall, &who, "divert").await?;

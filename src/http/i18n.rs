@@ -412,6 +412,9 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("err_rating_not_found", "尚未评价", "Not rated yet"),
     ("err_user_not_found", "找不到该账号", "No such account"),
     ("err_cannot_disable_self", "不能停用自己的账号", "You cannot disable your own account"),
+    ("err_invalid_score", "请选择评价等级", "Choose a rating level"),
+    ("err_invalid_tag", "评价原因不在可选范围内", "That reason is not one of the choices"),
+    ("err_comment_too_long", "意见建议过长，请精简", "The comment is too long"),
     ("err_not_websocket", "此地址只接受 WebSocket 连接", "This address takes websocket connections only"),
     ("err_too_many_connections", "显示连接已满，请稍后自动重连", "Too many screens connected; reconnecting shortly"),
     (

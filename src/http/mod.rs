@@ -1,6 +1,7 @@
 //! HTTP, one module per audience. Handlers parse input, call one service, shape the output.
 pub mod api;
 pub mod display;
+pub mod errors;
 pub mod extract;
 pub mod i18n;
 pub mod openapi;
@@ -12,6 +13,7 @@ pub mod taxpayer;
 pub mod ws;
 
 use crate::error::AppError;
+use crate::error::ErrorCode;
 use actix_web::dev::ServiceResponse;
 use actix_web::http::{header, StatusCode};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
@@ -20,10 +22,10 @@ use actix_web::{web, ResponseError};
 pub fn routes(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     cfg.app_data(json_config(max_body_bytes))
         .app_data(web::PathConfig::default().error_handler(|err, _| {
-            AppError::bad_request("invalid_path", format!("a part of the address is not valid: {err}")).into()
+            AppError::bad_request(ErrorCode::InvalidPath, format!("a part of the address is not valid: {err}")).into()
         }))
         .app_data(web::QueryConfig::default().error_handler(|err, _| {
-            AppError::bad_request("invalid_query", format!("a query parameter is not valid: {err}")).into()
+            AppError::bad_request(ErrorCode::InvalidQuery, format!("a query parameter is not valid: {err}")).into()
         }))
         .service(web::resource("/healthz").route(web::get().to(api::healthz)))
         .service(web::resource("/readyz").route(web::get().to(api::readyz)))
@@ -38,21 +40,22 @@ fn json_config(limit: usize) -> web::JsonConfig {
         let app_error = match &err {
             E::Overflow { .. } | E::OverflowKnownLength { .. } => AppError::new(
                 crate::error::ErrorKind::PayloadTooLarge,
-                "payload_too_large",
+                ErrorCode::PayloadTooLarge,
                 format!("the request body is larger than the limit of {limit} bytes"),
             ),
             E::ContentType => AppError::new(
                 crate::error::ErrorKind::UnsupportedMediaType,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 "send the body as JSON with Content-Type: application/json",
             ),
-            E::Deserialize(inner) if inner.is_data() => {
-                AppError::bad_request("invalid_field", format!("a field is missing or has the wrong type: {inner}"))
-            }
+            E::Deserialize(inner) if inner.is_data() => AppError::bad_request(
+                ErrorCode::InvalidField,
+                format!("a field is missing or has the wrong type: {inner}"),
+            ),
             E::Deserialize(inner) => {
-                AppError::bad_request("invalid_json", format!("the body is not valid JSON: {inner}"))
+                AppError::bad_request(ErrorCode::InvalidJson, format!("the body is not valid JSON: {inner}"))
             }
-            other => AppError::bad_request("invalid_body", format!("the body could not be read: {other}")),
+            other => AppError::bad_request(ErrorCode::InvalidBody, format!("the body could not be read: {other}")),
         };
         app_error.into()
     })
@@ -70,15 +73,15 @@ fn json_errors<B: 'static>() -> ErrorHandlers<B> {
         let status = res.status();
         let app_error = match status {
             StatusCode::NOT_FOUND => {
-                AppError::not_found("not_found", "there is no such endpoint; see /api/v1/openapi.json")
+                AppError::not_found(ErrorCode::NotFound, "there is no such endpoint; see /api/v1/openapi.json")
             }
             StatusCode::METHOD_NOT_ALLOWED => AppError::new(
                 crate::error::ErrorKind::MethodNotAllowed,
-                "method_not_allowed",
+                ErrorCode::MethodNotAllowed,
                 "this endpoint does not take that method",
             ),
             s if s.is_client_error() => {
-                AppError::bad_request("bad_request", s.canonical_reason().unwrap_or("bad request"))
+                AppError::bad_request(ErrorCode::BadRequest, s.canonical_reason().unwrap_or("bad request"))
             }
             _ => AppError::internal(format!("error response {status}")),
         };

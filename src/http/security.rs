@@ -1,6 +1,7 @@
 //! Defences every response and request passes through: security headers, and the same-origin
 //! rule for state-changing requests a browser's cookie authenticates (see docs/security.md).
 use super::extract::{KIOSK_COOKIE, PHONE_COOKIE, SESSION_COOKIE};
+use crate::error::ErrorCode;
 use crate::error::{AppError, ErrorKind};
 use crate::state::AppState;
 use actix_web::body::MessageBody;
@@ -85,7 +86,7 @@ pub fn check_origin(req: &HttpRequest) -> Result<(), AppError> {
     tracing::warn!(origin = ?claimed, %host, path = %req.path(), "cross-origin write refused");
     Err(AppError::new(
         ErrorKind::Forbidden,
-        "cross_origin",
+        ErrorCode::CrossOrigin,
         "this request did not come from one of this server's own pages (its Origin does not match)",
     ))
 }

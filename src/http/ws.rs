@@ -1,4 +1,5 @@
 //! `GET /ws/halls/{hall}[?since=N]`: the hall's public live stream.
+use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult, ErrorKind};
 use crate::realtime::connections::Refusal;
 use crate::realtime::session;
@@ -34,7 +35,10 @@ pub async fn hall_stream(
         Err(refusal) => return Ok(refuse(refusal, address)),
     };
     let (response, ws_session, stream) = actix_ws::handle(&req, body).map_err(|err| {
-        crate::error::AppError::bad_request("not_websocket", format!("this endpoint speaks websocket only: {err}"))
+        crate::error::AppError::bad_request(
+            ErrorCode::NotWebsocket,
+            format!("this endpoint speaks websocket only: {err}"),
+        )
     })?;
     let state = state.get_ref().clone();
     actix_web::rt::spawn(session::run(state, hall, ws_session, stream, query.since, permit));
@@ -47,18 +51,18 @@ fn refuse(refusal: Refusal, address: IpAddr) -> HttpResponse {
         Refusal::Full => {
             let mut error = AppError::new(
                 ErrorKind::Unavailable,
-                "too_many_connections",
+                ErrorCode::TooManyConnections,
                 "the server holds as many live connections as it may; try again shortly",
             );
             error.retry_after_seconds = Some(10);
             error
         }
         Refusal::AddressFull => AppError::too_many_requests(30).with_code(
-            "too_many_connections_from_address",
+            ErrorCode::TooManyConnectionsFromAddress,
             "this address holds as many live connections as one address may",
         ),
     };
-    tracing::warn!(%address, code = error.code, "websocket refused");
+    tracing::warn!(%address, code = error.code.as_str(), "websocket refused");
     let mut response = error.error_response();
     response.head_mut().set_connection_type(ConnectionType::Close);
     response

@@ -3,6 +3,7 @@
 use crate::domain::ids::{HallId, UserId};
 use crate::domain::lockout::{Attempt, Lockout, Outcome};
 use crate::domain::role::Role;
+use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
 use crate::persistence::users;
 use crate::state::AppState;
@@ -114,7 +115,7 @@ impl LoginThrottle {
         lockout.begin(account, address, self.max_failures, now).map_err(|wait| {
             let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
             AppError::too_many_requests(seconds)
-                .with_code("rate_limited", format!("too many wrong passwords; try again in {seconds} seconds"))
+                .with_code(ErrorCode::RateLimited, format!("too many wrong passwords; try again in {seconds} seconds"))
                 .with_detail("retry_after_seconds", seconds)
         })
     }
@@ -223,7 +224,7 @@ pub async fn login(state: &AppState, client: &str, username: &str, password: &st
     let Some(user) = check_password(state, client, username, password).await? else {
         return Err(AppError::new(
             crate::error::ErrorKind::Unauthorized,
-            "invalid_credentials",
+            ErrorCode::InvalidCredentials,
             "wrong username or password",
         ));
     };
@@ -257,17 +258,17 @@ pub async fn change_password(
 ) -> AppResult<()> {
     if new.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AppError::bad_request(
-            "weak_password",
+            ErrorCode::WeakPassword,
             format!("a password needs at least {MIN_PASSWORD_CHARS} characters"),
         ));
     }
     if new == current {
-        return Err(AppError::bad_request("same_password", "the new password is the same as the current one"));
+        return Err(AppError::bad_request(ErrorCode::SamePassword, "the new password is the same as the current one"));
     }
     if check_password(state, client, &actor.username, current).await?.is_none() {
         return Err(AppError::new(
             crate::error::ErrorKind::Forbidden,
-            "wrong_password",
+            ErrorCode::WrongPassword,
             "the current password is not right",
         ));
     }
@@ -295,7 +296,7 @@ pub struct AccountView {
 pub async fn set_disabled(state: &AppState, actor: &Actor, username: &str, disabled: bool) -> AppResult<AccountView> {
     let target = users::find_by_username(&state.db, username)
         .await?
-        .ok_or_else(|| AppError::not_found("user_not_found", format!("there is no account '{username}'")))?;
+        .ok_or_else(|| AppError::not_found(ErrorCode::UserNotFound, format!("there is no account '{username}'")))?;
     let allowed = match actor.role {
         Role::Admin => true,
         Role::Manager => {
@@ -307,7 +308,7 @@ pub async fn set_disabled(state: &AppState, actor: &Actor, username: &str, disab
         return Err(AppError::forbidden("you may not change this account"));
     }
     if target.id == actor.id && disabled {
-        return Err(AppError::conflict("cannot_disable_self", "you cannot disable your own account"));
+        return Err(AppError::conflict(ErrorCode::CannotDisableSelf, "you cannot disable your own account"));
     }
     let txn = state.db.begin().await?;
     users::set_active(&txn, target.id, !disabled).await?;

@@ -7,6 +7,7 @@ use crate::domain::dispatch::{self, WindowProfile};
 use crate::domain::ids::{TicketId, UserId, WindowId};
 use crate::domain::numbering::business_date;
 use crate::domain::ticket::TicketStatus;
+use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
 use crate::persistence::halls::HallConfig;
 use crate::persistence::tickets::TicketRow;
@@ -198,7 +199,7 @@ async fn signed_in(state: &AppState, who: Option<(UserId, DateTime<Utc>)>) -> Ap
 pub async fn console(state: &AppState, actor: &Actor, window_id: WindowId) -> AppResult<ConsoleView> {
     let row = windows::find(&state.db, window_id)
         .await?
-        .ok_or_else(|| AppError::not_found("window_not_found", format!("there is no window {window_id}")))?;
+        .ok_or_else(|| AppError::not_found(ErrorCode::WindowNotFound, format!("there is no window {window_id}")))?;
     if !super::windows::may_operate(state, actor, &row).await? {
         return Err(AppError::forbidden(format!("{} may not open window {}", actor.username, row.number)));
     }

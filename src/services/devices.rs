@@ -1,6 +1,7 @@
 //! Who is issuing when nobody signs in: registered kiosks (a device token a manager created),
 //! and phones (a random id in a cookie signed with the server's key).
 use super::auth::{token_hash, Actor};
+use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
 use crate::persistence::halls::HallConfig;
 use crate::persistence::kiosks::{self, KioskRow};
@@ -63,7 +64,7 @@ pub async fn register_kiosk(
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_KIOSK_NAME_CHARS {
         return Err(AppError::bad_request(
-            "invalid_name",
+            ErrorCode::InvalidName,
             format!("give the kiosk a name of 1 to {MAX_KIOSK_NAME_CHARS} characters, e.g. 大厅入口取号机"),
         ));
     }
@@ -85,7 +86,10 @@ pub async fn revoke_kiosk(state: &AppState, actor: &Actor, hall: &HallConfig, id
         return Err(AppError::forbidden("only a manager of this hall or an admin may revoke kiosks"));
     }
     if !kiosks::revoke(&state.db, hall.id, id, state.clock.now()).await? {
-        return Err(AppError::not_found("kiosk_not_found", format!("hall '{}' has no active kiosk {id}", hall.code)));
+        return Err(AppError::not_found(
+            ErrorCode::KioskNotFound,
+            format!("hall '{}' has no active kiosk {id}", hall.code),
+        ));
     }
     tracing::info!(hall = %hall.code, kiosk = id, by = %actor.username, "kiosk revoked");
     Ok(())

@@ -3,6 +3,7 @@
 use super::auth::Actor;
 use crate::domain::numbering::business_date;
 use crate::domain::ticket::Channel;
+use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
 use crate::persistence::diversions;
 use crate::persistence::halls::HallConfig;
@@ -31,11 +32,11 @@ pub async fn record(
     target: &str,
 ) -> AppResult<DiversionView> {
     let info = hall.service_by_code(service).ok_or_else(|| {
-        AppError::bad_request("unknown_service", format!("hall '{}' has no service '{service}'", hall.code))
+        AppError::bad_request(ErrorCode::UnknownService, format!("hall '{}' has no service '{service}'", hall.code))
     })?;
     if !TARGETS.contains(&target) {
         return Err(AppError::bad_request(
-            "invalid_target",
+            ErrorCode::InvalidTarget,
             format!("target '{target}' is not one of online, self_service, other"),
         ));
     }

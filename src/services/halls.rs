@@ -1,5 +1,6 @@
 //! Hall configuration, cached briefly: it is read by every request and changes rarely.
 use crate::domain::ids::HallId;
+use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
 use crate::persistence;
 use crate::persistence::halls::HallConfig;
@@ -31,7 +32,7 @@ impl HallCache {
         let started = self.generation.load(std::sync::atomic::Ordering::SeqCst);
         let hall = persistence::halls::find_by_code(&self.db, code)
             .await?
-            .ok_or_else(|| AppError::not_found("hall_not_found", format!("there is no hall '{code}'")))?;
+            .ok_or_else(|| AppError::not_found(ErrorCode::HallNotFound, format!("there is no hall '{code}'")))?;
         self.load(hall, started).await
     }
 
@@ -42,7 +43,7 @@ impl HallCache {
         let started = self.generation.load(std::sync::atomic::Ordering::SeqCst);
         let hall = persistence::halls::find(&self.db, id)
             .await?
-            .ok_or_else(|| AppError::not_found("hall_not_found", format!("there is no hall {id}")))?;
+            .ok_or_else(|| AppError::not_found(ErrorCode::HallNotFound, format!("there is no hall {id}")))?;
         self.load(hall, started).await
     }
 

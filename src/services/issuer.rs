@@ -9,6 +9,7 @@ use crate::domain::ids::{HallId, ServiceId, UserId};
 use crate::domain::numbering::{business_date, format_number};
 use crate::domain::schedule::OpenStatus;
 use crate::domain::ticket::{Channel, Priority};
+use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
 use crate::persistence::halls::HallConfig;
 use crate::persistence::tickets::{self, NewTicket, TicketRow};
@@ -86,7 +87,7 @@ async fn run(parts: WriteParts, mut requests: mpsc::Receiver<Request>) {
             if since.elapsed() > DEADLINE || reply.is_closed() {
                 let _ = reply.send(Err(AppError::new(
                     crate::error::ErrorKind::Unavailable,
-                    "deadline_passed",
+                    ErrorCode::DeadlinePassed,
                     "the ticket could not be written in time and was not issued; please try again",
                 )));
                 continue;
@@ -123,7 +124,7 @@ async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) 
             Some(at) => format!("the hall is closed now; it opens again at {at}"),
             None => "the hall is closed and has no opening hours set".to_owned(),
         };
-        return Err(AppError::conflict("hall_closed", message).with_detail("next_opening", next));
+        return Err(AppError::conflict(ErrorCode::HallClosed, message).with_detail("next_opening", next));
     }
     let day = business_date(now, hall.timezone);
     let mut issued = Vec::with_capacity(jobs.len());
@@ -181,7 +182,7 @@ async fn remote_rules(
 ) -> AppResult<Result<(), AppError>> {
     if remote_queued >= hall.settings.remote_cap {
         return Ok(Err(AppError::conflict(
-            "remote_cap_reached",
+            ErrorCode::RemoteCapReached,
             format!(
                 "the hall has {remote_queued} remote tickets waiting, its limit; please take a ticket at the kiosk in the hall"
             ),
@@ -203,14 +204,14 @@ async fn remote_rules(
             let own_phone = existing.client_id.is_some() && existing.client_id == job.client_id;
             let refusal = if own_phone {
                 AppError::conflict(
-                    "already_has_ticket",
+                    ErrorCode::AlreadyHasTicket,
                     format!("this phone already has ticket {} for this service today", existing.number),
                 )
                 .with_detail("number", existing.number.clone())
                 .with_detail("token", existing.token.clone())
             } else {
                 AppError::conflict(
-                    "already_has_ticket",
+                    ErrorCode::AlreadyHasTicket,
                     "this mobile number already holds a ticket for this service today; the phone that took it can see it",
                 )
             };

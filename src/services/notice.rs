@@ -2,6 +2,7 @@
 use super::auth::Actor;
 use super::hall_write::HallWrite;
 use crate::domain::events::{EventBody, EventKind};
+use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
 use crate::persistence;
 use crate::persistence::halls::HallConfig;
@@ -17,7 +18,7 @@ pub async fn set(state: &AppState, actor: &Actor, hall: &HallConfig, text: &str)
     let text = text.trim();
     if text.chars().count() > MAX_NOTICE_CHARS {
         return Err(AppError::bad_request(
-            "notice_too_long",
+            ErrorCode::NoticeTooLong,
             format!("a notice has at most {MAX_NOTICE_CHARS} characters"),
         ));
     }

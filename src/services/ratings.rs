@@ -2,6 +2,7 @@
 use super::tickets::find_by_token;
 use crate::domain::rating::{self, RatingError};
 use crate::domain::ticket::TicketStatus;
+use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
 use crate::persistence::ratings::{self, RatingRow};
 use crate::persistence::tickets::TicketRow;
@@ -48,9 +49,9 @@ fn view(number: &str, r: &RatingRow) -> RatingView {
 
 fn invalid(err: RatingError) -> AppError {
     let code = match err {
-        RatingError::Score => "invalid_score",
-        RatingError::Tag(_) => "invalid_tag",
-        RatingError::CommentTooLong => "comment_too_long",
+        RatingError::Score => ErrorCode::InvalidScore,
+        RatingError::Tag(_) => ErrorCode::InvalidTag,
+        RatingError::CommentTooLong => ErrorCode::CommentTooLong,
     };
     AppError::bad_request(code, err.to_string())
 }
@@ -62,7 +63,7 @@ pub async fn rate(state: &AppState, token: &str, input: RatingInput) -> AppResul
     let (_, ticket) = find_by_token(state, token).await?;
     if ticket.status != TicketStatus::Done {
         return Err(AppError::conflict(
-            "not_finished",
+            ErrorCode::NotFinished,
             format!("{} is {}; it can be rated once it is finished", ticket.number, ticket.status.as_str()),
         ));
     }
@@ -82,7 +83,7 @@ pub async fn rate(state: &AppState, token: &str, input: RatingInput) -> AppResul
     };
     if !ratings::insert(&state.db, &row).await? {
         return Err(AppError::conflict(
-            "already_rated",
+            ErrorCode::AlreadyRated,
             format!("{} has been rated already; change that rating instead", ticket.number),
         ));
     }
@@ -93,13 +94,13 @@ pub async fn rate(state: &AppState, token: &str, input: RatingInput) -> AppResul
 #[tracing::instrument(skip(state, token, input))]
 pub async fn edit(state: &AppState, token: &str, input: RatingInput) -> AppResult<RatingView> {
     let (_, ticket) = find_by_token(state, token).await?;
-    let mut row = ratings::find(&state.db, ticket.id)
-        .await?
-        .ok_or_else(|| AppError::not_found("rating_not_found", format!("{} has not been rated", ticket.number)))?;
+    let mut row = ratings::find(&state.db, ticket.id).await?.ok_or_else(|| {
+        AppError::not_found(ErrorCode::RatingNotFound, format!("{} has not been rated", ticket.number))
+    })?;
     let now = state.clock.now();
     if !rating::editable(row.created_at, now) {
         return Err(AppError::conflict(
-            "rating_locked",
+            ErrorCode::RatingLocked,
             format!("a rating can be changed for {} minutes only", rating::EDIT_WINDOW.num_minutes()),
         ));
     }
@@ -117,7 +118,7 @@ pub async fn get(state: &AppState, token: &str) -> AppResult<RatingView> {
     let (_, ticket) = find_by_token(state, token).await?;
     of_ticket(state, &ticket)
         .await?
-        .ok_or_else(|| AppError::not_found("rating_not_found", format!("{} has not been rated", ticket.number)))
+        .ok_or_else(|| AppError::not_found(ErrorCode::RatingNotFound, format!("{} has not been rated", ticket.number)))
 }
 
 /// The rating of a ticket already at hand, if it has one.

@@ -10,6 +10,7 @@ use crate::domain::numbering::business_date;
 use crate::domain::role::Role;
 use crate::domain::schedule::OpenStatus;
 use crate::domain::ticket::{Channel, Priority};
+use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
 use crate::persistence::halls::HallConfig;
 use crate::persistence::halls::ServiceInfo;
@@ -40,18 +41,21 @@ pub fn new_token() -> String {
 #[tracing::instrument(skip(state, hall, request), fields(hall = %hall.code, service = request.service))]
 pub async fn issue(state: &AppState, hall: &Arc<HallConfig>, request: IssueRequest<'_>) -> AppResult<TicketView> {
     let service = hall.service_by_code(request.service).ok_or_else(|| {
-        AppError::bad_request("unknown_service", format!("hall '{}' has no service '{}'", hall.code, request.service))
+        AppError::bad_request(
+            ErrorCode::UnknownService,
+            format!("hall '{}' has no service '{}'", hall.code, request.service),
+        )
     })?;
     if request.channel == Channel::Mobile {
         if !hall.settings.remote_issue {
             return Err(AppError::conflict(
-                "remote_issue_disabled",
+                ErrorCode::RemoteIssueDisabled,
                 "this hall does not take tickets by phone; please take one at the kiosk in the hall",
             ));
         }
         if hall.settings.require_phone && request.phone.is_none() {
             return Err(AppError::bad_request(
-                "phone_required",
+                ErrorCode::PhoneRequired,
                 "this hall needs a mobile number for tickets taken by phone",
             ));
         }
@@ -109,7 +113,7 @@ async fn check_cutoff(state: &AppState, hall: &HallConfig, service: &ServiceInfo
         ),
         None => format!("{} ({}) is no longer issued today", service.name_en, service.code),
     };
-    Err(AppError::conflict("cutoff", message)
+    Err(AppError::conflict(ErrorCode::Cutoff, message)
         .with_detail("service", service.code.clone())
         .with_detail("closes_at", closes_at.with_timezone(&hall.timezone).to_rfc3339())
         .with_detail("next_opening", next_text)
@@ -121,7 +125,7 @@ pub async fn find_by_token(
     state: &AppState,
     token: &str,
 ) -> AppResult<(std::sync::Arc<HallConfig>, tickets::TicketRow)> {
-    let not_found = || AppError::not_found("ticket_not_found", "no ticket has that token");
+    let not_found = || AppError::not_found(ErrorCode::TicketNotFound, "no ticket has that token");
     // Tokens are 64 hex digits; anything else cannot match, so skip the query.
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(not_found());
@@ -154,7 +158,7 @@ pub async fn cancel_by_token(state: &AppState, token: &str) -> AppResult<TicketV
     let outcome = life.cancel(write.now)?;
     let row = before.with_life(life);
     if !tickets::update(&write.txn, &before, &row).await? {
-        return Err(AppError::conflict("ticket_changed", "the ticket changed meanwhile; look again"));
+        return Err(AppError::conflict(ErrorCode::TicketChanged, "the ticket changed meanwhile; look again"));
     }
     let body = EventBody::Ticket { ticket: public_ticket(&hall, &row), transfer_to: None };
     write.emit(outcome.event(), body, None).await?;

@@ -11,6 +11,7 @@ use crate::domain::numbering::business_date;
 use crate::domain::role::Role;
 use crate::domain::ticket::{transition, TicketAction};
 use crate::domain::window::WindowAction;
+use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
 use crate::persistence::halls::HallConfig;
 use crate::persistence::tickets::{self, TicketRow};
@@ -31,7 +32,7 @@ pub enum TransferTarget {
 async fn authorize(state: &AppState, actor: &Actor, window: WindowId) -> AppResult<(Arc<HallConfig>, WindowRow)> {
     let row = windows::find(&state.db, window)
         .await?
-        .ok_or_else(|| AppError::not_found("window_not_found", format!("there is no window {window}")))?;
+        .ok_or_else(|| AppError::not_found(ErrorCode::WindowNotFound, format!("there is no window {window}")))?;
     if !may_operate(state, actor, &row).await? {
         return Err(AppError::forbidden(format!("{} may not operate window {}", actor.username, row.number)));
     }
@@ -68,7 +69,7 @@ fn may_restore(actor: &Actor, window: &WindowRow, ticket: &TicketRow) -> AppResu
 
 fn busy(held: &TicketRow) -> AppError {
     AppError::conflict(
-        "window_busy",
+        ErrorCode::WindowBusy,
         format!(
             "this window still holds {} ({}); finish, mark no-show or transfer it first",
             held.number,
@@ -80,7 +81,7 @@ fn busy(held: &TicketRow) -> AppError {
 
 fn not_open(window: &WindowRow) -> AppError {
     AppError::conflict(
-        "window_not_open",
+        ErrorCode::WindowNotOpen,
         format!("window {} is {}; open or resume it first", window.number, window.state.as_str()),
     )
 }
@@ -100,7 +101,10 @@ async fn save(
     let outcome = rule(&mut life)?;
     let row = before.with_life(life);
     if !tickets::update(&write.txn, before, &row).await? {
-        return Err(AppError::conflict("ticket_changed", format!("{} changed meanwhile; look again", row.number)));
+        return Err(AppError::conflict(
+            ErrorCode::TicketChanged,
+            format!("{} changed meanwhile; look again", row.number),
+        ));
     }
     let body = EventBody::Ticket { ticket: public_ticket(hall, &row), transfer_to };
     write.emit(outcome.event(), body, Some(actor.id)).await?;
@@ -154,14 +158,14 @@ pub async fn call_number(
     let day = business_date(write.now, hall.timezone);
     let before = tickets::find_by_number(&write.txn, hall.id, day, number)
         .await?
-        .ok_or_else(|| AppError::not_found("ticket_not_found", format!("no ticket {number} today")))?;
+        .ok_or_else(|| AppError::not_found(ErrorCode::TicketNotFound, format!("no ticket {number} today")))?;
     let servable = match before.target_window_id {
         Some(target) => target == window_id,
         None => window.services.contains(&before.service_id),
     };
     if !servable {
         return Err(AppError::conflict(
-            "not_served_here",
+            ErrorCode::NotServedHere,
             format!("window {} does not serve {}", window.number, before.number),
         ));
     }
@@ -189,7 +193,7 @@ pub async fn act_on_held(
     let (hall, window) = authorize(state, actor, window_id).await?;
     let write = HallWrite::begin(state, &hall).await?;
     let held = tickets::held_by_window(&write.txn, window_id).await?.ok_or_else(|| {
-        AppError::conflict("no_ticket", format!("window {} holds no ticket; call one first", window.number))
+        AppError::conflict(ErrorCode::NoTicket, format!("window {} holds no ticket; call one first", window.number))
     })?;
     let now = write.now;
     let recall_limit = hall.settings.queue_rules(state.settings.queue_rule_defaults()).recall_limit;
@@ -205,7 +209,7 @@ pub async fn act_on_held(
                 TransferTarget::Service(code) => {
                     let service = hall.service_by_code(&code).ok_or_else(|| {
                         AppError::bad_request(
-                            "unknown_service",
+                            ErrorCode::UnknownService,
                             format!("hall '{}' has no service '{code}'", hall.code),
                         )
                     })?;
@@ -213,7 +217,10 @@ pub async fn act_on_held(
                 }
                 TransferTarget::Window(number) => {
                     let target = hall.window_by_number(number).ok_or_else(|| {
-                        AppError::bad_request("unknown_window", format!("hall '{}' has no window {number}", hall.code))
+                        AppError::bad_request(
+                            ErrorCode::UnknownWindow,
+                            format!("hall '{}' has no window {number}", hall.code),
+                        )
                     })?;
                     (TransferTo::Window(target.id), json!({ "window": number }))
                 }
@@ -231,7 +238,7 @@ pub async fn restore(state: &AppState, actor: &Actor, window_id: WindowId, numbe
     let day = business_date(write.now, hall.timezone);
     let found = tickets::find_by_number(&write.txn, hall.id, day, number)
         .await?
-        .ok_or_else(|| AppError::not_found("ticket_not_found", format!("no ticket {number} today")))?;
+        .ok_or_else(|| AppError::not_found(ErrorCode::TicketNotFound, format!("no ticket {number} today")))?;
     may_restore(actor, &window, &found)?;
     let grace = hall.settings.queue_rules(state.settings.queue_rule_defaults()).no_show_grace;
     let now = write.now;
@@ -276,7 +283,7 @@ pub async fn change_state(
 async fn occupied(state: &AppState, window: &WindowRow, someone: crate::domain::ids::UserId) -> AppError {
     let name = users::display_names(&state.db, [someone]).await.ok().and_then(|mut m| m.remove(&someone));
     AppError::conflict(
-        "window_occupied",
+        ErrorCode::WindowOccupied,
         format!(
             "window {} is signed in by {}; they must sign out first",
             window.number,
@@ -304,7 +311,7 @@ pub async fn sign_in(state: &AppState, actor: &Actor, window_id: WindowId) -> Ap
     }
     if let Some(elsewhere) = windows::signed_in_window(&write.txn, actor.id).await? {
         return Err(AppError::conflict(
-            "signed_in_elsewhere",
+            ErrorCode::SignedInElsewhere,
             format!("you are signed in at window {}; sign out there first", elsewhere.number),
         )
         .with_detail("window", elsewhere.number));
@@ -328,7 +335,10 @@ pub async fn sign_out(state: &AppState, actor: &Actor, window_id: WindowId) -> A
         windows::find(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
     let held = tickets::held_by_window(&write.txn, window_id).await?;
     let Some((user, _)) = window.signed_in else {
-        return Err(AppError::conflict("not_signed_in", format!("nobody is signed in at window {}", window.number)));
+        return Err(AppError::conflict(
+            ErrorCode::NotSignedIn,
+            format!("nobody is signed in at window {}", window.number),
+        ));
     };
     let forced = user != actor.id;
     if forced && !actor.role.manages_floor() {
@@ -370,15 +380,18 @@ pub async fn set_services(
     }
     let (hall, _) = authorize(state, actor, window_id).await?;
     if codes.is_empty() {
-        return Err(AppError::bad_request("no_services", "a window serves at least one service"));
+        return Err(AppError::bad_request(ErrorCode::NoServices, "a window serves at least one service"));
     }
     let mut ids = Vec::with_capacity(codes.len());
     for code in codes {
         let service = hall.service_by_code(code.trim()).ok_or_else(|| {
-            AppError::bad_request("unknown_service", format!("hall '{}' has no service '{code}'", hall.code))
+            AppError::bad_request(ErrorCode::UnknownService, format!("hall '{}' has no service '{code}'", hall.code))
         })?;
         if ids.contains(&service.id) {
-            return Err(AppError::bad_request("duplicate_service", format!("service '{code}' is listed twice")));
+            return Err(AppError::bad_request(
+                ErrorCode::DuplicateService,
+                format!("service '{code}' is listed twice"),
+            ));
         }
         ids.push(service.id);
     }

@@ -127,7 +127,7 @@ async fn same_in_memory_and_on_the_server(backend: Backend, script: &str) {
     for (index, line) in script.lines().enumerate() {
         let Some(step) = hallq::replay::parse_line(line) else { continue };
         let step = step.unwrap_or_else(|e| panic!("line {}: {e}", index + 1));
-        let in_memory = step.apply(&mut hall, &clock).map_err(|r| r.code.to_owned());
+        let in_memory = step.apply(&mut hall, &clock).map_err(|r| r.code.as_str().to_owned());
         let on_server = server.apply(&step).await;
         assert_eq!(in_memory, on_server, "line {}: {line}", index + 1);
         refused += usize::from(in_memory.is_err());
