@@ -261,6 +261,15 @@ async fn pages_and_the_openapi_document_are_served(backend: Backend) {
     assert_eq!(status, 200);
     assert!(doc["paths"]["/api/v1/halls/{hall}/tickets"]["post"].is_object(), "issuing is documented");
     assert!(doc["paths"]["/api/v1/windows/{id}/call-next"]["post"].is_object());
+    // The document lists every error code, from the one enum.
+    let codes: Vec<&str> = doc["components"]["schemas"]["ErrorCode"]["enum"]
+        .as_array()
+        .expect("codes")
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    assert_eq!(codes.len(), hallq::error::ErrorCode::ALL.len(), "{codes:?}");
+    assert!(codes.contains(&"hall_closed") && codes.contains(&"window_busy"), "{codes:?}");
     let css = app.client.get(app.url("/static/css/hallq.css")).send().await.expect("css");
     assert_eq!(css.status().as_u16(), 200);
 }
