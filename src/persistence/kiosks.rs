@@ -1,8 +1,9 @@
 //! Registered kiosks: one device token each (stored hashed), revocable.
-use super::statement;
 use crate::domain::ids::{HallId, UserId};
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr, QueryResult};
+use entity::kiosk;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 #[derive(Debug, Clone)]
 pub struct KioskRow {
@@ -14,17 +15,17 @@ pub struct KioskRow {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "id, hall_id, name, created_at, last_seen_at, revoked_at";
-
-fn row(r: &QueryResult) -> Result<KioskRow, DbErr> {
-    Ok(KioskRow {
-        id: r.try_get_by_index(0)?,
-        hall_id: HallId(r.try_get_by_index(1)?),
-        name: r.try_get_by_index(2)?,
-        created_at: r.try_get_by_index(3)?,
-        last_seen_at: r.try_get_by_index(4)?,
-        revoked_at: r.try_get_by_index(5)?,
-    })
+impl From<kiosk::Model> for KioskRow {
+    fn from(m: kiosk::Model) -> Self {
+        Self {
+            id: m.id,
+            hall_id: HallId(m.hall_id),
+            name: m.name,
+            created_at: m.created_at,
+            last_seen_at: m.last_seen_at,
+            revoked_at: m.revoked_at,
+        }
+    }
 }
 
 pub async fn insert(
@@ -35,29 +36,26 @@ pub async fn insert(
     by: UserId,
     at: DateTime<Utc>,
 ) -> Result<KioskRow, DbErr> {
-    let found = conn
-        .query_one_raw(statement(
-            conn,
-            &format!(
-                "INSERT INTO kiosks (hall_id, name, token_hash, created_by, created_at) VALUES ($1, $2, $3, $4, $5) \
-                 RETURNING {COLUMNS}"
-            ),
-            [hall.0.into(), name.into(), token_hash.into(), by.0.into(), at.into()],
-        ))
-        .await?
-        .ok_or_else(|| DbErr::Custom("kiosk insert returned no row".into()))?;
-    row(&found)
+    let model = kiosk::ActiveModel {
+        hall_id: Set(hall.0),
+        name: Set(name.to_owned()),
+        token_hash: Set(token_hash.to_owned()),
+        created_by: Set(Some(by.0)),
+        created_at: Set(at),
+        ..Default::default()
+    };
+    let id = kiosk::Entity::insert(model).exec(conn).await?.last_insert_id;
+    let found = kiosk::Entity::find_by_id(id).one(conn).await?;
+    found.map(KioskRow::from).ok_or_else(|| DbErr::RecordNotFound(format!("kiosk {id}")))
 }
 
 pub async fn list(conn: &impl ConnectionTrait, hall: HallId) -> Result<Vec<KioskRow>, DbErr> {
-    let rows = conn
-        .query_all_raw(statement(
-            conn,
-            &format!("SELECT {COLUMNS} FROM kiosks WHERE hall_id = $1 ORDER BY id"),
-            [hall.0.into()],
-        ))
+    let rows = kiosk::Entity::find()
+        .filter(kiosk::Column::HallId.eq(hall.0))
+        .order_by_asc(kiosk::Column::Id)
+        .all(conn)
         .await?;
-    rows.iter().map(row).collect()
+    Ok(rows.into_iter().map(KioskRow::from).collect())
 }
 
 /// The kiosk holding this token, if it is not revoked; notes that it was seen.
@@ -66,34 +64,31 @@ pub async fn authenticate(
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<KioskRow>, DbErr> {
-    let found = conn
-        .query_one_raw(statement(
-            conn,
-            &format!("SELECT {COLUMNS} FROM kiosks WHERE token_hash = $1 AND revoked_at IS NULL"),
-            [token_hash.into()],
-        ))
+    let found = kiosk::Entity::find()
+        .filter(kiosk::Column::TokenHash.eq(token_hash))
+        .filter(kiosk::Column::RevokedAt.is_null())
+        .one(conn)
         .await?;
-    let Some(found) = found else { return Ok(None) };
-    let kiosk = row(&found)?;
+    let Some(kiosk) = found.map(KioskRow::from) else { return Ok(None) };
     // At most once a minute, so a busy kiosk does not write on every ticket.
     if kiosk.last_seen_at.is_none_or(|at| now - at > chrono::Duration::minutes(1)) {
-        conn.execute_raw(statement(
-            conn,
-            "UPDATE kiosks SET last_seen_at = $1 WHERE id = $2",
-            [now.into(), kiosk.id.into()],
-        ))
-        .await?;
+        kiosk::Entity::update_many()
+            .col_expr(kiosk::Column::LastSeenAt, Expr::value(now))
+            .filter(kiosk::Column::Id.eq(kiosk.id))
+            .exec(conn)
+            .await?;
     }
     Ok(Some(kiosk))
 }
 
+/// Revokes a kiosk of this hall; false when there is no such active kiosk.
 pub async fn revoke(conn: &impl ConnectionTrait, hall: HallId, id: i32, at: DateTime<Utc>) -> Result<bool, DbErr> {
-    let result = conn
-        .execute_raw(statement(
-            conn,
-            "UPDATE kiosks SET revoked_at = $1 WHERE id = $2 AND hall_id = $3 AND revoked_at IS NULL",
-            [at.into(), id.into(), hall.0.into()],
-        ))
+    let result = kiosk::Entity::update_many()
+        .col_expr(kiosk::Column::RevokedAt, Expr::value(at))
+        .filter(kiosk::Column::Id.eq(id))
+        .filter(kiosk::Column::HallId.eq(hall.0))
+        .filter(kiosk::Column::RevokedAt.is_null())
+        .exec(conn)
         .await?;
-    Ok(result.rows_affected() == 1)
+    Ok(result.rows_affected == 1)
 }

@@ -14,7 +14,46 @@ on_both_databases!(
     the_social_insurance_cash_windows_are_closed_until_opened,
     pages_and_the_openapi_document_are_served,
     a_hall_sets_its_own_recall_limit_and_no_show_grace,
+    every_table_has_an_entity,
 );
+
+async fn every_table_has_an_entity(backend: Backend) {
+    use sea_orm::{ConnectionTrait, EntityName};
+    let app = spawn_app(backend).await;
+    let db = &app.app_state.db;
+    let sql = match backend {
+        Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        Backend::Postgres => "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
+    };
+    let rows = db.query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.expect("tables");
+    let mut tables: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get_by_index::<String>(0).expect("name"))
+        .filter(|t| t != "seaql_migrations")
+        .collect();
+    tables.sort();
+    let mut entities: Vec<&str> = vec![
+        entity::app_secret::Entity.table_name(),
+        entity::auth_session::Entity.table_name(),
+        entity::calendar_day::Entity.table_name(),
+        entity::diversion::Entity.table_name(),
+        entity::event::Entity.table_name(),
+        entity::hall::Entity.table_name(),
+        entity::kiosk::Entity.table_name(),
+        entity::opening_hour::Entity.table_name(),
+        entity::queue_counter::Entity.table_name(),
+        entity::rating::Entity.table_name(),
+        entity::service::Entity.table_name(),
+        entity::ticket::Entity.table_name(),
+        entity::ticket_counter::Entity.table_name(),
+        entity::user::Entity.table_name(),
+        entity::user_window::Entity.table_name(),
+        entity::window::Entity.table_name(),
+        entity::window_service::Entity.table_name(),
+    ];
+    entities.sort_unstable();
+    assert_eq!(tables, entities, "a table without an entity (or an entity without a table)");
+}
 
 async fn a_hall_sets_its_own_recall_limit_and_no_show_grace(backend: Backend) {
     let app = spawn_app(backend).await;
