@@ -1,9 +1,11 @@
 //! The hall's public event stream. Every event is stored with its per-hall `seq` and sent to
 //! websocket clients exactly as stored. No personal data: numbers, windows, services, counts.
+use super::ticket::{Priority, TicketStatus};
+use super::window::WindowState;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     TicketIssued,
@@ -52,13 +54,13 @@ impl EventKind {
 }
 
 /// A ticket as the public stream shows it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct PublicTicket {
     pub id: i64,
     pub number: String,
     pub service: String,
-    pub priority: &'static str,
-    pub status: &'static str,
+    pub priority: Priority,
+    pub status: TicketStatus,
     /// The window number holding it, once called.
     pub window: Option<i32>,
     pub recall_count: i32,
@@ -66,21 +68,21 @@ pub struct PublicTicket {
 }
 
 /// A window as the public stream shows it.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct PublicWindow {
     pub id: i32,
     pub number: i32,
-    pub state: &'static str,
+    pub state: WindowState,
     pub pause_reason: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(untagged)]
 pub enum EventBody {
     Ticket {
         ticket: PublicTicket,
         /// For transfers: where it went (`{"service":"B"}` or `{"window":3}`).
-        #[serde(skip_serializing_if = "Option::is_none")]
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         transfer_to: Option<serde_json::Value>,
     },
     Window {
@@ -102,4 +104,75 @@ pub struct EventMessage<'a> {
     pub at: DateTime<Utc>,
     #[serde(flatten)]
     pub body: &'a EventBody,
+}
+
+/// An event read back from the log, typed: what `EventMessage` wrote.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct StoredEvent {
+    #[serde(rename = "type")]
+    pub kind: EventKind,
+    pub hall: String,
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub body: EventBody,
+}
+
+impl StoredEvent {
+    pub fn parse(json: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(kind: EventKind, body: EventBody) {
+        let at = DateTime::from_timestamp(1_764_000_000, 0).expect("time");
+        let json = serde_json::to_string(&EventMessage { kind, hall: "demo", seq: 7, at, body: &body }).expect("json");
+        let back = StoredEvent::parse(&json).expect("parses");
+        assert_eq!(back, StoredEvent { kind, hall: "demo".into(), seq: 7, at, body }, "{json}");
+    }
+
+    #[test]
+    fn every_kind_of_event_reads_back_as_it_was_written() {
+        let ticket = PublicTicket {
+            id: 3,
+            number: "A003".into(),
+            service: "A".into(),
+            priority: Priority::Green,
+            status: TicketStatus::Transferred,
+            window: None,
+            recall_count: 1,
+            issued_at: DateTime::from_timestamp(1_763_999_000, 0).expect("time"),
+        };
+        let window = PublicWindow { id: 9, number: 9, state: WindowState::Paused, pause_reason: Some("午休".into()) };
+        for kind in [
+            EventKind::TicketIssued,
+            EventKind::TicketCalled,
+            EventKind::TicketRecalled,
+            EventKind::TicketStarted,
+            EventKind::TicketFinished,
+            EventKind::TicketNoShow,
+            EventKind::TicketCancelled,
+            EventKind::TicketRestored,
+        ] {
+            round_trip(kind, EventBody::Ticket { ticket: ticket.clone(), transfer_to: None });
+        }
+        let moved = Some(serde_json::json!({"window": 4}));
+        round_trip(EventKind::TicketTransferred, EventBody::Ticket { ticket, transfer_to: moved });
+        for kind in [
+            EventKind::WindowOpened,
+            EventKind::WindowClosed,
+            EventKind::WindowPaused,
+            EventKind::WindowResumed,
+            EventKind::WindowSignedIn,
+            EventKind::WindowSignedOut,
+            EventKind::WindowUpdated,
+        ] {
+            round_trip(kind, EventBody::Window { window: window.clone() });
+        }
+        round_trip(EventKind::Notice, EventBody::Notice { notice: "今日社保缴费高峰".into() });
+    }
 }

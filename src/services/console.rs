@@ -4,6 +4,7 @@
 use super::auth::Actor;
 use super::views::{self, staff_ticket_view, window_view, ServiceView, StaffTicketView, WindowView};
 use crate::domain::dispatch::{self, WindowProfile};
+use crate::domain::events::{EventBody, StoredEvent};
 use crate::domain::ids::{TicketId, UserId, WindowId};
 use crate::domain::numbering::business_date;
 use crate::domain::ticket::TicketStatus;
@@ -364,12 +365,15 @@ pub async fn floor(state: &AppState, actor: &Actor, hall: &HallConfig) -> AppRes
     let log = log
         .into_iter()
         .map(|entry| {
-            let payload: serde_json::Value = serde_json::from_str(&entry.payload).unwrap_or_default();
+            let window = match StoredEvent::parse(&entry.payload).map(|e| e.body) {
+                Ok(EventBody::Window { window }) => Some(window),
+                _ => None,
+            };
             LogEntry {
                 kind: entry.kind,
                 at: entry.at,
-                window: payload["window"]["number"].as_i64().and_then(|n| i32::try_from(n).ok()),
-                pause_reason: payload["window"]["pause_reason"].as_str().map(str::to_owned),
+                window: window.as_ref().map(|w| w.number),
+                pause_reason: window.and_then(|w| w.pause_reason),
                 by: entry.actor.and_then(|a| names.get(&a).cloned()),
             }
         })

@@ -193,8 +193,8 @@ pub fn public_ticket(hall: &HallConfig, t: &TicketRow) -> PublicTicket {
         id: t.id.0,
         number: t.number.clone(),
         service: hall.service_code(t.service_id).to_owned(),
-        priority: t.priority.as_str(),
-        status: t.status.as_str(),
+        priority: t.priority,
+        status: t.status,
         window: t.window_id.and_then(|id| hall.window(id)).map(|w| w.number),
         recall_count: t.recall_count,
         issued_at: t.issued_at,
@@ -202,7 +202,7 @@ pub fn public_ticket(hall: &HallConfig, t: &TicketRow) -> PublicTicket {
 }
 
 pub fn public_window(w: &WindowRow) -> PublicWindow {
-    PublicWindow { id: w.id.0, number: w.number, state: w.state.as_str(), pause_reason: w.pause_reason.clone() }
+    PublicWindow { id: w.id.0, number: w.number, state: w.state, pause_reason: w.pause_reason.clone() }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]

@@ -151,6 +151,22 @@ async fn same_in_memory_and_on_the_server(backend: Backend, script: &str) {
             "ahead of {number}: {ticket}"
         );
     }
+    // Every event the server stored reads back typed.
+    use sea_orm::ConnectionTrait;
+    let db = &app.app_state.db;
+    let stored = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT payload FROM events ORDER BY seq",
+        ))
+        .await
+        .expect("events");
+    assert!(!stored.is_empty());
+    for row in stored {
+        let payload: String = row.try_get_by_index(0).expect("payload");
+        let event = hallq::domain::events::StoredEvent::parse(&payload).unwrap_or_else(|e| panic!("{e}: {payload}"));
+        assert_eq!(event.hall, "demo");
+    }
     for window in 1..=10 {
         let console = app.console(i64::from(window), &server.token).await;
         let listed: Vec<String> = console["waiting"]
