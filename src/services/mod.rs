@@ -9,6 +9,7 @@ pub mod issuer;
 pub mod limits;
 pub mod notice;
 pub mod ratings;
+pub mod settings;
 pub mod snapshot;
 pub mod tickets;
 pub mod views;

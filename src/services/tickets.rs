@@ -166,6 +166,24 @@ pub async fn cancel_by_token(state: &AppState, token: &str) -> AppResult<TicketV
     Ok(ticket_view(&hall, &row, (0, 0), true))
 }
 
+/// Who may take which ticket on which channel (`domain::role::may_issue`), as the API answers.
+pub fn check_issuer(actor: Option<&Actor>, priority: Priority, channel: Channel) -> AppResult<()> {
+    use crate::domain::role::{may_issue, IssueRefusal};
+    may_issue(actor.map(|a| a.role), priority, channel).map_err(|refusal| match refusal {
+        IssueRefusal::SignInFirst => AppError::unauthorized(),
+        IssueRefusal::NotYourRole => AppError::forbidden(format!(
+            "your role may not take {} tickets on the {} channel",
+            priority.as_str(),
+            channel.as_str()
+        )),
+        IssueRefusal::GreenNotRemote => AppError::new(
+            crate::error::ErrorKind::Forbidden,
+            ErrorCode::GreenInPerson,
+            "the green channel is granted in person, at the kiosk or by staff and volunteers, not by phone",
+        ),
+    })
+}
+
 /// A ticket only staff or volunteers give (`domain::role::is_given_by_staff`) is given in the
 /// giver's own hall, and by a staff member only for a service one of their windows serves.
 pub async fn check_giver(state: &AppState, actor: &Actor, hall: &HallConfig, service_code: &str) -> AppResult<()> {

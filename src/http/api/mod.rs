@@ -1,0 +1,71 @@
+//! JSON API v1: the contract later parts and outside tools build on (see docs/api.md and
+//! /api/v1/openapi.json).
+//! Handlers are split by audience; each parses a typed request, calls one service and renders.
+mod devices;
+mod manager;
+mod public;
+mod staff;
+
+pub use devices::*;
+pub use manager::*;
+pub use public::*;
+pub use staff::*;
+
+use actix_web::web;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/openapi.json", web::get().to(crate::http::openapi::document))
+        .route("/halls", web::get().to(list_halls))
+        .route("/halls/{hall}/services", web::get().to(list_services))
+        .route("/halls/{hall}/windows", web::get().to(list_windows))
+        .route("/halls/{hall}/tickets", web::post().to(issue_ticket))
+        .route("/halls/{hall}/notice", web::post().to(set_notice))
+        .route("/tickets/{token}", web::get().to(get_ticket))
+        .route("/tickets/{token}/cancel", web::post().to(cancel_ticket))
+        .route("/auth/login", web::post().to(login))
+        .route("/auth/logout", web::post().to(logout))
+        .route("/auth/me", web::get().to(me))
+        .route("/auth/password", web::post().to(change_password))
+        .route("/users/{username}", web::put().to(update_user))
+        .route("/windows/{id}/call-next", web::post().to(call_next))
+        .route("/windows/{id}/call", web::post().to(call_number))
+        .route("/windows/{id}/recall", web::post().to(recall))
+        .route("/windows/{id}/start", web::post().to(start))
+        .route("/windows/{id}/finish", web::post().to(finish))
+        .route("/windows/{id}/no-show", web::post().to(no_show))
+        .route("/windows/{id}/transfer", web::post().to(transfer))
+        .route("/windows/{id}/restore", web::post().to(restore))
+        .route("/windows/{id}/pause", web::post().to(pause))
+        .route("/windows/{id}/resume", web::post().to(resume))
+        .route("/windows/{id}/open", web::post().to(open))
+        .route("/windows/{id}/close", web::post().to(close))
+        .route("/windows/{id}/sign-in", web::post().to(sign_in))
+        .route("/windows/{id}/sign-out", web::post().to(sign_out))
+        .route("/windows/{id}/console", web::get().to(console))
+        .route("/halls/{hall}/window-choices", web::get().to(window_choices))
+        .route("/windows/{id}/services", web::put().to(set_services))
+        .route("/halls/{hall}/floor", web::get().to(floor))
+        .route("/halls/{hall}/settings", web::get().to(get_settings))
+        .route("/halls/{hall}/settings", web::put().to(put_settings))
+        .route("/halls/{hall}/diversions", web::post().to(record_diversion))
+        .route("/halls/{hall}/diversions", web::get().to(diversion_summary))
+        .route("/halls/{hall}/kiosks", web::post().to(register_kiosk))
+        .route("/halls/{hall}/kiosks", web::get().to(list_kiosks))
+        .route("/halls/{hall}/kiosks/{id}", web::delete().to(revoke_kiosk))
+        .route("/halls/{hall}/my-tickets", web::get().to(my_tickets))
+        .route("/tickets/{token}/rating", web::post().to(rate_ticket))
+        .route("/tickets/{token}/rating", web::put().to(edit_rating))
+        .route("/tickets/{token}/rating", web::get().to(get_rating));
+}
+
+/// The error body every endpoint uses.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable machine-readable code, e.g. `hall_closed`: one of the listed values.
+    pub error: crate::error::ErrorCode,
+    pub message: String,
+}
+
+pub(crate) const MAX_NOTE_CHARS: usize = 200;
