@@ -1,168 +1,16 @@
 //! Tickets: numbering, the queue heads dispatch chooses from, and guarded state updates.
-use super::{corrupt, statement};
-use crate::domain::dispatch::{Candidate, QueueId};
-use crate::domain::ids::{HallId, ServiceId, TicketId, UserId, WindowId};
-use crate::domain::lifecycle::Ticket;
+pub use super::queue::{
+    queue_counts, queue_heads, queue_members, queued_in_service, service_queue_by_priority, window_members, QueueCount,
+};
+use super::statement;
+use crate::domain::ids::{HallId, ServiceId, TicketId, WindowId};
 use crate::domain::ticket::{Channel, Priority, TicketStatus};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::ticket;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect, Value,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TicketRow {
-    pub id: TicketId,
-    pub hall_id: HallId,
-    pub issued_service_id: ServiceId,
-    pub service_id: ServiceId,
-    pub business_date: NaiveDate,
-    pub seq: i32,
-    pub number: String,
-    pub priority: Priority,
-    pub channel: Channel,
-    pub status: TicketStatus,
-    pub token: String,
-    pub issued_at: DateTime<Utc>,
-    pub window_id: Option<WindowId>,
-    pub target_window_id: Option<WindowId>,
-    pub called_at: Option<DateTime<Utc>>,
-    pub started_at: Option<DateTime<Utc>>,
-    pub finished_at: Option<DateTime<Utc>>,
-    pub no_show_at: Option<DateTime<Utc>>,
-    pub cancelled_at: Option<DateTime<Utc>>,
-    pub recall_count: i32,
-    pub transfer_count: i32,
-    pub transfer_note: Option<String>,
-    /// The user who called it.
-    pub served_by: Option<UserId>,
-    /// Only for remote tickets of halls that require it; purged after the business day.
-    pub phone: Option<String>,
-    /// The phone (signed cookie id) that took it remotely.
-    pub client_id: Option<String>,
-}
-
-impl TryFrom<ticket::Model> for TicketRow {
-    type Error = DbErr;
-
-    fn try_from(m: ticket::Model) -> Result<Self, DbErr> {
-        Ok(Self {
-            id: TicketId(m.id),
-            hall_id: HallId(m.hall_id),
-            issued_service_id: ServiceId(m.issued_service_id),
-            service_id: ServiceId(m.service_id),
-            business_date: m.business_date,
-            seq: m.seq,
-            priority: Priority::parse(&m.priority).ok_or_else(|| corrupt("priority", &m.priority))?,
-            channel: Channel::parse(&m.channel).ok_or_else(|| corrupt("channel", &m.channel))?,
-            status: TicketStatus::parse(&m.status).ok_or_else(|| corrupt("ticket status", &m.status))?,
-            number: m.number,
-            token: m.token,
-            issued_at: m.issued_at,
-            window_id: m.window_id.map(WindowId),
-            target_window_id: m.target_window_id.map(WindowId),
-            called_at: m.called_at,
-            started_at: m.started_at,
-            finished_at: m.finished_at,
-            no_show_at: m.no_show_at,
-            cancelled_at: m.cancelled_at,
-            recall_count: m.recall_count,
-            transfer_count: m.transfer_count,
-            transfer_note: m.transfer_note,
-            served_by: m.served_by.map(UserId),
-            phone: m.phone,
-            client_id: m.client_id,
-        })
-    }
-}
-
-impl TicketRow {
-    /// What the calling order looks at.
-    pub fn candidate(&self) -> Candidate {
-        Candidate {
-            id: self.id,
-            service: self.service_id,
-            priority: self.priority,
-            issued_at: self.issued_at,
-            target_window: self.target_window_id,
-        }
-    }
-
-    /// The ticket as the lifecycle rules see it.
-    pub fn life(&self) -> Ticket {
-        Ticket {
-            id: self.id,
-            number: self.number.clone(),
-            service: self.service_id,
-            priority: self.priority,
-            status: self.status,
-            issued_at: self.issued_at,
-            window: self.window_id,
-            target_window: self.target_window_id,
-            called_at: self.called_at,
-            started_at: self.started_at,
-            finished_at: self.finished_at,
-            no_show_at: self.no_show_at,
-            cancelled_at: self.cancelled_at,
-            recall_count: self.recall_count,
-            transfer_count: self.transfer_count,
-            transfer_note: self.transfer_note.clone(),
-            served_by: self.served_by,
-        }
-    }
-
-    /// This row with the lifecycle the rules returned; the rest (token, channel, phone…) kept.
-    pub fn with_life(&self, t: Ticket) -> Self {
-        Self {
-            service_id: t.service,
-            status: t.status,
-            window_id: t.window,
-            target_window_id: t.target_window,
-            called_at: t.called_at,
-            started_at: t.started_at,
-            finished_at: t.finished_at,
-            no_show_at: t.no_show_at,
-            cancelled_at: t.cancelled_at,
-            recall_count: t.recall_count,
-            transfer_count: t.transfer_count,
-            transfer_note: t.transfer_note,
-            served_by: t.served_by,
-            ..self.clone()
-        }
-    }
-
-    /// The row `insert` just wrote, without reading it back.
-    pub fn issued(id: TicketId, t: &NewTicket<'_>) -> Self {
-        Self {
-            id,
-            hall_id: t.hall,
-            issued_service_id: t.service,
-            service_id: t.service,
-            business_date: t.day,
-            seq: t.seq,
-            number: t.number.to_owned(),
-            priority: t.priority,
-            channel: t.channel,
-            status: TicketStatus::Waiting,
-            token: t.token.to_owned(),
-            issued_at: t.issued_at,
-            window_id: None,
-            target_window_id: None,
-            called_at: None,
-            started_at: None,
-            finished_at: None,
-            no_show_at: None,
-            cancelled_at: None,
-            recall_count: 0,
-            transfer_count: 0,
-            transfer_note: None,
-            served_by: None,
-            phone: t.phone.map(str::to_owned),
-            client_id: t.client_id.map(str::to_owned),
-        }
-    }
-}
+pub use super::ticket_row::TicketRow;
 
 fn one(model: Option<ticket::Model>) -> Result<Option<TicketRow>, DbErr> {
     model.map(TicketRow::try_from).transpose()
@@ -259,44 +107,6 @@ async fn adjust_queued(
     Ok(())
 }
 
-/// How many tickets stand in a ticket's service queue now, per priority: the counters (exact,
-/// read inside the issuing transaction, not growing with the queue) less the few tickets of that
-/// service transferred to one window by name, which stand in that window's queue instead.
-pub async fn service_queue_by_priority(
-    conn: &impl ConnectionTrait,
-    t: &TicketRow,
-) -> Result<Vec<(Priority, u32)>, DbErr> {
-    let keys = [t.hall_id.0.into(), t.service_id.0.into(), t.business_date.into()];
-    let counted = conn
-        .query_all_raw(statement(
-            conn,
-            "SELECT priority, queued FROM queue_counters WHERE hall_id = $1 AND service_id = $2 AND business_date = $3",
-            keys.clone(),
-        ))
-        .await?;
-    let targeted = conn
-        .query_all_raw(statement(
-            conn,
-            &format!(
-                "SELECT priority, COUNT(*) FROM tickets WHERE hall_id = $1 AND service_id = $2 AND business_date = $3 \
-                 AND {QUEUED} AND target_window_id IS NOT NULL GROUP BY priority"
-            ),
-            keys,
-        ))
-        .await?;
-    let mut by_priority: HashMap<Priority, i64> = HashMap::new();
-    for (rows, sign) in [(&counted, 1i64), (&targeted, -1i64)] {
-        for row in rows {
-            let priority: String = row.try_get_by_index(0)?;
-            let priority = Priority::parse(&priority).ok_or_else(|| corrupt("priority", &priority))?;
-            let count: i64 =
-                row.try_get_by_index::<i64>(1).or_else(|_| row.try_get_by_index::<i32>(1).map(i64::from))?;
-            *by_priority.entry(priority).or_default() += sign * count;
-        }
-    }
-    Ok(by_priority.into_iter().map(|(p, n)| (p, u32::try_from(n.max(0)).unwrap_or(u32::MAX))).collect())
-}
-
 pub async fn find(conn: &impl ConnectionTrait, id: TicketId) -> Result<Option<TicketRow>, DbErr> {
     one(ticket::Entity::find_by_id(id.0).one(conn).await?)
 }
@@ -365,71 +175,7 @@ pub async fn recent_calls(
         .collect()
 }
 
-const QUEUED: &str = "status IN ('waiting', 'transferred')";
-const CANDIDATE_COLUMNS: &str = "id, service_id, priority, issued_at, target_window_id";
-
-fn candidate(row: &QueryResult) -> Result<Candidate, DbErr> {
-    let priority: String = row.try_get_by_index(2)?;
-    Ok(Candidate {
-        id: TicketId(row.try_get_by_index(0)?),
-        service: ServiceId(row.try_get_by_index(1)?),
-        priority: Priority::parse(&priority).ok_or_else(|| corrupt("priority", &priority))?,
-        issued_at: row.try_get_by_index(3)?,
-        target_window: row.try_get_by_index::<Option<i32>>(4)?.map(WindowId),
-    })
-}
-
-/// The only tickets dispatch can pick for a window: for each of its services and each
-/// priority, the oldest queued ticket (within one service and priority the oldest is also the
-/// most overdue, so nothing behind it can win), plus every ticket transferred to this window by
-/// name. One round trip, and each branch is an index range scan, so the cost does not grow
-/// with the length of the queue.
-pub async fn queue_heads(
-    conn: &impl ConnectionTrait,
-    hall: HallId,
-    day: NaiveDate,
-    window: WindowId,
-    services: &[ServiceId],
-) -> Result<Vec<Candidate>, DbErr> {
-    let mut values: Vec<Value> = vec![hall.0.into(), day.into(), window.0.into()];
-    let mut branches = vec![format!(
-        "SELECT * FROM (SELECT {CANDIDATE_COLUMNS} FROM tickets WHERE hall_id = $1 AND business_date = $2 \
-         AND {QUEUED} AND target_window_id = $3 ORDER BY issued_at, id LIMIT 50) AS targeted"
-    )];
-    for service in services {
-        values.push(service.0.into());
-        let n = values.len();
-        for priority in [Priority::Green, Priority::Appointment, Priority::Normal] {
-            branches.push(format!(
-                "SELECT * FROM (SELECT {CANDIDATE_COLUMNS} FROM tickets WHERE hall_id = $1 AND business_date = $2 \
-                 AND {QUEUED} AND service_id = ${n} AND priority = '{p}' AND target_window_id IS NULL \
-                 ORDER BY issued_at, id LIMIT 1) AS head_{n}_{p}",
-                p = priority.as_str()
-            ));
-        }
-    }
-    let rows = conn.query_all_raw(statement(conn, &branches.join(" UNION ALL "), values)).await?;
-    rows.iter().map(candidate).collect()
-}
-
-/// Every ticket queued in one queue today (a service's, or a window's by name), as candidates.
-pub async fn queue_members(
-    conn: &impl ConnectionTrait,
-    hall: HallId,
-    day: NaiveDate,
-    queue: QueueId,
-) -> Result<Vec<Candidate>, DbErr> {
-    let (scope, value): (&str, Value) = match queue {
-        QueueId::Window(window) => ("target_window_id = $3", window.0.into()),
-        QueueId::Service(service) => ("service_id = $3 AND target_window_id IS NULL", service.0.into()),
-    };
-    let sql = format!(
-        "SELECT {CANDIDATE_COLUMNS} FROM tickets WHERE hall_id = $1 AND business_date = $2 AND {scope} AND {QUEUED}"
-    );
-    let rows = conn.query_all_raw(statement(conn, &sql, [hall.0.into(), day.into(), value])).await?;
-    rows.iter().map(candidate).collect()
-}
-
+pub(super) const QUEUED: &str = "status IN ('waiting', 'transferred')";
 /// Handling times (start → finish) of the service's most recently finished tickets today.
 pub async fn recent_handling(
     conn: &impl ConnectionTrait,
@@ -451,43 +197,6 @@ pub async fn recent_handling(
             let started: DateTime<Utc> = row.try_get_by_index(0)?;
             let finished: DateTime<Utc> = row.try_get_by_index(1)?;
             Ok(finished - started)
-        })
-        .collect()
-}
-
-#[derive(Debug, Clone, Copy, Default)]
-pub struct QueueCount {
-    pub waiting: u32,
-    pub oldest_issued_at: Option<DateTime<Utc>>,
-}
-
-/// Queued tickets per service today (tickets transferred to a window by name count under their
-/// service too).
-pub async fn queue_counts(
-    conn: &impl ConnectionTrait,
-    hall: HallId,
-    day: NaiveDate,
-) -> Result<HashMap<ServiceId, QueueCount>, DbErr> {
-    let rows = conn
-        .query_all_raw(statement(
-            conn,
-            &format!(
-                "SELECT service_id, COUNT(*), MIN(issued_at) FROM tickets WHERE hall_id = $1 AND business_date = $2 \
-                 AND {QUEUED} GROUP BY service_id"
-            ),
-            [hall.0.into(), day.into()],
-        ))
-        .await?;
-    rows.iter()
-        .map(|row| {
-            let count: i64 = row.try_get_by_index(1)?;
-            Ok((
-                ServiceId(row.try_get_by_index(0)?),
-                QueueCount {
-                    waiting: u32::try_from(count).unwrap_or(u32::MAX),
-                    oldest_issued_at: row.try_get_by_index(2)?,
-                },
-            ))
         })
         .collect()
 }
@@ -532,34 +241,6 @@ pub async fn update(conn: &impl ConnectionTrait, before: &TicketRow, t: &TicketR
         adjust_queued(conn, t.hall_id, t.service_id, t.business_date, t.priority, 1).await?;
     }
     Ok(true)
-}
-
-/// Every ticket queued today that a window may call: those of its services and those
-/// transferred to it by name, as candidates (unordered: `dispatch::calling_order` orders them).
-pub async fn window_members(
-    conn: &impl ConnectionTrait,
-    hall: HallId,
-    day: NaiveDate,
-    window: WindowId,
-    services: &[ServiceId],
-) -> Result<Vec<Candidate>, DbErr> {
-    let mut values: Vec<Value> = vec![hall.0.into(), day.into(), window.0.into()];
-    let mut placeholders = Vec::new();
-    for service in services {
-        values.push(service.0.into());
-        placeholders.push(format!("${}", values.len()));
-    }
-    let by_service = if placeholders.is_empty() {
-        String::new()
-    } else {
-        format!(" OR (target_window_id IS NULL AND service_id IN ({}))", placeholders.join(", "))
-    };
-    let sql = format!(
-        "SELECT {CANDIDATE_COLUMNS} FROM tickets WHERE hall_id = $1 AND business_date = $2 AND {QUEUED} \
-         AND (target_window_id = $3{by_service})"
-    );
-    let rows = conn.query_all_raw(statement(conn, &sql, values)).await?;
-    rows.iter().map(candidate).collect()
 }
 
 /// Tickets by id, in the order of `ids`.
@@ -654,24 +335,6 @@ pub async fn queued_remote(conn: &impl ConnectionTrait, hall: HallId, day: Naive
             conn,
             &format!("SELECT COUNT(*) FROM tickets WHERE hall_id = $1 AND business_date = $2 AND channel = 'mobile' AND {QUEUED}"),
             [hall.0.into(), day.into()],
-        ))
-        .await?;
-    let count: i64 = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
-    Ok(u32::try_from(count).unwrap_or(u32::MAX))
-}
-
-/// Queued tickets of one service today, from the counters (no scan of the queue).
-pub async fn queued_in_service(
-    conn: &impl ConnectionTrait,
-    hall: HallId,
-    service: ServiceId,
-    day: NaiveDate,
-) -> Result<u32, DbErr> {
-    let row = conn
-        .query_one_raw(statement(
-            conn,
-            "SELECT COALESCE(SUM(queued), 0) FROM queue_counters WHERE hall_id = $1 AND service_id = $2 AND business_date = $3",
-            [hall.0.into(), service.0.into(), day.into()],
         ))
         .await?;
     let count: i64 = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);

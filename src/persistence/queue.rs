@@ -1,0 +1,198 @@
+//! Reading the queues: the candidates dispatch chooses from (queue heads), the members of one
+//! queue or of everything a window may call, and the counts. Raw SQL here because each read
+//! is one statement of index range scans (`UNION ALL` of per-priority heads, counter rows)
+//! that must run unchanged on SQLite and PostgreSQL; none of it orders the queue, which is
+//! `domain::dispatch`'s job.
+use super::tickets::{TicketRow, QUEUED};
+use super::{corrupt, statement};
+use crate::domain::dispatch::{Candidate, QueueId};
+use crate::domain::ids::{HallId, ServiceId, TicketId, WindowId};
+use crate::domain::ticket::Priority;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult, Value};
+use std::collections::HashMap;
+
+/// How many tickets stand in a ticket's service queue now, per priority: the counters (exact,
+/// read inside the issuing transaction, not growing with the queue) less the few tickets of that
+/// service transferred to one window by name, which stand in that window's queue instead.
+pub async fn service_queue_by_priority(
+    conn: &impl ConnectionTrait,
+    t: &TicketRow,
+) -> Result<Vec<(Priority, u32)>, DbErr> {
+    let keys = [t.hall_id.0.into(), t.service_id.0.into(), t.business_date.into()];
+    let counted = conn
+        .query_all_raw(statement(
+            conn,
+            "SELECT priority, queued FROM queue_counters WHERE hall_id = $1 AND service_id = $2 AND business_date = $3",
+            keys.clone(),
+        ))
+        .await?;
+    let targeted = conn
+        .query_all_raw(statement(
+            conn,
+            &format!(
+                "SELECT priority, COUNT(*) FROM tickets WHERE hall_id = $1 AND service_id = $2 AND business_date = $3 \
+                 AND {QUEUED} AND target_window_id IS NOT NULL GROUP BY priority"
+            ),
+            keys,
+        ))
+        .await?;
+    let mut by_priority: HashMap<Priority, i64> = HashMap::new();
+    for (rows, sign) in [(&counted, 1i64), (&targeted, -1i64)] {
+        for row in rows {
+            let priority: String = row.try_get_by_index(0)?;
+            let priority = Priority::parse(&priority).ok_or_else(|| corrupt("priority", &priority))?;
+            let count: i64 =
+                row.try_get_by_index::<i64>(1).or_else(|_| row.try_get_by_index::<i32>(1).map(i64::from))?;
+            *by_priority.entry(priority).or_default() += sign * count;
+        }
+    }
+    Ok(by_priority.into_iter().map(|(p, n)| (p, u32::try_from(n.max(0)).unwrap_or(u32::MAX))).collect())
+}
+
+const CANDIDATE_COLUMNS: &str = "id, service_id, priority, issued_at, target_window_id";
+
+fn candidate(row: &QueryResult) -> Result<Candidate, DbErr> {
+    let priority: String = row.try_get_by_index(2)?;
+    Ok(Candidate {
+        id: TicketId(row.try_get_by_index(0)?),
+        service: ServiceId(row.try_get_by_index(1)?),
+        priority: Priority::parse(&priority).ok_or_else(|| corrupt("priority", &priority))?,
+        issued_at: row.try_get_by_index(3)?,
+        target_window: row.try_get_by_index::<Option<i32>>(4)?.map(WindowId),
+    })
+}
+
+/// The only tickets dispatch can pick for a window: for each of its services and each
+/// priority, the oldest queued ticket (within one service and priority the oldest is also the
+/// most overdue, so nothing behind it can win), plus every ticket transferred to this window by
+/// name. One round trip, and each branch is an index range scan, so the cost does not grow
+/// with the length of the queue.
+pub async fn queue_heads(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    day: NaiveDate,
+    window: WindowId,
+    services: &[ServiceId],
+) -> Result<Vec<Candidate>, DbErr> {
+    let mut values: Vec<Value> = vec![hall.0.into(), day.into(), window.0.into()];
+    let mut branches = vec![format!(
+        "SELECT * FROM (SELECT {CANDIDATE_COLUMNS} FROM tickets WHERE hall_id = $1 AND business_date = $2 \
+         AND {QUEUED} AND target_window_id = $3 ORDER BY issued_at, id LIMIT 50) AS targeted"
+    )];
+    for service in services {
+        values.push(service.0.into());
+        let n = values.len();
+        for priority in [Priority::Green, Priority::Appointment, Priority::Normal] {
+            branches.push(format!(
+                "SELECT * FROM (SELECT {CANDIDATE_COLUMNS} FROM tickets WHERE hall_id = $1 AND business_date = $2 \
+                 AND {QUEUED} AND service_id = ${n} AND priority = '{p}' AND target_window_id IS NULL \
+                 ORDER BY issued_at, id LIMIT 1) AS head_{n}_{p}",
+                p = priority.as_str()
+            ));
+        }
+    }
+    let rows = conn.query_all_raw(statement(conn, &branches.join(" UNION ALL "), values)).await?;
+    rows.iter().map(candidate).collect()
+}
+
+/// Every ticket queued in one queue today (a service's, or a window's by name), as candidates.
+pub async fn queue_members(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    day: NaiveDate,
+    queue: QueueId,
+) -> Result<Vec<Candidate>, DbErr> {
+    let (scope, value): (&str, Value) = match queue {
+        QueueId::Window(window) => ("target_window_id = $3", window.0.into()),
+        QueueId::Service(service) => ("service_id = $3 AND target_window_id IS NULL", service.0.into()),
+    };
+    let sql = format!(
+        "SELECT {CANDIDATE_COLUMNS} FROM tickets WHERE hall_id = $1 AND business_date = $2 AND {scope} AND {QUEUED}"
+    );
+    let rows = conn.query_all_raw(statement(conn, &sql, [hall.0.into(), day.into(), value])).await?;
+    rows.iter().map(candidate).collect()
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct QueueCount {
+    pub waiting: u32,
+    pub oldest_issued_at: Option<DateTime<Utc>>,
+}
+
+/// Queued tickets per service today (tickets transferred to a window by name count under their
+/// service too).
+pub async fn queue_counts(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    day: NaiveDate,
+) -> Result<HashMap<ServiceId, QueueCount>, DbErr> {
+    let rows = conn
+        .query_all_raw(statement(
+            conn,
+            &format!(
+                "SELECT service_id, COUNT(*), MIN(issued_at) FROM tickets WHERE hall_id = $1 AND business_date = $2 \
+                 AND {QUEUED} GROUP BY service_id"
+            ),
+            [hall.0.into(), day.into()],
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| {
+            let count: i64 = row.try_get_by_index(1)?;
+            Ok((
+                ServiceId(row.try_get_by_index(0)?),
+                QueueCount {
+                    waiting: u32::try_from(count).unwrap_or(u32::MAX),
+                    oldest_issued_at: row.try_get_by_index(2)?,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Every ticket queued today that a window may call: those of its services and those
+/// transferred to it by name, as candidates (unordered: `dispatch::calling_order` orders them).
+pub async fn window_members(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    day: NaiveDate,
+    window: WindowId,
+    services: &[ServiceId],
+) -> Result<Vec<Candidate>, DbErr> {
+    let mut values: Vec<Value> = vec![hall.0.into(), day.into(), window.0.into()];
+    let mut placeholders = Vec::new();
+    for service in services {
+        values.push(service.0.into());
+        placeholders.push(format!("${}", values.len()));
+    }
+    let by_service = if placeholders.is_empty() {
+        String::new()
+    } else {
+        format!(" OR (target_window_id IS NULL AND service_id IN ({}))", placeholders.join(", "))
+    };
+    let sql = format!(
+        "SELECT {CANDIDATE_COLUMNS} FROM tickets WHERE hall_id = $1 AND business_date = $2 AND {QUEUED} \
+         AND (target_window_id = $3{by_service})"
+    );
+    let rows = conn.query_all_raw(statement(conn, &sql, values)).await?;
+    rows.iter().map(candidate).collect()
+}
+
+/// Queued tickets of one service today, from the counters (no scan of the queue).
+pub async fn queued_in_service(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    service: ServiceId,
+    day: NaiveDate,
+) -> Result<u32, DbErr> {
+    let row = conn
+        .query_one_raw(statement(
+            conn,
+            "SELECT COALESCE(SUM(queued), 0) FROM queue_counters WHERE hall_id = $1 AND service_id = $2 AND business_date = $3",
+            [hall.0.into(), service.0.into(), day.into()],
+        ))
+        .await?;
+    let count: i64 = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
+    Ok(u32::try_from(count).unwrap_or(u32::MAX))
+}
