@@ -8,7 +8,7 @@ use crate::services::auth::{generate_password, hash_password, LoginThrottle};
 use crate::services::hall_write::WriteParts;
 use crate::services::halls::HallCache;
 use crate::services::issuer::Issuer;
-use crate::state::AppState;
+use crate::state::{AppState, Core};
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
 use migration::{Migrator, MigratorTrait};
@@ -91,23 +91,26 @@ impl Application {
             gate: write_gate.clone(),
             hub: hub.clone(),
         });
-        let state = AppState {
+        let core = Core {
             hub,
             issuer: Arc::new(issuer),
             halls: Arc::new(HallCache::new(db.clone())),
             write_gate,
-            templates: Arc::new(load_templates()?),
             login_throttle: Arc::new(LoginThrottle::new(
                 settings.login_max_failures,
                 settings.password_hash_concurrency,
             )),
             estimates: Arc::default(),
-            public_limiter: Arc::default(),
-            phone_ids: crate::services::devices::PhoneIds::new(&cookie_key),
-            connections,
             clock,
             db,
             settings: Arc::new(settings),
+        };
+        let state = AppState {
+            core,
+            templates: Arc::new(load_templates()?),
+            public_limiter: Arc::default(),
+            phone_ids: crate::services::devices::PhoneIds::new(&cookie_key),
+            connections,
         };
         let listener = TcpListener::bind(state.settings.bind)
             .map_err(|e| StartupError::Bind { addr: state.settings.bind.to_string(), cause: e.to_string() })?;
@@ -116,7 +119,7 @@ impl Application {
             .map_err(|e| StartupError::Bind { addr: state.settings.bind.to_string(), cause: e.to_string() })?
             .port();
         let server = serve(state.clone(), listener, open_files)?;
-        crate::jobs::housekeeping::start(state.clone());
+        crate::jobs::housekeeping::start(state.core.clone());
         Ok(Self { port, server, state, generated })
     }
 

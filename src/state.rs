@@ -7,8 +7,10 @@ use crate::services::halls::HallCache;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
+/// What the services work with: the database, the clock, the hall cache, the event hub and the
+/// writers. No templates, no web limiters, no websocket bookkeeping: those belong to `http/`.
 #[derive(Clone)]
-pub struct AppState {
+pub struct Core {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub clock: Arc<dyn Clock>,
@@ -18,15 +20,30 @@ pub struct AppState {
     /// fairer than letting them spin in SQLite's busy handler. `None` on PostgreSQL, where the
     /// hall row lock taken by each write does this job across processes.
     pub write_gate: Option<Arc<tokio::sync::Mutex<()>>>,
-    pub templates: Arc<tera::Tera>,
     pub login_throttle: Arc<LoginThrottle>,
     pub estimates: Arc<crate::services::views::EstimateCache>,
     /// Writes tickets in batches (group commit); see `services::issuer`.
     pub issuer: Arc<crate::services::issuer::Issuer>,
+}
+
+/// The application's state as the web layer holds it: the services' `Core` (reached through
+/// `Deref`, so `state.db` reads as before) and what only the web layer uses.
+#[derive(Clone)]
+pub struct AppState {
+    pub core: Core,
+    pub templates: Arc<tera::Tera>,
     /// Anonymous issuing per client (`HALLQ_PUBLIC_RATE_LIMIT`).
     pub public_limiter: Arc<crate::services::limits::PublicLimiter>,
     /// Websocket sessions held open, their caps, and the going-away signal.
     pub connections: Arc<crate::realtime::connections::Connections>,
     /// Signs the phone cookie.
     pub phone_ids: crate::services::devices::PhoneIds,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Core;
+
+    fn deref(&self) -> &Core {
+        &self.core
+    }
 }

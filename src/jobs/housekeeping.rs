@@ -9,7 +9,7 @@ use crate::error::AppResult;
 use crate::persistence::{self, tickets};
 use crate::services::hall_write::HallWrite;
 use crate::services::views::public_ticket;
-use crate::state::AppState;
+use crate::state::Core;
 use entity::{auth_session, ticket};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::time::Duration;
@@ -18,7 +18,7 @@ const EVERY: Duration = Duration::from_secs(60);
 /// Tickets cancelled per transaction, so a huge backlog never holds the hall lock for long.
 const BATCH: u64 = 200;
 
-pub fn start(state: AppState) {
+pub fn start(state: Core) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(EVERY);
         loop {
@@ -31,7 +31,7 @@ pub fn start(state: AppState) {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn run_once(state: &AppState) -> AppResult<u64> {
+pub async fn run_once(state: &Core) -> AppResult<u64> {
     let now = state.clock.now();
     auth_session::Entity::delete_many().filter(auth_session::Column::ExpiresAt.lt(now)).exec(&state.db).await?;
     let mut expired = 0;

@@ -6,7 +6,7 @@ use crate::domain::role::Role;
 use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
 use crate::persistence::users;
-use crate::state::AppState;
+use crate::state::Core;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
 use argon2::Argon2;
 use chrono::{DateTime, Duration, Utc};
@@ -197,7 +197,7 @@ impl Hasher {
 /// wrong one counts towards the account's lockout; a right one clears it). `None`: wrong
 /// username or password, told apart by neither answer nor time.
 async fn check_password(
-    state: &AppState,
+    state: &Core,
     client: &str,
     username: &str,
     password: &str,
@@ -220,7 +220,7 @@ async fn check_password(
 }
 
 #[tracing::instrument(skip(state, password))]
-pub async fn login(state: &AppState, client: &str, username: &str, password: &str) -> AppResult<LoginSession> {
+pub async fn login(state: &Core, client: &str, username: &str, password: &str) -> AppResult<LoginSession> {
     let Some(user) = check_password(state, client, username, password).await? else {
         return Err(AppError::new(
             crate::error::ErrorKind::Unauthorized,
@@ -249,7 +249,7 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Every other session of the account ends; the one making the change stays.
 #[tracing::instrument(skip(state, actor, current, new, keep_token), fields(user = %actor.username))]
 pub async fn change_password(
-    state: &AppState,
+    state: &Core,
     actor: &Actor,
     client: &str,
     current: &str,
@@ -293,7 +293,7 @@ pub struct AccountView {
 /// Disables or re-enables an account. Disabling ends every session of it at once. Admins may
 /// change any account but their own; managers the staff and volunteers of their hall.
 #[tracing::instrument(skip(state, actor), fields(by = %actor.username))]
-pub async fn set_disabled(state: &AppState, actor: &Actor, username: &str, disabled: bool) -> AppResult<AccountView> {
+pub async fn set_disabled(state: &Core, actor: &Actor, username: &str, disabled: bool) -> AppResult<AccountView> {
     let target = users::find_by_username(&state.db, username)
         .await?
         .ok_or_else(|| AppError::not_found(ErrorCode::UserNotFound, format!("there is no account '{username}'")))?;
@@ -326,13 +326,13 @@ pub async fn set_disabled(state: &AppState, actor: &Actor, username: &str, disab
     })
 }
 
-pub async fn logout(state: &AppState, token: &str) -> AppResult<()> {
+pub async fn logout(state: &Core, token: &str) -> AppResult<()> {
     users::delete_session(&state.db, &token_hash(token)).await?;
     Ok(())
 }
 
 /// The actor behind a bearer token or session cookie value.
-pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Option<(Actor, DateTime<Utc>)>> {
+pub async fn authenticate(state: &Core, token: &str) -> AppResult<Option<(Actor, DateTime<Utc>)>> {
     let found = users::find_session_user(&state.db, &token_hash(token), state.clock.now()).await?;
     Ok(found.filter(|(u, _)| u.active).map(|(u, expires)| {
         (Actor { id: u.id, username: u.username, display_name: u.display_name, role: u.role, hall: u.hall_id }, expires)

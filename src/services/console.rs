@@ -14,7 +14,7 @@ use crate::persistence::halls::HallConfig;
 use crate::persistence::tickets::TicketRow;
 use crate::persistence::windows::WindowRow;
 use crate::persistence::{events, tickets, users, windows};
-use crate::state::AppState;
+use crate::state::Core;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -190,14 +190,14 @@ fn figures(rows: &[tickets::TicketRow]) -> WindowFigures {
     }
 }
 
-async fn signed_in(state: &AppState, who: Option<(UserId, DateTime<Utc>)>) -> AppResult<Option<SignedIn>> {
+async fn signed_in(state: &Core, who: Option<(UserId, DateTime<Utc>)>) -> AppResult<Option<SignedIn>> {
     let Some((user, since)) = who else { return Ok(None) };
     let mut names = users::display_names(&state.db, [user]).await?;
     Ok(Some(SignedIn { user_id: user.0, display_name: names.remove(&user).unwrap_or_default(), since }))
 }
 
 /// Everything the window console shows, for one window.
-pub async fn console(state: &AppState, actor: &Actor, window_id: WindowId) -> AppResult<ConsoleView> {
+pub async fn console(state: &Core, actor: &Actor, window_id: WindowId) -> AppResult<ConsoleView> {
     let row = windows::find(&state.db, window_id)
         .await?
         .ok_or_else(|| AppError::not_found(ErrorCode::WindowNotFound, format!("there is no window {window_id}")))?;
@@ -334,7 +334,7 @@ fn with_holders(
 
 /// The windows of a hall this person may work at, with who is signed in at each: the window
 /// picker shows a colleague's window as taken before anyone clicks it.
-pub async fn window_choices(state: &AppState, actor: &Actor, hall: &HallConfig) -> AppResult<Vec<FloorWindow>> {
+pub async fn window_choices(state: &Core, actor: &Actor, hall: &HallConfig) -> AppResult<Vec<FloorWindow>> {
     let mut rows = Vec::new();
     for row in windows::list(&state.db, hall.id).await? {
         if super::windows::may_operate(state, actor, &row).await? {
@@ -351,7 +351,7 @@ pub async fn window_choices(state: &AppState, actor: &Actor, hall: &HallConfig) 
 }
 
 /// The floor control screen: every window, every queue and the window log. Managers only.
-pub async fn floor(state: &AppState, actor: &Actor, hall: &HallConfig) -> AppResult<FloorView> {
+pub async fn floor(state: &Core, actor: &Actor, hall: &HallConfig) -> AppResult<FloorView> {
     if !actor.manages(hall.id) {
         return Err(AppError::forbidden("the floor control screen is for the hall's managers"));
     }

@@ -5,7 +5,7 @@ use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
 use crate::persistence::halls::HallConfig;
 use crate::persistence::kiosks::{self, KioskRow};
-use crate::state::AppState;
+use crate::state::Core;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
@@ -53,7 +53,7 @@ impl PhoneIds {
 
 /// A new kiosk token: 32 random bytes, shown once; only its hash is stored.
 pub async fn register_kiosk(
-    state: &AppState,
+    state: &Core,
     actor: &Actor,
     hall: &HallConfig,
     name: &str,
@@ -74,14 +74,14 @@ pub async fn register_kiosk(
     Ok((row, token))
 }
 
-pub async fn list_kiosks(state: &AppState, actor: &Actor, hall: &HallConfig) -> AppResult<Vec<KioskRow>> {
+pub async fn list_kiosks(state: &Core, actor: &Actor, hall: &HallConfig) -> AppResult<Vec<KioskRow>> {
     if !actor.manages(hall.id) {
         return Err(AppError::forbidden("only a manager of this hall or an admin may see its kiosks"));
     }
     Ok(kiosks::list(&state.db, hall.id).await?)
 }
 
-pub async fn revoke_kiosk(state: &AppState, actor: &Actor, hall: &HallConfig, id: i32) -> AppResult<()> {
+pub async fn revoke_kiosk(state: &Core, actor: &Actor, hall: &HallConfig, id: i32) -> AppResult<()> {
     if !actor.manages(hall.id) {
         return Err(AppError::forbidden("only a manager of this hall or an admin may revoke kiosks"));
     }
@@ -96,7 +96,7 @@ pub async fn revoke_kiosk(state: &AppState, actor: &Actor, hall: &HallConfig, id
 }
 
 /// The registered kiosk behind a device token, if it belongs to this hall.
-pub async fn kiosk_for(state: &AppState, hall: &HallConfig, token: &str) -> AppResult<Option<KioskRow>> {
+pub async fn kiosk_for(state: &Core, hall: &HallConfig, token: &str) -> AppResult<Option<KioskRow>> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }

@@ -7,7 +7,7 @@ use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
 use crate::persistence::diversions;
 use crate::persistence::halls::HallConfig;
-use crate::state::AppState;
+use crate::state::Core;
 use chrono::NaiveDate;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -25,7 +25,7 @@ pub struct DiversionView {
 }
 
 pub async fn record(
-    state: &AppState,
+    state: &Core,
     hall: &HallConfig,
     service: &str,
     channel: Channel,
@@ -69,7 +69,7 @@ pub struct DiversionSummary {
 
 /// A day's diversions, for managers (and the reports to come).
 pub async fn summary(
-    state: &AppState,
+    state: &Core,
     actor: &Actor,
     hall: &HallConfig,
     day: Option<NaiveDate>,

@@ -5,7 +5,7 @@ use crate::domain::ids::{HallId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::persistence;
 use crate::persistence::halls::HallConfig;
-use crate::state::AppState;
+use crate::state::Core;
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use std::sync::Arc;
@@ -22,7 +22,7 @@ pub struct WriteParts {
 }
 
 impl WriteParts {
-    pub fn of(state: &AppState) -> Self {
+    pub fn of(state: &Core) -> Self {
         Self {
             db: state.db.clone(),
             clock: state.clock.clone(),
@@ -45,7 +45,7 @@ pub struct HallWrite {
 }
 
 impl HallWrite {
-    pub async fn begin(state: &AppState, hall: &HallConfig) -> AppResult<Self> {
+    pub async fn begin(state: &Core, hall: &HallConfig) -> AppResult<Self> {
         Self::begin_with(&WriteParts::of(state), hall).await
     }
 
@@ -82,7 +82,7 @@ impl HallWrite {
 
     /// Commits and publishes. A write that emitted nothing changed nothing, so it is rolled
     /// back: committing it would leave a hole in the hall's sequence.
-    pub async fn commit(self, state: &AppState) -> AppResult<()> {
+    pub async fn commit(self, state: &Core) -> AppResult<()> {
         self.commit_to(&state.hub).await
     }
 

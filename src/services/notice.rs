@@ -6,12 +6,12 @@ use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
 use crate::persistence;
 use crate::persistence::halls::HallConfig;
-use crate::state::AppState;
+use crate::state::Core;
 
 pub const MAX_NOTICE_CHARS: usize = 500;
 
 #[tracing::instrument(skip(state, actor, hall), fields(hall = %hall.code, user = %actor.username))]
-pub async fn set(state: &AppState, actor: &Actor, hall: &HallConfig, text: &str) -> AppResult<String> {
+pub async fn set(state: &Core, actor: &Actor, hall: &HallConfig, text: &str) -> AppResult<String> {
     if !actor.manages(hall.id) {
         return Err(AppError::forbidden("only the hall's managers may set its notice"));
     }

@@ -6,7 +6,7 @@ use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
 use crate::persistence::ratings::{self, RatingRow};
 use crate::persistence::tickets::TicketRow;
-use crate::state::AppState;
+use crate::state::Core;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -59,7 +59,7 @@ fn invalid(err: RatingError) -> AppError {
 /// The first rating of a finished ticket. A second one is 409 `already_rated` (change it with
 /// `edit` instead).
 #[tracing::instrument(skip(state, token, input))]
-pub async fn rate(state: &AppState, token: &str, input: RatingInput) -> AppResult<RatingView> {
+pub async fn rate(state: &Core, token: &str, input: RatingInput) -> AppResult<RatingView> {
     let (_, ticket) = find_by_token(state, token).await?;
     if ticket.status != TicketStatus::Done {
         return Err(AppError::conflict(
@@ -92,7 +92,7 @@ pub async fn rate(state: &AppState, token: &str, input: RatingInput) -> AppResul
 
 /// Changes a rating within its edit window (409 `rating_locked` after).
 #[tracing::instrument(skip(state, token, input))]
-pub async fn edit(state: &AppState, token: &str, input: RatingInput) -> AppResult<RatingView> {
+pub async fn edit(state: &Core, token: &str, input: RatingInput) -> AppResult<RatingView> {
     let (_, ticket) = find_by_token(state, token).await?;
     let mut row = ratings::find(&state.db, ticket.id).await?.ok_or_else(|| {
         AppError::not_found(ErrorCode::RatingNotFound, format!("{} has not been rated", ticket.number))
@@ -114,7 +114,7 @@ pub async fn edit(state: &AppState, token: &str, input: RatingInput) -> AppResul
     Ok(view(&ticket.number, &row))
 }
 
-pub async fn get(state: &AppState, token: &str) -> AppResult<RatingView> {
+pub async fn get(state: &Core, token: &str) -> AppResult<RatingView> {
     let (_, ticket) = find_by_token(state, token).await?;
     of_ticket(state, &ticket)
         .await?
@@ -122,6 +122,6 @@ pub async fn get(state: &AppState, token: &str) -> AppResult<RatingView> {
 }
 
 /// The rating of a ticket already at hand, if it has one.
-pub async fn of_ticket(state: &AppState, ticket: &TicketRow) -> AppResult<Option<RatingView>> {
+pub async fn of_ticket(state: &Core, ticket: &TicketRow) -> AppResult<Option<RatingView>> {
     Ok(ratings::find(&state.db, ticket.id).await?.map(|row| view(&ticket.number, &row)))
 }

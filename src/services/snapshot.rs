@@ -4,7 +4,7 @@ use crate::domain::numbering::business_date;
 use crate::error::{AppError, AppResult};
 use crate::persistence;
 use crate::persistence::halls::HallConfig;
-use crate::state::AppState;
+use crate::state::Core;
 use sea_orm::{AccessMode, DatabaseBackend, IsolationLevel, TransactionTrait};
 use serde_json::json;
 
@@ -13,7 +13,7 @@ const RECENT_CALLS: u64 = 12;
 
 /// Returns the snapshot's `seq` and its JSON. Everything is read in one transaction, so the
 /// state matches the `seq` exactly (events up to it are reflected, none after).
-pub async fn build(state: &AppState, hall: &HallConfig) -> AppResult<(i64, String)> {
+pub async fn build(state: &Core, hall: &HallConfig) -> AppResult<(i64, String)> {
     let txn = match state.db.get_database_backend() {
         DatabaseBackend::Postgres => {
             state.db.begin_with_config(Some(IsolationLevel::RepeatableRead), Some(AccessMode::ReadOnly)).await?

@@ -15,7 +15,7 @@ use crate::error::{AppError, AppResult};
 use crate::persistence::halls::HallConfig;
 use crate::persistence::halls::ServiceInfo;
 use crate::persistence::{tickets, users, windows};
-use crate::state::AppState;
+use crate::state::Core;
 use chrono::{Duration, TimeZone};
 use rand::RngCore;
 use std::sync::Arc;
@@ -39,7 +39,7 @@ pub fn new_token() -> String {
 }
 
 #[tracing::instrument(skip(state, hall, request), fields(hall = %hall.code, service = request.service))]
-pub async fn issue(state: &AppState, hall: &Arc<HallConfig>, request: IssueRequest<'_>) -> AppResult<TicketView> {
+pub async fn issue(state: &Core, hall: &Arc<HallConfig>, request: IssueRequest<'_>) -> AppResult<TicketView> {
     let service = hall.service_by_code(request.service).ok_or_else(|| {
         AppError::bad_request(
             ErrorCode::UnknownService,
@@ -81,7 +81,7 @@ pub async fn issue(state: &AppState, hall: &Arc<HallConfig>, request: IssueReque
 
 /// Refuses a new ticket (409 `cutoff`) when it could not be served before the current period
 /// ends: closing time, or the lunch break. An estimate, read outside the write.
-async fn check_cutoff(state: &AppState, hall: &HallConfig, service: &ServiceInfo) -> AppResult<()> {
+async fn check_cutoff(state: &Core, hall: &HallConfig, service: &ServiceInfo) -> AppResult<()> {
     let now = state.clock.now();
     let local = now.with_timezone(&hall.timezone).naive_local();
     // Closed now: the issuer answers `hall_closed`. Never closing: nothing to cut off.
@@ -121,10 +121,7 @@ async fn check_cutoff(state: &AppState, hall: &HallConfig, service: &ServiceInfo
         .with_detail("book_url", serde_json::Value::Null))
 }
 
-pub async fn find_by_token(
-    state: &AppState,
-    token: &str,
-) -> AppResult<(std::sync::Arc<HallConfig>, tickets::TicketRow)> {
+pub async fn find_by_token(state: &Core, token: &str) -> AppResult<(std::sync::Arc<HallConfig>, tickets::TicketRow)> {
     let not_found = || AppError::not_found(ErrorCode::TicketNotFound, "no ticket has that token");
     // Tokens are 64 hex digits; anything else cannot match, so skip the query.
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -135,13 +132,13 @@ pub async fn find_by_token(
     Ok((hall, row))
 }
 
-pub async fn view_by_token(state: &AppState, token: &str) -> AppResult<TicketView> {
+pub async fn view_by_token(state: &Core, token: &str) -> AppResult<TicketView> {
     Ok(lookup(state, token).await?.2)
 }
 
 /// The ticket behind a token with its hall and its view (place in line included), for pages
 /// that need all three.
-pub async fn lookup(state: &AppState, token: &str) -> AppResult<(Arc<HallConfig>, tickets::TicketRow, TicketView)> {
+pub async fn lookup(state: &Core, token: &str) -> AppResult<(Arc<HallConfig>, tickets::TicketRow, TicketView)> {
     let (hall, row) = find_by_token(state, token).await?;
     let place = position(state, &hall, &row).await?;
     let view = ticket_view(&hall, &row, place, true);
@@ -149,7 +146,7 @@ pub async fn lookup(state: &AppState, token: &str) -> AppResult<(Arc<HallConfig>
 }
 
 #[tracing::instrument(skip(state, token))]
-pub async fn cancel_by_token(state: &AppState, token: &str) -> AppResult<TicketView> {
+pub async fn cancel_by_token(state: &Core, token: &str) -> AppResult<TicketView> {
     let (hall, found) = find_by_token(state, token).await?;
     let mut write = HallWrite::begin(state, &hall).await?;
     // Re-read under the hall lock: the ticket may have been called meanwhile.
@@ -186,7 +183,7 @@ pub fn check_issuer(actor: Option<&Actor>, priority: Priority, channel: Channel)
 
 /// A ticket only staff or volunteers give (`domain::role::is_given_by_staff`) is given in the
 /// giver's own hall, and by a staff member only for a service one of their windows serves.
-pub async fn check_giver(state: &AppState, actor: &Actor, hall: &HallConfig, service_code: &str) -> AppResult<()> {
+pub async fn check_giver(state: &Core, actor: &Actor, hall: &HallConfig, service_code: &str) -> AppResult<()> {
     if actor.hall.is_some_and(|h| h != hall.id) {
         return Err(AppError::forbidden("you work in another hall"));
     }

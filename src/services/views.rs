@@ -9,7 +9,7 @@ use crate::error::AppResult;
 use crate::persistence::halls::HallConfig;
 use crate::persistence::tickets::{self, TicketRow};
 use crate::persistence::windows::{self, WindowRow};
-use crate::state::AppState;
+use crate::state::Core;
 use chrono::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
@@ -69,7 +69,7 @@ pub struct StaffTicketView {
 }
 
 /// The people ahead and the estimated wait of a queued ticket.
-pub async fn position(state: &AppState, hall: &HallConfig, t: &TicketRow) -> AppResult<(u32, u32)> {
+pub async fn position(state: &Core, hall: &HallConfig, t: &TicketRow) -> AppResult<(u32, u32)> {
     if !t.status.is_queued() {
         return Ok((0, 0));
     }
@@ -81,7 +81,7 @@ pub async fn position(state: &AppState, hall: &HallConfig, t: &TicketRow) -> App
 }
 
 pub async fn estimate_minutes(
-    state: &AppState,
+    state: &Core,
     hall: &HallConfig,
     service: ServiceId,
     ahead: u32,
@@ -96,7 +96,7 @@ pub async fn estimate_minutes(
 
 /// The mean handling time of a service today and the open windows serving it, cached briefly.
 pub async fn estimate_inputs(
-    state: &AppState,
+    state: &Core,
     hall: &HallConfig,
     service: ServiceId,
     day: NaiveDate,

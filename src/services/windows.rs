@@ -16,7 +16,7 @@ use crate::error::{AppError, AppResult};
 use crate::persistence::halls::HallConfig;
 use crate::persistence::tickets::{self, TicketRow};
 use crate::persistence::{users, windows, windows::WindowRow};
-use crate::state::AppState;
+use crate::state::Core;
 use serde_json::json;
 use std::sync::Arc;
 
@@ -29,7 +29,7 @@ pub enum TransferTarget {
 
 /// Loads the window and checks the actor may operate it: staff assigned to it, or a manager of
 /// its hall, or an admin.
-async fn authorize(state: &AppState, actor: &Actor, window: WindowId) -> AppResult<(Arc<HallConfig>, WindowRow)> {
+async fn authorize(state: &Core, actor: &Actor, window: WindowId) -> AppResult<(Arc<HallConfig>, WindowRow)> {
     let row = windows::find(&state.db, window)
         .await?
         .ok_or_else(|| AppError::not_found(ErrorCode::WindowNotFound, format!("there is no window {window}")))?;
@@ -47,7 +47,7 @@ async fn authorize(state: &AppState, actor: &Actor, window: WindowId) -> AppResu
 }
 
 /// Staff assigned to the window, a manager of its hall, or an admin.
-pub(crate) async fn may_operate(state: &AppState, actor: &Actor, window: &WindowRow) -> AppResult<bool> {
+pub(crate) async fn may_operate(state: &Core, actor: &Actor, window: &WindowRow) -> AppResult<bool> {
     Ok(match actor.role {
         crate::domain::role::Role::Staff => {
             actor.hall.is_none_or(|hall| hall == window.hall_id)
@@ -89,7 +89,7 @@ fn not_open(window: &WindowRow) -> AppError {
 /// Applies one lifecycle rule to the ticket, writes it (guarded by its previous status), emits
 /// the event and commits.
 async fn save(
-    state: &AppState,
+    state: &Core,
     mut write: HallWrite,
     hall: &HallConfig,
     actor: &Actor,
@@ -114,7 +114,7 @@ async fn save(
 
 /// Calls the ticket dispatch chooses, or returns `None` when nobody waits for this window.
 #[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
-pub async fn call_next(state: &AppState, actor: &Actor, window_id: WindowId) -> AppResult<Option<StaffTicketView>> {
+pub async fn call_next(state: &Core, actor: &Actor, window_id: WindowId) -> AppResult<Option<StaffTicketView>> {
     let (hall, _) = authorize(state, actor, window_id).await?;
     let write = HallWrite::begin(state, &hall).await?;
     // Read the window again under the hall lock; it may have changed since.
@@ -140,12 +140,7 @@ pub async fn call_next(state: &AppState, actor: &Actor, window_id: WindowId) -> 
 
 /// Calls one particular queued ticket by its number (e.g. someone who stepped out and is back).
 #[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
-pub async fn call_number(
-    state: &AppState,
-    actor: &Actor,
-    window_id: WindowId,
-    number: &str,
-) -> AppResult<StaffTicketView> {
+pub async fn call_number(state: &Core, actor: &Actor, window_id: WindowId, number: &str) -> AppResult<StaffTicketView> {
     let (hall, _) = authorize(state, actor, window_id).await?;
     let write = HallWrite::begin(state, &hall).await?;
     let window = windows::find(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
@@ -185,7 +180,7 @@ pub enum HeldAction {
 
 #[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
 pub async fn act_on_held(
-    state: &AppState,
+    state: &Core,
     actor: &Actor,
     window_id: WindowId,
     action: HeldAction,
@@ -232,7 +227,7 @@ pub async fn act_on_held(
 
 /// Puts a no-show ticket back in its queue, within the grace period.
 #[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
-pub async fn restore(state: &AppState, actor: &Actor, window_id: WindowId, number: &str) -> AppResult<StaffTicketView> {
+pub async fn restore(state: &Core, actor: &Actor, window_id: WindowId, number: &str) -> AppResult<StaffTicketView> {
     let (hall, window) = authorize(state, actor, window_id).await?;
     let write = HallWrite::begin(state, &hall).await?;
     let day = business_date(write.now, hall.timezone);
@@ -247,7 +242,7 @@ pub async fn restore(state: &AppState, actor: &Actor, window_id: WindowId, numbe
 
 #[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
 pub async fn change_state(
-    state: &AppState,
+    state: &Core,
     actor: &Actor,
     window_id: WindowId,
     action: WindowAction,
@@ -280,7 +275,7 @@ pub async fn change_state(
     Ok(window_view(&hall, &window, held.as_ref()))
 }
 
-async fn occupied(state: &AppState, window: &WindowRow, someone: crate::domain::ids::UserId) -> AppError {
+async fn occupied(state: &Core, window: &WindowRow, someone: crate::domain::ids::UserId) -> AppError {
     let name = users::display_names(&state.db, [someone]).await.ok().and_then(|mut m| m.remove(&someone));
     AppError::conflict(
         ErrorCode::WindowOccupied,
@@ -295,7 +290,7 @@ async fn occupied(state: &AppState, window: &WindowRow, someone: crate::domain::
 
 /// Signs the actor in at a window: one person per window, one window per person.
 #[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
-pub async fn sign_in(state: &AppState, actor: &Actor, window_id: WindowId) -> AppResult<WindowView> {
+pub async fn sign_in(state: &Core, actor: &Actor, window_id: WindowId) -> AppResult<WindowView> {
     let (hall, _) = authorize(state, actor, window_id).await?;
     let mut write = HallWrite::begin(state, &hall).await?;
     let mut window =
@@ -328,7 +323,7 @@ pub async fn sign_in(state: &AppState, actor: &Actor, window_id: WindowId) -> Ap
 /// holds a ticket; an admin or a manager may force anyone out (a crashed PC, a forgotten
 /// sign-out), which leaves the window's state and ticket as they are.
 #[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
-pub async fn sign_out(state: &AppState, actor: &Actor, window_id: WindowId) -> AppResult<WindowView> {
+pub async fn sign_out(state: &Core, actor: &Actor, window_id: WindowId) -> AppResult<WindowView> {
     let (hall, _) = authorize(state, actor, window_id).await?;
     let mut write = HallWrite::begin(state, &hall).await?;
     let mut window =
@@ -369,12 +364,7 @@ pub async fn sign_out(state: &AppState, actor: &Actor, window_id: WindowId) -> A
 
 /// Replaces a window's ordered service list (specialty first). Managers and admins only.
 #[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
-pub async fn set_services(
-    state: &AppState,
-    actor: &Actor,
-    window_id: WindowId,
-    codes: &[String],
-) -> AppResult<WindowView> {
+pub async fn set_services(state: &Core, actor: &Actor, window_id: WindowId, codes: &[String]) -> AppResult<WindowView> {
     if !actor.role.manages_floor() {
         return Err(AppError::forbidden("only an admin or a manager may change a window's services"));
     }
