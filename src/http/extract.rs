@@ -98,3 +98,56 @@ pub fn limit_keys(req: &HttpRequest, state: &AppState, scope: &str) -> Vec<(Stri
         None => vec![(format!("{scope}:ip:{address}"), limit)],
     }
 }
+
+/// A request field naming one of a closed set (a priority, a channel): deserialized straight
+/// into the domain's enum, and a value outside the set is answered with the field's own code
+/// (`invalid_priority`, `invalid_channel`) rather than the generic `invalid_field`.
+pub trait CodedChoice: Sized {
+    const CODE: crate::error::ErrorCode;
+    /// What the field is called and what it may be, for the message.
+    const FIELD: &'static str;
+    const CHOICES: &'static str;
+    fn parse_choice(text: &str) -> Option<Self>;
+}
+
+impl CodedChoice for crate::domain::ticket::Priority {
+    const CODE: crate::error::ErrorCode = crate::error::ErrorCode::InvalidPriority;
+    const FIELD: &'static str = "priority";
+    const CHOICES: &'static str = "normal, green, appointment";
+    fn parse_choice(text: &str) -> Option<Self> {
+        Self::parse(text)
+    }
+}
+
+impl CodedChoice for crate::domain::ticket::Channel {
+    const CODE: crate::error::ErrorCode = crate::error::ErrorCode::InvalidChannel;
+    const FIELD: &'static str = "channel";
+    const CHOICES: &'static str = "kiosk, mobile, volunteer, counter";
+    fn parse_choice(text: &str) -> Option<Self> {
+        Self::parse(text)
+    }
+}
+
+/// `#[serde(default, deserialize_with = "coded")]` on an `Option<T: CodedChoice>` field.
+pub fn coded<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: CodedChoice,
+{
+    use serde::de::Error;
+    let text: Option<String> = serde::Deserialize::deserialize(deserializer)?;
+    text.map(|text| {
+        T::parse_choice(&text)
+            .ok_or_else(|| D::Error::custom(format!("{}: {} '{text}' is not one of {}", T::CODE, T::FIELD, T::CHOICES)))
+    })
+    .transpose()
+}
+
+/// The code and message a `coded` field failed with, from the deserializer's error text.
+pub fn coded_refusal(error_text: &str) -> Option<(crate::error::ErrorCode, String)> {
+    let (code, rest) = error_text.split_once(": ")?;
+    let code = crate::error::ErrorCode::ALL.into_iter().find(|c| c.as_str() == code)?;
+    // serde_json appends where in the body it failed; the message is clearer without it.
+    let message = rest.rsplit_once(" at line ").map_or(rest, |(message, _)| message);
+    Some((code, message.to_owned()))
+}

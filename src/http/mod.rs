@@ -48,10 +48,13 @@ fn json_config(limit: usize) -> web::JsonConfig {
                 ErrorCode::UnsupportedMediaType,
                 "send the body as JSON with Content-Type: application/json",
             ),
-            E::Deserialize(inner) if inner.is_data() => AppError::bad_request(
-                ErrorCode::InvalidField,
-                format!("a field is missing or has the wrong type: {inner}"),
-            ),
+            E::Deserialize(inner) if inner.is_data() => match extract::coded_refusal(&inner.to_string()) {
+                Some((code, message)) => AppError::bad_request(code, message),
+                None => AppError::bad_request(
+                    ErrorCode::InvalidField,
+                    format!("a field is missing or has the wrong type: {inner}"),
+                ),
+            },
             E::Deserialize(inner) => {
                 AppError::bad_request(ErrorCode::InvalidJson, format!("the body is not valid JSON: {inner}"))
             }

@@ -28,7 +28,9 @@ async fn malformed_and_wrong_input_gets_400_json(backend: Backend) {
     assert_error(&raw("[1,2,3]").await, 400, "invalid_field");
     let post = |body| app.post("/api/v1/halls/demo/tickets", Some(body), None);
     assert_error(&post(json!({"service": "Z"})).await, 400, "unknown_service");
-    assert_error(&post(json!({"service": "A", "priority": "vip"})).await, 400, "invalid_priority");
+    let vip = post(json!({"service": "A", "priority": "vip"})).await;
+    assert_error(&vip, 400, "invalid_priority");
+    assert_eq!(vip.1["message"], "priority 'vip' is not one of normal, green, appointment", "{}", vip.1);
     assert_error(&post(json!({"service": "A", "channel": "fax"})).await, 400, "invalid_channel");
     assert_error(&post(json!({"service": ["A"]})).await, 400, "invalid_field");
     assert_error(&app.post("/api/v1/windows/abc/call-next", None, None).await, 400, "invalid_path");

@@ -4,7 +4,7 @@ use crate::domain::role::is_given_by_staff;
 use crate::domain::ticket::{Channel, Priority};
 use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
-use crate::http::extract::{kiosk_token, limit_keys, phone_id, MaybeAuthenticated};
+use crate::http::extract::{coded, kiosk_token, limit_keys, phone_id, MaybeAuthenticated};
 use crate::persistence;
 use crate::services::tickets;
 use crate::services::views::{self, ServiceView, TicketView, WindowView};
@@ -84,9 +84,13 @@ pub struct IssueBody {
     /// Service code, e.g. `A`.
     pub service: String,
     /// `normal` (default) or `green`; `appointment` needs a staff session.
-    pub priority: Option<String>,
+    #[serde(default, deserialize_with = "coded")]
+    #[schema(value_type = Option<String>)]
+    pub priority: Option<Priority>,
     /// `kiosk` (default), `mobile`, `volunteer` or `counter`.
-    pub channel: Option<String>,
+    #[serde(default, deserialize_with = "coded")]
+    #[schema(value_type = Option<String>)]
+    pub channel: Option<Channel>,
     /// A mainland mobile number, for `mobile` tickets of halls that require one (kept only then).
     pub phone: Option<String>,
 }
@@ -102,24 +106,8 @@ pub async fn issue_ticket(
     body: web::Json<IssueBody>,
     who: MaybeAuthenticated,
 ) -> AppResult<HttpResponse> {
-    let priority = match body.priority.as_deref() {
-        None => Priority::Normal,
-        Some(text) => Priority::parse(text).ok_or_else(|| {
-            AppError::bad_request(
-                ErrorCode::InvalidPriority,
-                format!("priority '{text}' is not one of normal, green, appointment"),
-            )
-        })?,
-    };
-    let channel = match body.channel.as_deref() {
-        None => Channel::Kiosk,
-        Some(text) => Channel::parse(text).ok_or_else(|| {
-            AppError::bad_request(
-                ErrorCode::InvalidChannel,
-                format!("channel '{text}' is not one of kiosk, mobile, volunteer, counter"),
-            )
-        })?,
-    };
+    let priority = body.priority.unwrap_or(Priority::Normal);
+    let channel = body.channel.unwrap_or(Channel::Kiosk);
     tickets::check_issuer(who.0.as_ref(), priority, channel)?;
     let hall = state.halls.get(&path).await?;
     if let Some(actor) = who.0.as_ref().filter(|_| is_given_by_staff(priority, channel)) {
@@ -190,7 +178,9 @@ pub async fn get_settings(state: web::Data<AppState>, path: web::Path<String>) -
 pub struct DiversionBody {
     pub service: String,
     /// Where the person was met: `kiosk` (default), `mobile` or `volunteer`.
-    pub channel: Option<String>,
+    #[serde(default, deserialize_with = "coded")]
+    #[schema(value_type = Option<String>)]
+    pub channel: Option<Channel>,
     /// `online` (default), `self_service` or `other`.
     pub target: Option<String>,
 }
@@ -205,15 +195,13 @@ pub async fn record_diversion(
     body: web::Json<DiversionBody>,
 ) -> AppResult<HttpResponse> {
     let hall = state.halls.get(&path).await?;
-    let channel = match body.channel.as_deref() {
-        None => Channel::Kiosk,
-        Some(text) => Channel::parse(text).filter(|c| *c != Channel::Counter).ok_or_else(|| {
-            AppError::bad_request(
-                ErrorCode::InvalidChannel,
-                format!("channel '{text}' is not one of kiosk, mobile, volunteer"),
-            )
-        })?,
-    };
+    let channel = body.channel.unwrap_or(Channel::Kiosk);
+    if channel == Channel::Counter {
+        return Err(AppError::bad_request(
+            ErrorCode::InvalidChannel,
+            "channel 'counter' is not one of kiosk, mobile, volunteer",
+        ));
+    }
     limit_anonymous(&state, &req, &hall, &who, "divert").await?;
     let target = body.target.as_deref().unwrap_or("online");
     let view = crate::services::diversions::record(&state, &hall, &body.service, channel, target).await?;
