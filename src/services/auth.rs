@@ -339,6 +339,32 @@ pub async fn authenticate(state: &Core, token: &str) -> AppResult<Option<(Actor,
     }))
 }
 
+/// The ids of the windows this person is assigned to.
+pub async fn windows_of(state: &Core, actor: &Actor) -> AppResult<Vec<i32>> {
+    Ok(crate::persistence::users::windows_of(&state.db, actor.id).await?.into_iter().map(|w| w.0).collect())
+}
+
+/// Who the signed-in person is, for `GET /api/v1/auth/me`: their hall, role, windows and the
+/// window they are signed in at.
+pub async fn about(state: &Core, actor: &Actor) -> AppResult<serde_json::Value> {
+    let windows = windows_of(state, actor).await?;
+    let signed_in = crate::persistence::windows::signed_in_window(&state.db, actor.id).await?;
+    let hall_code = match actor.hall {
+        Some(hall) => Some(state.halls.get_by_id(hall).await?.code.clone()),
+        None => None,
+    };
+    Ok(serde_json::json!({
+        "id": actor.id.0,
+        "hall_code": hall_code,
+        "signed_in_window": signed_in.map(|w| serde_json::json!({ "id": w.id.0, "number": w.number })),
+        "username": actor.username,
+        "display_name": actor.display_name,
+        "role": actor.role.as_str(),
+        "hall": actor.hall.map(|h| h.0),
+        "windows": windows,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,24 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+/// A hall in the public list.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct HallSummary {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub timezone: String,
+}
+
+/// Every hall, for `GET /api/v1/halls`.
+pub async fn summaries(db: &DatabaseConnection) -> AppResult<Vec<HallSummary>> {
+    Ok(persistence::halls::list(db)
+        .await?
+        .into_iter()
+        .map(|h| HallSummary { code: h.code, name: h.name, name_en: h.name_en, timezone: h.timezone })
+        .collect())
+}
+
 /// Long enough to take the database off the hot path, short enough that a change made by a
 /// manager (or another server instance) shows up promptly.
 const TTL: Duration = Duration::from_secs(10);

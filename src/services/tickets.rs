@@ -163,6 +163,18 @@ pub async fn cancel_by_token(state: &Core, token: &str) -> AppResult<TicketView>
     Ok(ticket_view(&hall, &row, (0, 0), true))
 }
 
+/// Today's tickets taken by one phone (its signed cookie id), newest first, with their places.
+pub async fn of_phone(state: &Core, hall: &HallConfig, client: &str) -> AppResult<Vec<TicketView>> {
+    let day = crate::domain::numbering::business_date(state.clock.now(), hall.timezone);
+    let rows = tickets::of_client(&state.db, hall.id, day, client).await?;
+    let mut found = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let place = position(state, hall, row).await?;
+        found.push(ticket_view(hall, row, place, true));
+    }
+    Ok(found)
+}
+
 /// Who may take which ticket on which channel (`domain::role::may_issue`), as the API answers.
 pub fn check_issuer(actor: Option<&Actor>, priority: Priority, channel: Channel) -> AppResult<()> {
     use crate::domain::role::{may_issue, IssueRefusal};

@@ -10,7 +10,7 @@ use crate::services::tickets;
 use crate::services::views::{self, ServiceView, TicketView, WindowView};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
@@ -45,22 +45,11 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct HallSummary {
-    pub code: String,
-    pub name: String,
-    pub name_en: String,
-    pub timezone: String,
-}
+pub use crate::services::halls::HallSummary;
 
 #[utoipa::path(get, path = "/api/v1/halls", tag = "halls", responses((status = 200, body = [HallSummary])))]
 pub async fn list_halls(state: web::Data<AppState>) -> AppResult<HttpResponse> {
-    let halls: Vec<HallSummary> = persistence::halls::list(&state.db)
-        .await?
-        .into_iter()
-        .map(|h| HallSummary { code: h.code, name: h.name, name_en: h.name_en, timezone: h.timezone })
-        .collect();
-    Ok(HttpResponse::Ok().json(halls))
+    Ok(HttpResponse::Ok().json(crate::services::halls::summaries(&state.db).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/halls/{hall}/services", tag = "halls",
@@ -217,14 +206,7 @@ pub async fn my_tickets(
 ) -> AppResult<HttpResponse> {
     let hall = state.halls.get(&path).await?;
     let Some(client) = phone_id(&req, &state) else { return Ok(HttpResponse::Ok().json(Vec::<TicketView>::new())) };
-    let day = crate::domain::numbering::business_date(state.clock.now(), hall.timezone);
-    let rows = persistence::tickets::of_client(&state.db, hall.id, day, &client).await?;
-    let mut found = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let place = views::position(&state, &hall, row).await?;
-        found.push(views::ticket_view(&hall, row, place, true));
-    }
-    Ok(HttpResponse::Ok().json(found))
+    Ok(HttpResponse::Ok().json(tickets::of_phone(&state, &hall, &client).await?))
 }
 
 #[derive(Deserialize, ToSchema)]

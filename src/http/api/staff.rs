@@ -4,7 +4,6 @@ use crate::domain::window::WindowAction;
 use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{client_address, session_token, Authenticated, SESSION_COOKIE};
-use crate::persistence;
 use crate::services::views::{StaffTicketView, WindowView};
 use crate::services::windows::{HeldAction, TransferTarget};
 use crate::services::{auth, windows};
@@ -44,7 +43,7 @@ pub async fn login(
     body: web::Json<LoginBody>,
 ) -> AppResult<HttpResponse> {
     let session = auth::login(&state, &client_address(&req), &body.username, &body.password).await?;
-    let windows = persistence::users::windows_of(&state.db, session.actor.id).await?;
+    let windows = auth::windows_of(&state, &session.actor).await?;
     let cookie = Cookie::build(SESSION_COOKIE, session.token.clone())
         .path("/")
         .secure(state.settings.secure_cookies)
@@ -58,7 +57,7 @@ pub async fn login(
         expires_at: session.expires_at,
         username: session.actor.username,
         display_name: session.actor.display_name,
-        windows: windows.into_iter().map(|w| w.0).collect(),
+        windows,
     }))
 }
 
@@ -97,23 +96,7 @@ pub async fn logout(state: web::Data<AppState>, req: HttpRequest) -> AppResult<H
 
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth", responses((status = 200), (status = 401, body = ErrorBody)))]
 pub async fn me(state: web::Data<AppState>, who: Authenticated) -> AppResult<HttpResponse> {
-    let actor = who.0;
-    let windows = persistence::users::windows_of(&state.db, actor.id).await?;
-    let signed_in = persistence::windows::signed_in_window(&state.db, actor.id).await?;
-    let hall_code = match actor.hall {
-        Some(hall) => Some(state.halls.get_by_id(hall).await?.code.clone()),
-        None => None,
-    };
-    Ok(HttpResponse::Ok().json(json!({
-        "id": actor.id.0,
-        "hall_code": hall_code,
-        "signed_in_window": signed_in.map(|w| json!({ "id": w.id.0, "number": w.number })),
-        "username": actor.username,
-        "display_name": actor.display_name,
-        "role": actor.role.as_str(),
-        "hall": actor.hall.map(|h| h.0),
-        "windows": windows.into_iter().map(|w| w.0).collect::<Vec<_>>(),
-    })))
+    Ok(HttpResponse::Ok().json(auth::about(&state, &who.0).await?))
 }
 
 fn ticket_or_null(ticket: Option<StaffTicketView>) -> HttpResponse {
