@@ -5,6 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbErr};
 use std::collections::BTreeMap;
 
+/// Records one diversion. (Raw SQL with `RETURNING`: the id comes back in the same statement on
+/// both databases.)
 pub async fn insert(
     conn: &impl ConnectionTrait,
     hall: HallId,
@@ -26,7 +28,7 @@ pub async fn insert(
     row.try_get_by_index(0)
 }
 
-/// Diversions of a day per (service, channel).
+/// Diversions of a day per (service, channel): one grouped count, in SQL.
 pub async fn counts(
     conn: &impl ConnectionTrait,
     hall: HallId,

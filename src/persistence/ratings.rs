@@ -2,6 +2,9 @@
 use super::statement;
 use crate::domain::ids::{HallId, TicketId, UserId, WindowId};
 use chrono::{DateTime, Utc};
+use entity::rating;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use sea_orm::{ConnectionTrait, DbErr};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,32 +21,23 @@ pub struct RatingRow {
 }
 
 pub async fn find(conn: &impl ConnectionTrait, ticket: TicketId) -> Result<Option<RatingRow>, DbErr> {
-    let found = conn
-        .query_one_raw(statement(
-            conn,
-            "SELECT ticket_id, hall_id, window_id, staff_id, score, tags, comment, created_at, updated_at \
-             FROM ratings WHERE ticket_id = $1",
-            [ticket.0.into()],
-        ))
-        .await?;
-    let Some(r) = found else { return Ok(None) };
-    let tags: String = r.try_get_by_index(5)?;
-    let score: i16 = r.try_get_by_index(4)?;
+    let Some(r) = rating::Entity::find_by_id(ticket.0).one(conn).await? else { return Ok(None) };
     Ok(Some(RatingRow {
-        ticket_id: TicketId(r.try_get_by_index(0)?),
-        hall_id: HallId(r.try_get_by_index(1)?),
-        window_id: r.try_get_by_index::<Option<i32>>(2)?.map(WindowId),
-        staff_id: r.try_get_by_index::<Option<i32>>(3)?.map(UserId),
-        score: u8::try_from(score).map_err(|_| super::corrupt("rating score", &score.to_string()))?,
-        tags: serde_json::from_str(&tags).map_err(|_| super::corrupt("rating tags", &tags))?,
-        comment: r.try_get_by_index(6)?,
-        created_at: r.try_get_by_index(7)?,
-        updated_at: r.try_get_by_index(8)?,
+        ticket_id: TicketId(r.ticket_id),
+        hall_id: HallId(r.hall_id),
+        window_id: r.window_id.map(WindowId),
+        staff_id: r.staff_id.map(UserId),
+        score: u8::try_from(r.score).map_err(|_| super::corrupt("rating score", &r.score.to_string()))?,
+        tags: serde_json::from_str(&r.tags).map_err(|_| super::corrupt("rating tags", &r.tags))?,
+        comment: r.comment,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
     }))
 }
 
 /// Stores a new rating; false when the ticket already has one (the primary key decides, so
-/// two submissions at once cannot both land).
+/// two submissions at once cannot both land). Raw SQL for `ON CONFLICT DO NOTHING`, which
+/// answers "already there" without an error on both databases.
 pub async fn insert(conn: &impl ConnectionTrait, r: &RatingRow) -> Result<bool, DbErr> {
     let tags = serde_json::to_string(&r.tags).map_err(|e| DbErr::Custom(e.to_string()))?;
     let result = conn
@@ -69,11 +63,13 @@ pub async fn insert(conn: &impl ConnectionTrait, r: &RatingRow) -> Result<bool, 
 
 pub async fn update(conn: &impl ConnectionTrait, r: &RatingRow) -> Result<(), DbErr> {
     let tags = serde_json::to_string(&r.tags).map_err(|e| DbErr::Custom(e.to_string()))?;
-    conn.execute_raw(statement(
-        conn,
-        "UPDATE ratings SET score = $1, tags = $2, comment = $3, updated_at = $4 WHERE ticket_id = $5",
-        [i16::from(r.score).into(), tags.into(), r.comment.clone().into(), r.updated_at.into(), r.ticket_id.0.into()],
-    ))
-    .await?;
+    rating::Entity::update_many()
+        .col_expr(rating::Column::Score, Expr::value(i16::from(r.score)))
+        .col_expr(rating::Column::Tags, Expr::value(tags))
+        .col_expr(rating::Column::Comment, Expr::value(r.comment.clone()))
+        .col_expr(rating::Column::UpdatedAt, Expr::value(r.updated_at))
+        .filter(rating::Column::TicketId.eq(r.ticket_id.0))
+        .exec(conn)
+        .await?;
     Ok(())
 }

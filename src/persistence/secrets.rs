@@ -4,7 +4,8 @@ use super::statement;
 use sea_orm::{ConnectionTrait, DbErr};
 
 /// The secret called `name`, storing `fresh` first if there is none yet. Whichever instance
-/// stores first wins; everyone reads the stored value.
+/// stores first wins; everyone reads the stored value. (Raw SQL for `ON CONFLICT DO NOTHING`:
+/// two instances starting at once must not fail.)
 pub async fn get_or_create(conn: &impl ConnectionTrait, name: &str, fresh: &str) -> Result<String, DbErr> {
     conn.execute_raw(statement(
         conn,
