@@ -1,8 +1,10 @@
 //! The stored event log: what was broadcast, in per-hall `seq` order.
-use super::statement;
 use crate::domain::ids::{HallId, UserId};
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, DbErr};
+use entity::event;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 
 pub async fn insert(
     conn: &impl ConnectionTrait,
@@ -13,12 +15,16 @@ pub async fn insert(
     actor: Option<UserId>,
     payload: &str,
 ) -> Result<(), DbErr> {
-    conn.execute_raw(statement(
-        conn,
-        "INSERT INTO events (hall_id, seq, kind, at, actor_id, payload) VALUES ($1, $2, $3, $4, $5, $6)",
-        [hall.0.into(), seq.into(), kind.into(), at.into(), actor.map(|a| a.0).into(), payload.into()],
-    ))
-    .await?;
+    let model = event::ActiveModel {
+        hall_id: Set(hall.0),
+        seq: Set(seq),
+        kind: Set(kind.to_owned()),
+        at: Set(at),
+        actor_id: Set(actor.map(|a| a.0)),
+        payload: Set(payload.to_owned()),
+        ..Default::default()
+    };
+    event::Entity::insert(model).exec_without_returning(conn).await?;
     Ok(())
 }
 
@@ -29,14 +35,17 @@ pub async fn after(
     after: i64,
     limit: u32,
 ) -> Result<Vec<(i64, String)>, DbErr> {
-    let rows = conn
-        .query_all_raw(statement(
-            conn,
-            "SELECT seq, payload FROM events WHERE hall_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-            [hall.0.into(), after.into(), i64::from(limit).into()],
-        ))
-        .await?;
-    rows.iter().map(|row| Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?))).collect()
+    event::Entity::find()
+        .select_only()
+        .column(event::Column::Seq)
+        .column(event::Column::Payload)
+        .filter(event::Column::HallId.eq(hall.0))
+        .filter(event::Column::Seq.gt(after))
+        .order_by_asc(event::Column::Seq)
+        .limit(u64::from(limit))
+        .into_tuple()
+        .all(conn)
+        .await
 }
 
 /// One entry of a hall's window log: what happened to which window, when, and who did it.
@@ -49,22 +58,15 @@ pub struct WindowLogEntry {
 
 /// The newest window events of a hall (open, close, pause, resume, sign-in and out, edits).
 pub async fn window_log(conn: &impl ConnectionTrait, hall: HallId, limit: u32) -> Result<Vec<WindowLogEntry>, DbErr> {
-    let rows = conn
-        .query_all_raw(statement(
-            conn,
-            "SELECT kind, at, actor_id, payload FROM events WHERE hall_id = $1 AND kind LIKE 'window_%' \
-             ORDER BY seq DESC LIMIT $2",
-            [hall.0.into(), i64::from(limit).into()],
-        ))
+    let rows = event::Entity::find()
+        .filter(event::Column::HallId.eq(hall.0))
+        .filter(event::Column::Kind.starts_with("window_"))
+        .order_by_desc(event::Column::Seq)
+        .limit(u64::from(limit))
+        .all(conn)
         .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(WindowLogEntry {
-                kind: row.try_get_by_index(0)?,
-                at: row.try_get_by_index(1)?,
-                actor: row.try_get_by_index::<Option<i32>>(2)?.map(UserId),
-                payload: row.try_get_by_index(3)?,
-            })
-        })
-        .collect()
+    Ok(rows
+        .into_iter()
+        .map(|e| WindowLogEntry { kind: e.kind, at: e.at, actor: e.actor_id.map(UserId), payload: e.payload })
+        .collect())
 }

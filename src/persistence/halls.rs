@@ -7,7 +7,8 @@ use crate::domain::window::WindowKind;
 use chrono::Duration;
 use chrono_tz::Tz;
 use entity::{calendar_day, hall, opening_hour, service, window};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 pub use crate::domain::hall_config::{HallConfig, ServiceInfo, WindowInfo};
 
@@ -84,7 +85,8 @@ pub async fn load_config(conn: &impl ConnectionTrait, hall: hall::Model) -> Resu
     })
 }
 
-/// Takes the next event sequence number of a hall. On PostgreSQL this also locks the hall row
+/// Takes the next event sequence number of a hall (raw SQL: `UPDATE … RETURNING` in one
+/// statement is what takes the row lock). On PostgreSQL this also locks the hall row
 /// until the transaction ends, which serialises every write to one hall across all server
 /// instances: the rule "a ticket is called by exactly one window" rests on it.
 pub async fn take_event_seq(conn: &impl ConnectionTrait, hall: HallId) -> Result<i64, DbErr> {
@@ -100,31 +102,32 @@ pub async fn take_event_seq(conn: &impl ConnectionTrait, hall: HallId) -> Result
 }
 
 pub async fn current_event_seq(conn: &impl ConnectionTrait, hall: HallId) -> Result<i64, DbErr> {
-    let row = conn
-        .query_one_raw(statement(conn, "SELECT event_seq FROM halls WHERE id = $1", [hall.0.into()]))
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("hall {hall}")))?;
-    row.try_get_by_index(0)
+    let found: Option<i64> =
+        hall::Entity::find_by_id(hall.0).select_only().column(hall::Column::EventSeq).into_tuple().one(conn).await?;
+    found.ok_or_else(|| DbErr::RecordNotFound(format!("hall {hall}")))
 }
 
 pub async fn notice(conn: &impl ConnectionTrait, hall: HallId) -> Result<Option<String>, DbErr> {
-    let row = conn.query_one_raw(statement(conn, "SELECT notice FROM halls WHERE id = $1", [hall.0.into()])).await?;
-    Ok(row.map(|r| r.try_get_by_index::<Option<String>>(0)).transpose()?.flatten())
+    let found: Option<Option<String>> =
+        hall::Entity::find_by_id(hall.0).select_only().column(hall::Column::Notice).into_tuple().one(conn).await?;
+    Ok(found.flatten())
 }
 
 pub async fn set_notice(conn: &impl ConnectionTrait, hall: HallId, notice: Option<&str>) -> Result<(), DbErr> {
-    conn.execute_raw(statement(
-        conn,
-        "UPDATE halls SET notice = $1 WHERE id = $2",
-        [notice.map(str::to_owned).into(), hall.0.into()],
-    ))
-    .await?;
+    hall::Entity::update_many()
+        .col_expr(hall::Column::Notice, Expr::value(notice.map(str::to_owned)))
+        .filter(hall::Column::Id.eq(hall.0))
+        .exec(conn)
+        .await?;
     Ok(())
 }
 
 pub async fn set_settings(conn: &impl ConnectionTrait, hall: HallId, settings: &HallSettings) -> Result<(), DbErr> {
     let json = serde_json::to_string(settings).map_err(|e| DbErr::Custom(e.to_string()))?;
-    conn.execute_raw(statement(conn, "UPDATE halls SET settings = $1 WHERE id = $2", [json.into(), hall.0.into()]))
+    hall::Entity::update_many()
+        .col_expr(hall::Column::Settings, Expr::value(Some(json)))
+        .filter(hall::Column::Id.eq(hall.0))
+        .exec(conn)
         .await?;
     Ok(())
 }

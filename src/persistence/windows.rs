@@ -4,6 +4,7 @@ use crate::domain::ids::{HallId, ServiceId, UserId, WindowId};
 use crate::domain::window::{WindowKind, WindowState};
 use chrono::{DateTime, Utc};
 use entity::{window, window_service};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 
@@ -85,16 +86,17 @@ pub async fn set_state(
     pause_reason: Option<&str>,
     since: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    conn.execute_raw(statement(
-        conn,
-        "UPDATE windows SET state = $1, pause_reason = $2, state_since = $3 WHERE id = $4",
-        [state.as_str().into(), pause_reason.map(str::to_owned).into(), since.into(), id.0.into()],
-    ))
-    .await?;
+    window::Entity::update_many()
+        .col_expr(window::Column::State, Expr::value(state.as_str()))
+        .col_expr(window::Column::PauseReason, Expr::value(pause_reason.map(str::to_owned)))
+        .col_expr(window::Column::StateSince, Expr::value(since))
+        .filter(window::Column::Id.eq(id.0))
+        .exec(conn)
+        .await?;
     Ok(())
 }
 
-/// How many open windows list this service.
+/// How many open windows list this service (raw SQL: one counted join).
 pub async fn open_serving(conn: &impl ConnectionTrait, hall: HallId, service: ServiceId) -> Result<u32, DbErr> {
     let row = conn
         .query_one_raw(statement(
@@ -116,12 +118,12 @@ pub async fn set_signed_in(
     user: Option<UserId>,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    conn.execute_raw(statement(
-        conn,
-        "UPDATE windows SET signed_in_user_id = $1, signed_in_at = $2 WHERE id = $3",
-        [user.map(|u| u.0).into(), user.map(|_| at).into(), id.0.into()],
-    ))
-    .await?;
+    window::Entity::update_many()
+        .col_expr(window::Column::SignedInUserId, Expr::value(user.map(|u| u.0)))
+        .col_expr(window::Column::SignedInAt, Expr::value(user.map(|_| at)))
+        .filter(window::Column::Id.eq(id.0))
+        .exec(conn)
+        .await?;
     Ok(())
 }
 
