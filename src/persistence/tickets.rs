@@ -7,7 +7,9 @@ use crate::domain::ids::{HallId, ServiceId, TicketId, WindowId};
 use crate::domain::ticket::{Channel, Priority, TicketStatus};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::ticket;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use std::collections::HashMap;
 
 pub use super::ticket_row::TicketRow;
@@ -184,21 +186,22 @@ pub async fn recent_handling(
     day: NaiveDate,
     limit: usize,
 ) -> Result<Vec<Duration>, DbErr> {
-    let rows = conn
-        .query_all_raw(statement(
-            conn,
-            "SELECT started_at, finished_at FROM tickets WHERE hall_id = $1 AND service_id = $2 AND business_date = $3 \
-             AND status = 'done' AND started_at IS NOT NULL ORDER BY finished_at DESC LIMIT $4",
-            [hall.0.into(), service.0.into(), day.into(), (limit as i64).into()],
-        ))
+    type StartFinish = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+    let rows: Vec<StartFinish> = ticket::Entity::find()
+        .select_only()
+        .column(ticket::Column::StartedAt)
+        .column(ticket::Column::FinishedAt)
+        .filter(ticket::Column::HallId.eq(hall.0))
+        .filter(ticket::Column::ServiceId.eq(service.0))
+        .filter(ticket::Column::BusinessDate.eq(day))
+        .filter(ticket::Column::Status.eq(TicketStatus::Done.as_str()))
+        .filter(ticket::Column::StartedAt.is_not_null())
+        .order_by_desc(ticket::Column::FinishedAt)
+        .limit(u64::try_from(limit).unwrap_or(u64::MAX))
+        .into_tuple()
+        .all(conn)
         .await?;
-    rows.iter()
-        .map(|row| {
-            let started: DateTime<Utc> = row.try_get_by_index(0)?;
-            let finished: DateTime<Utc> = row.try_get_by_index(1)?;
-            Ok(finished - started)
-        })
-        .collect()
+    Ok(rows.into_iter().filter_map(|(started, finished)| Some(finished? - started?)).collect())
 }
 
 /// Writes a ticket's changed fields, but only if its status is still the one it had in
@@ -273,8 +276,6 @@ pub async fn called_by_window(
         .collect()
 }
 
-const ACTIVE: &str = "status IN ('waiting', 'transferred', 'called', 'serving')";
-
 /// A ticket of today still active (queued, called or serving) for this service that was taken
 /// by this phone (cookie id) or this phone number.
 pub async fn active_remote(
@@ -285,27 +286,25 @@ pub async fn active_remote(
     client_id: Option<&str>,
     phone: Option<&str>,
 ) -> Result<Option<TicketRow>, DbErr> {
-    let sql = format!(
-        "SELECT id FROM tickets WHERE hall_id = $1 AND business_date = $2 AND issued_service_id = $3 AND {ACTIVE} \
-         AND (client_id = $4 OR phone = $5) LIMIT 1"
-    );
-    let row = conn
-        .query_one_raw(statement(
-            conn,
-            &sql,
-            [
-                hall.0.into(),
-                day.into(),
-                service.0.into(),
-                client_id.map(str::to_owned).into(),
-                phone.map(str::to_owned).into(),
-            ],
-        ))
-        .await?;
-    match row {
-        Some(row) => find(conn, TicketId(row.try_get_by_index(0)?)).await,
-        None => Ok(None),
+    let active = [TicketStatus::Waiting, TicketStatus::Transferred, TicketStatus::Called, TicketStatus::Serving];
+    let mut same_person = Condition::any();
+    if let Some(client_id) = client_id {
+        same_person = same_person.add(ticket::Column::ClientId.eq(client_id));
     }
+    if let Some(phone) = phone {
+        same_person = same_person.add(ticket::Column::Phone.eq(phone));
+    }
+    if client_id.is_none() && phone.is_none() {
+        return Ok(None);
+    }
+    one(ticket::Entity::find()
+        .filter(ticket::Column::HallId.eq(hall.0))
+        .filter(ticket::Column::BusinessDate.eq(day))
+        .filter(ticket::Column::IssuedServiceId.eq(service.0))
+        .filter(ticket::Column::Status.is_in(active.map(TicketStatus::as_str)))
+        .filter(same_person)
+        .one(conn)
+        .await?)
 }
 
 /// Today's tickets taken by one phone, newest first.
@@ -330,14 +329,13 @@ pub async fn of_client(
 
 /// Remote (phone) tickets queued in the hall today.
 pub async fn queued_remote(conn: &impl ConnectionTrait, hall: HallId, day: NaiveDate) -> Result<u32, DbErr> {
-    let row = conn
-        .query_one_raw(statement(
-            conn,
-            &format!("SELECT COUNT(*) FROM tickets WHERE hall_id = $1 AND business_date = $2 AND channel = 'mobile' AND {QUEUED}"),
-            [hall.0.into(), day.into()],
-        ))
+    let count = ticket::Entity::find()
+        .filter(ticket::Column::HallId.eq(hall.0))
+        .filter(ticket::Column::BusinessDate.eq(day))
+        .filter(ticket::Column::Channel.eq(Channel::Mobile.as_str()))
+        .filter(ticket::Column::Status.is_in([TicketStatus::Waiting.as_str(), TicketStatus::Transferred.as_str()]))
+        .count(conn)
         .await?;
-    let count: i64 = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
     Ok(u32::try_from(count).unwrap_or(u32::MAX))
 }
 
