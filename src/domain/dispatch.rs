@@ -64,6 +64,11 @@ impl WindowProfile {
         }
     }
 
+    /// Whether this window may take the ticket at all: one of its services, or sent to it by name.
+    pub fn serves(&self, candidate: &Candidate) -> bool {
+        self.position_of(candidate).is_some()
+    }
+
     /// Where a candidate falls in this window's order, or `None` if the window may not take it.
     fn position_of(&self, candidate: &Candidate) -> Option<usize> {
         match candidate.target_window {

@@ -125,7 +125,7 @@ impl Hall {
         let window = &self.windows[index];
         let profile = WindowProfile { id: window.id, services: window.services.clone() };
         let now = self.clock.now();
-        let candidates: Vec<Candidate> = self.queued().map(candidate).collect();
+        let candidates: Vec<Candidate> = self.queued().map(Ticket::candidate).collect();
         let Some(choice) = choose_next(&profile, &candidates, &self.config.target_waits(), now).map(|c| c.id) else {
             return Ok(None);
         };
@@ -139,25 +139,24 @@ impl Hall {
     pub fn call(&mut self, window_number: i32, ticket_number: &str) -> Result<String, Refusal> {
         let index = self.window_index(window_number)?;
         self.ready_to_call(index)?;
-        let window = self.windows[index].clone();
+        let profile = WindowProfile { id: self.windows[index].id, services: self.windows[index].services.clone() };
         let now = self.clock.now();
-        let ticket = self
-            .tickets
-            .iter_mut()
-            .find(|t| t.number == ticket_number)
-            .ok_or_else(|| refuse(ErrorCode::TicketNotFound, format!("no ticket {ticket_number} today")))?;
-        let servable = match ticket.target_window {
-            Some(target) => target == window.id,
-            None => window.services.contains(&ticket.service),
-        };
-        if !servable {
+        let ticket = self.by_number_mut(ticket_number)?;
+        if !profile.serves(&ticket.candidate()) {
             return Err(refuse(
                 ErrorCode::NotServedHere,
                 format!("window {window_number} does not serve {ticket_number}"),
             ));
         }
-        ticket.call(window.id, None, now)?;
+        ticket.call(profile.id, None, now)?;
         Ok(ticket.number.clone())
+    }
+
+    fn by_number_mut(&mut self, number: &str) -> Result<&mut Ticket, Refusal> {
+        self.tickets
+            .iter_mut()
+            .find(|t| t.number == number)
+            .ok_or_else(|| refuse(ErrorCode::TicketNotFound, format!("no ticket {number} today")))
     }
 
     /// The ticket a window holds, for the actions on it.
@@ -213,24 +212,14 @@ impl Hall {
     /// Puts a no-show back in its queue within the grace period.
     pub fn restore(&mut self, ticket_number: &str) -> Result<(), Refusal> {
         let (grace, now) = (self.rules.no_show_grace, self.clock.now());
-        let ticket = self
-            .tickets
-            .iter_mut()
-            .find(|t| t.number == ticket_number)
-            .ok_or_else(|| refuse(ErrorCode::TicketNotFound, format!("no ticket {ticket_number} today")))?;
-        ticket.restore(grace, now)?;
+        self.by_number_mut(ticket_number)?.restore(grace, now)?;
         Ok(())
     }
 
     /// The taxpayer gives up a queued ticket.
     pub fn cancel(&mut self, ticket_number: &str) -> Result<(), Refusal> {
         let now = self.clock.now();
-        let ticket = self
-            .tickets
-            .iter_mut()
-            .find(|t| t.number == ticket_number)
-            .ok_or_else(|| refuse(ErrorCode::TicketNotFound, format!("no ticket {ticket_number} today")))?;
-        ticket.cancel(now)?;
+        self.by_number_mut(ticket_number)?.cancel(now)?;
         Ok(())
     }
 
@@ -245,17 +234,7 @@ impl Hall {
     /// A window's ordered services, specialty first.
     pub fn set_services(&mut self, number: i32, codes: &[String]) -> Result<(), Refusal> {
         let index = self.window_index(number)?;
-        if codes.is_empty() {
-            return Err(refuse(ErrorCode::NoServices, "a window serves at least one service"));
-        }
-        let mut ids = Vec::with_capacity(codes.len());
-        for code in codes {
-            let id = self.service_id(code.trim())?;
-            if ids.contains(&id) {
-                return Err(refuse(ErrorCode::DuplicateService, format!("service '{code}' is listed twice")));
-            }
-            ids.push(id);
-        }
+        let ids = self.config.ordered_services(codes).map_err(|(code, message)| refuse(code, message))?;
         self.windows[index].services = ids;
         Ok(())
     }
@@ -270,15 +249,15 @@ impl Hall {
         if !ticket.status.is_queued() {
             return Some(0);
         }
-        let queue: Vec<Candidate> = self.queued().map(candidate).collect();
-        Some(dispatch::ahead(&candidate(ticket), &queue, &self.config.target_waits(), self.clock.now()))
+        let queue: Vec<Candidate> = self.queued().map(Ticket::candidate).collect();
+        Some(dispatch::ahead(&ticket.candidate(), &queue, &self.config.target_waits(), self.clock.now()))
     }
 
     /// The numbers a window would call, in order, if it called again and again alone.
     pub fn waiting_list(&self, number: i32) -> Result<Vec<String>, Refusal> {
         let window = &self.windows[self.window_index(number)?];
         let profile = WindowProfile { id: window.id, services: window.services.clone() };
-        let queue: Vec<Candidate> = self.queued().map(candidate).collect();
+        let queue: Vec<Candidate> = self.queued().map(Ticket::candidate).collect();
         let ordered = dispatch::calling_order(&profile, &queue, &self.config.target_waits(), self.clock.now());
         let by_id: HashMap<TicketId, &str> = self.tickets.iter().map(|t| (t.id, t.number.as_str())).collect();
         Ok(ordered.iter().filter_map(|c| by_id.get(&c.id).map(|n| (*n).to_owned())).collect())
@@ -294,8 +273,4 @@ impl Hall {
     pub fn numbers_in(&self, status: TicketStatus) -> Vec<String> {
         self.tickets.iter().filter(|t| t.status == status).map(|t| t.number.clone()).collect()
     }
-}
-
-fn candidate(t: &Ticket) -> Candidate {
-    t.candidate()
 }

@@ -1,6 +1,7 @@
 //! A hall's configuration as the rules need it: its services with their targets, its windows,
 //! hours and settings. Loaded from the database by `persistence::halls`, built in memory for
 //! the in-memory hall and the simulator.
+use super::codes::ErrorCode;
 use super::ids::{HallId, ServiceId, WindowId};
 use super::schedule::Schedule;
 use super::settings::HallSettings;
@@ -51,6 +52,24 @@ impl HallConfig {
 
     pub fn service_by_code(&self, code: &str) -> Option<&ServiceInfo> {
         self.services.iter().find(|s| s.code == code)
+    }
+
+    /// A window's service list from codes, specialty first: at least one, each known, none twice.
+    pub fn ordered_services(&self, codes: &[String]) -> Result<Vec<ServiceId>, (ErrorCode, String)> {
+        if codes.is_empty() {
+            return Err((ErrorCode::NoServices, "a window serves at least one service".into()));
+        }
+        let mut ids = Vec::with_capacity(codes.len());
+        for code in codes {
+            let service = self
+                .service_by_code(code.trim())
+                .ok_or_else(|| (ErrorCode::UnknownService, format!("hall '{}' has no service '{code}'", self.code)))?;
+            if ids.contains(&service.id) {
+                return Err((ErrorCode::DuplicateService, format!("service '{code}' is listed twice")));
+            }
+            ids.push(service.id);
+        }
+        Ok(ids)
     }
 
     pub fn service(&self, id: ServiceId) -> Option<&ServiceInfo> {

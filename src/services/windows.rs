@@ -154,11 +154,8 @@ pub async fn call_number(state: &Core, actor: &Actor, window_id: WindowId, numbe
     let before = tickets::find_by_number(&write.txn, hall.id, day, number)
         .await?
         .ok_or_else(|| AppError::not_found(ErrorCode::TicketNotFound, format!("no ticket {number} today")))?;
-    let servable = match before.target_window_id {
-        Some(target) => target == window_id,
-        None => window.services.contains(&before.service_id),
-    };
-    if !servable {
+    let profile = WindowProfile { id: window_id, services: window.services.clone() };
+    if !profile.serves(&before.candidate()) {
         return Err(AppError::conflict(
             ErrorCode::NotServedHere,
             format!("window {} does not serve {}", window.number, before.number),
@@ -369,22 +366,7 @@ pub async fn set_services(state: &Core, actor: &Actor, window_id: WindowId, code
         return Err(AppError::forbidden("only an admin or a manager may change a window's services"));
     }
     let (hall, _) = authorize(state, actor, window_id).await?;
-    if codes.is_empty() {
-        return Err(AppError::bad_request(ErrorCode::NoServices, "a window serves at least one service"));
-    }
-    let mut ids = Vec::with_capacity(codes.len());
-    for code in codes {
-        let service = hall.service_by_code(code.trim()).ok_or_else(|| {
-            AppError::bad_request(ErrorCode::UnknownService, format!("hall '{}' has no service '{code}'", hall.code))
-        })?;
-        if ids.contains(&service.id) {
-            return Err(AppError::bad_request(
-                ErrorCode::DuplicateService,
-                format!("service '{code}' is listed twice"),
-            ));
-        }
-        ids.push(service.id);
-    }
+    let ids = hall.ordered_services(codes).map_err(|(code, message)| AppError::bad_request(code, message))?;
     let mut write = HallWrite::begin(state, &hall).await?;
     windows::set_services(&write.txn, window_id, &ids).await?;
     let mut window =

@@ -53,5 +53,18 @@
     return T['err_' + error.error] || error.message || T.err_unknown || error.error;
   }
 
-  window.hallq = { config: config, T: config.texts || {}, $: $, el: el, toast: toast, api: api, describe: describe };
+  // Copies fresh queue figures (GET /halls/{hall}/services) onto the page's service cards.
+  function mergeFigures(services, fresh) {
+    fresh.forEach(function (f) {
+      services.forEach(function (s) {
+        if (s.code === f.code) {
+          s.waiting = f.waiting;
+          s.estimated_wait_minutes = f.estimated_wait_minutes;
+          s.open_windows = f.open_windows;
+        }
+      });
+    });
+  }
+
+  window.hallq = { config: config, T: config.texts || {}, $: $, el: el, toast: toast, api: api, describe: describe, mergeFigures: mergeFigures };
 })();

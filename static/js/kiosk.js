@@ -189,15 +189,7 @@
     lastRefresh = Date.now();
     H.api('GET', '/halls/' + encodeURIComponent(config.hall) + '/services')
       .then(function (list) {
-        list.forEach(function (f) {
-          services.forEach(function (s) {
-            if (s.code === f.code) {
-              s.waiting = f.waiting;
-              s.estimated_wait_minutes = f.estimated_wait_minutes;
-              s.open_windows = f.open_windows;
-            }
-          });
-        });
+        H.mergeFigures(services, list);
         if (document.body.dataset.screen === 'start') renderTiles();
       }).catch(function () { /* keep the last figures */ });
   }

@@ -87,15 +87,7 @@
   // Fresh queue figures (the page may have been shown from the back-forward cache).
   function refreshFigures() {
     H.api('GET', '/halls/' + encodeURIComponent(config.hall) + '/services').then(function (list) {
-      list.forEach(function (f) {
-        config.services.forEach(function (s) {
-          if (s.code === f.code) {
-            s.waiting = f.waiting;
-            s.estimated_wait_minutes = f.estimated_wait_minutes;
-            s.open_windows = f.open_windows;
-          }
-        });
-      });
+      H.mergeFigures(config.services, list);
       render();
     }).catch(function () { /* keep the figures shown */ });
   }

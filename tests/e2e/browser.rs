@@ -58,8 +58,7 @@ pub async fn open(width: u32, height: u32) -> Option<Client> {
 /// A screen whose page area is exactly `width`×`height` CSS pixels (a wall TV, a kiosk): a
 /// desktop window's own frame would otherwise take some of the height.
 pub async fn open_screen(width: u32, height: u32) -> Option<Client> {
-    let metrics = json!({ "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0, "touch": false } });
-    session(width.max(500), height + 200, Some(metrics), &[]).await
+    open_screen_with(width, height, &[]).await
 }
 
 /// Like `open_screen`, with extra chromium switches (e.g. an autoplay policy).
