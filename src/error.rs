@@ -86,6 +86,31 @@ impl AppError {
         self
     }
 
+    /// A domain rule's refusal: the code says whether it is a bad input, a conflict with the
+    /// current state or something missing.
+    pub fn refused((code, message): (ErrorCode, String)) -> Self {
+        use ErrorCode as C;
+        let kind = match code {
+            C::ServiceInactive
+            | C::WindowInactive
+            | C::WindowInUse
+            | C::HallExists
+            | C::ServiceExists
+            | C::WindowExists
+            | C::AccountExists
+            | C::CannotChangeOwnRole
+            | C::CannotDisableSelf => ErrorKind::Conflict,
+            C::HallNotFound
+            | C::ServiceNotFound
+            | C::WindowNotFound
+            | C::UserNotFound
+            | C::CalendarDayNotFound
+            | C::KioskNotFound => ErrorKind::NotFound,
+            _ => ErrorKind::BadRequest,
+        };
+        Self::new(kind, code, message)
+    }
+
     pub fn body(&self) -> Value {
         let mut body = Map::new();
         body.insert("error".into(), self.code.as_str().into());

@@ -16,6 +16,8 @@ pub struct Model {
     pub notice: Option<String>,
     /// Per-hall settings as JSON (see `hallq::domain::settings::HallSettings`).
     pub settings: Option<String>,
+    /// The address line printed on slips and shown with bookings.
+    pub address: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,6 @@
 //! sea-orm entities, one module per table. Rows only: the rules live in `hallq::domain`.
 pub mod app_secret;
+pub mod audit_entry;
 pub mod auth_session;
 pub mod calendar_day;
 pub mod diversion;

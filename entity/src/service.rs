@@ -16,6 +16,8 @@ pub struct Model {
     /// One line on what it covers, for the kiosk.
     pub hint: Option<String>,
     pub hint_en: Option<String>,
+    /// Whether taxpayers may book this service.
+    pub appointments: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

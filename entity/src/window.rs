@@ -14,6 +14,8 @@ pub struct Model {
     pub state_since: DateTimeUtc,
     pub signed_in_user_id: Option<i32>,
     pub signed_in_at: Option<DateTimeUtc>,
+    /// False once taken out of service: kept for the history, never deleted.
+    pub active: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

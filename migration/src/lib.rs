@@ -6,6 +6,7 @@ mod m20261125_000002_hall_notice;
 mod m20261125_000003_queue_counters;
 mod m20261125_000004_window_sign_in;
 mod m20261125_000005_taxpayers;
+mod m20261126_000006_administration;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_queue_counters::Migration),
             Box::new(m20261125_000004_window_sign_in::Migration),
             Box::new(m20261125_000005_taxpayers::Migration),
+            Box::new(m20261126_000006_administration::Migration),
         ]
     }
 }

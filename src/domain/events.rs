@@ -27,6 +27,9 @@ pub enum EventKind {
     /// Its service list changed.
     WindowUpdated,
     Notice,
+    /// Administration changed the hall's configuration (services, windows, hours, calendar,
+    /// names, settings): screens reload what they show from it.
+    HallConfigured,
 }
 
 impl EventKind {
@@ -49,6 +52,7 @@ impl EventKind {
             Self::WindowSignedOut => "window_signed_out",
             Self::WindowUpdated => "window_updated",
             Self::Notice => "notice",
+            Self::HallConfigured => "hall_configured",
         }
     }
 }
@@ -91,6 +95,11 @@ pub enum EventBody {
     /// The hall's scrolling notice line changed (empty: none).
     Notice {
         notice: String,
+    },
+    /// What part of the configuration changed: `hall`, `hours`, `calendar`, `services`,
+    /// `windows` or `settings`.
+    Configured {
+        configured: String,
     },
 }
 
@@ -174,5 +183,6 @@ mod tests {
             round_trip(kind, EventBody::Window { window: window.clone() });
         }
         round_trip(EventKind::Notice, EventBody::Notice { notice: "今日社保缴费高峰".into() });
+        round_trip(EventKind::HallConfigured, EventBody::Configured { configured: "services".into() });
     }
 }

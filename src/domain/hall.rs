@@ -73,9 +73,7 @@ impl Hall {
     }
 
     fn service_id(&self, code: &str) -> Result<ServiceId, Refusal> {
-        self.config.service_by_code(code).map(|s| s.id).ok_or_else(|| {
-            refuse(ErrorCode::UnknownService, format!("hall '{}' has no service '{code}'", self.config.code))
-        })
+        self.config.offered_service(code).map(|s| s.id).map_err(|(code, message)| refuse(code, message))
     }
 
     fn window_index(&self, number: i32) -> Result<usize, Refusal> {

@@ -20,6 +20,9 @@ pub struct ServiceInfo {
     /// One line on what it covers (kiosk tiles).
     pub hint: Option<String>,
     pub hint_en: Option<String>,
+    /// False once the hall stopped offering it: no new tickets, but its queued tickets are
+    /// still called and its history keeps its meaning.
+    pub active: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -52,6 +55,22 @@ impl HallConfig {
 
     pub fn service_by_code(&self, code: &str) -> Option<&ServiceInfo> {
         self.services.iter().find(|s| s.code == code)
+    }
+
+    /// A service a new ticket may be taken for (or transferred to): known and still offered.
+    pub fn offered_service(&self, code: &str) -> Result<&ServiceInfo, (ErrorCode, String)> {
+        match self.service_by_code(code) {
+            None => Err((ErrorCode::UnknownService, format!("hall '{}' has no service '{code}'", self.code))),
+            Some(s) if !s.active => {
+                Err((ErrorCode::ServiceInactive, format!("service '{code}' is no longer offered in this hall")))
+            }
+            Some(s) => Ok(s),
+        }
+    }
+
+    /// The services still offered, in kiosk order.
+    pub fn active_services(&self) -> impl Iterator<Item = &ServiceInfo> {
+        self.services.iter().filter(|s| s.active)
     }
 
     /// A window's service list from codes, specialty first: at least one, each known, none twice.

@@ -17,5 +17,6 @@ pub mod rating;
 pub mod role;
 pub mod schedule;
 pub mod settings;
+pub mod setup;
 pub mod ticket;
 pub mod window;

@@ -22,7 +22,13 @@ pub struct DisplayQuery {
     repeat: Option<String>,
     /// `on`: this device plays sound without a tap (remembered by its browser); `ask`: forget.
     sound: Option<String>,
+    /// A registered display's device token (its setup address): kept in a cookie so the devices
+    /// list shows when this screen last loaded.
+    device: Option<String>,
 }
+
+/// The cookie a registered display keeps its device token in.
+pub const DISPLAY_COOKIE: &str = "hallq_display";
 
 fn list<T: std::str::FromStr>(text: Option<&str>) -> Option<Vec<T>> {
     let items: Vec<T> = text?.split(',').filter_map(|part| part.trim().parse().ok()).collect();
@@ -41,6 +47,11 @@ pub async fn hall_display(
     query: web::Query<DisplayQuery>,
 ) -> AppResult<HttpResponse> {
     let Ok(hall) = state.halls.get(&path).await else { return not_found(state, req).await };
+    let token = query.device.clone().or_else(|| req.cookie(DISPLAY_COOKIE).map(|c| c.value().to_owned()));
+    let registered = match &token {
+        Some(token) => crate::services::devices::display_for(&state, &hall, token).await?.is_some(),
+        None => false,
+    };
     let (lang, _) = Lang::of(&req);
     let repeat = query.repeat.as_deref().and_then(|r| r.parse::<u32>().ok()).unwrap_or(state.settings.announce_repeat);
     let config = json!({
@@ -56,7 +67,18 @@ pub async fn hall_display(
     let mut context = tera::Context::new();
     context.insert("hall_name", if lang == Lang::En { &hall.name_en } else { &hall.name });
     context.insert("config_json", &script_json(&config));
-    render(&state, &req, "display/hall.html", context, StatusCode::OK)
+    let mut response = render(&state, &req, "display/hall.html", context, StatusCode::OK)?;
+    if registered && query.device.is_some() {
+        let cookie = actix_web::cookie::Cookie::build(DISPLAY_COOKIE, token.unwrap_or_default())
+            .path("/display")
+            .secure(state.settings.secure_cookies)
+            .http_only(true)
+            .same_site(actix_web::cookie::SameSite::Strict)
+            .max_age(actix_web::cookie::time::Duration::days(3650))
+            .finish();
+        response.add_cookie(&cookie).map_err(crate::error::AppError::internal)?;
+    }
+    Ok(response)
 }
 
 pub async fn window_screen(

@@ -29,7 +29,7 @@ pub struct MaybeAuthenticated(pub Option<Actor>);
 async fn resolve(req: &HttpRequest) -> Result<Option<Actor>, AppError> {
     let Some(token) = session_token(req) else { return Ok(None) };
     let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| AppError::internal("state missing"))?;
-    Ok(auth::authenticate(state, &token).await?.map(|(actor, _)| actor))
+    Ok(auth::authenticate(state, &token).await?.map(|(actor, _)| Actor { address: client_address(req), ..actor }))
 }
 
 impl FromRequest for Authenticated {

@@ -1,4 +1,5 @@
 //! HTTP, one module per audience. Handlers parse input, call one service, shape the output.
+pub mod admin;
 pub mod api;
 pub mod display;
 pub mod errors;

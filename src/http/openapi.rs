@@ -52,8 +52,25 @@ use utoipa::OpenApi;
         api::rate_ticket,
         api::edit_rating,
         api::get_rating,
+        api::create_hall,
+        api::update_hall,
+        api::hall_setup,
+        api::get_hours,
+        api::put_hours,
+        api::get_calendar,
+        api::post_calendar,
+        api::delete_calendar_day,
+        api::all_services,
+        api::create_service,
+        api::update_service,
+        api::all_windows,
+        api::create_window,
+        api::update_window,
+        api::list_users,
+        api::create_user,
+        api::audit_log,
     ),
-    components(schemas(api::ErrorBody))
+    components(schemas(api::ErrorBody, crate::services::setup::CalendarDay, crate::services::audit::AuditEntryView))
 )]
 pub struct ApiDoc;
 

@@ -48,8 +48,7 @@ fn tracking_url(state: &AppState, req: &HttpRequest, token: &str) -> String {
 async fn service_cards(state: &AppState, hall: &HallConfig, lang: Lang) -> AppResult<Vec<Value>> {
     let figures = views::service_views(&state.db, hall, state.clock.now()).await?;
     Ok(hall
-        .services
-        .iter()
+        .active_services()
         .map(|s| {
             let f = figures.iter().find(|f| f.code == s.code);
             let online = hall.settings.online.get(&s.code);

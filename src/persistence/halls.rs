@@ -28,8 +28,8 @@ pub async fn load_config(conn: &impl ConnectionTrait, hall: hall::Model) -> Resu
     let timezone: Tz = hall.timezone.parse().map_err(|_| corrupt("timezone", &hall.timezone))?;
     let services = service::Entity::find()
         .filter(service::Column::HallId.eq(hall.id))
-        .filter(service::Column::Active.eq(true))
         .order_by_asc(service::Column::Position)
+        .order_by_asc(service::Column::Id)
         .all(conn)
         .await?
         .into_iter()
@@ -42,10 +42,12 @@ pub async fn load_config(conn: &impl ConnectionTrait, hall: hall::Model) -> Resu
             typical_handling: Duration::minutes(i64::from(s.typical_handling_minutes)),
             hint: s.hint,
             hint_en: s.hint_en,
+            active: s.active,
         })
         .collect();
     let windows = window::Entity::find()
         .filter(window::Column::HallId.eq(hall.id))
+        .filter(window::Column::Active.eq(true))
         .order_by_asc(window::Column::Number)
         .all(conn)
         .await?

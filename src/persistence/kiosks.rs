@@ -13,6 +13,8 @@ pub struct KioskRow {
     pub created_at: DateTime<Utc>,
     pub last_seen_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// `kiosk` or `display`.
+    pub kind: String,
 }
 
 impl From<kiosk::Model> for KioskRow {
@@ -24,6 +26,7 @@ impl From<kiosk::Model> for KioskRow {
             created_at: m.created_at,
             last_seen_at: m.last_seen_at,
             revoked_at: m.revoked_at,
+            kind: m.kind,
         }
     }
 }
@@ -32,12 +35,14 @@ pub async fn insert(
     conn: &impl ConnectionTrait,
     hall: HallId,
     name: &str,
+    kind: &str,
     token_hash: &str,
     by: UserId,
     at: DateTime<Utc>,
 ) -> Result<KioskRow, DbErr> {
     let model = kiosk::ActiveModel {
         hall_id: Set(hall.0),
+        kind: Set(kind.to_owned()),
         name: Set(name.to_owned()),
         token_hash: Set(token_hash.to_owned()),
         created_by: Set(Some(by.0)),
@@ -58,14 +63,16 @@ pub async fn list(conn: &impl ConnectionTrait, hall: HallId) -> Result<Vec<Kiosk
     Ok(rows.into_iter().map(KioskRow::from).collect())
 }
 
-/// The kiosk holding this token, if it is not revoked; notes that it was seen.
+/// The device of this kind holding this token, if it is not revoked; notes that it was seen.
 pub async fn authenticate(
     conn: &impl ConnectionTrait,
     token_hash: &str,
+    kind: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<KioskRow>, DbErr> {
     let found = kiosk::Entity::find()
         .filter(kiosk::Column::TokenHash.eq(token_hash))
+        .filter(kiosk::Column::Kind.eq(kind))
         .filter(kiosk::Column::RevokedAt.is_null())
         .one(conn)
         .await?;

@@ -1,5 +1,6 @@
 //! Small functions over a connection or transaction. The SQL here runs unchanged on SQLite and
 //! PostgreSQL (`$N` placeholders work on both through sqlx).
+pub mod audit;
 pub mod diversions;
 pub mod events;
 pub mod halls;
@@ -8,6 +9,7 @@ pub mod queue;
 pub mod ratings;
 pub mod secrets;
 pub mod seed;
+pub mod setup;
 pub mod ticket_row;
 pub mod tickets;
 pub mod users;

@@ -29,6 +29,9 @@ const SERVICES: &[(&str, &str, &str, i32, i32)] = &[
     ("F", "咨询辅导", "Consultation & guidance", 15, 5),
 ];
 
+/// Services taxpayers may book (预约办税) in the demo.
+const BOOKABLE: &[&str] = &["A", "B", "E"];
+
 /// (code, what it covers, in English): one line on each kiosk tile.
 const HINTS: &[(&str, &str, &str)] = &[
     ("A", "增值税、所得税等申报，登记、变更等综合业务", "Tax returns, registration and changes"),
@@ -117,6 +120,7 @@ pub fn demo_in_memory(timezone: Tz) -> (HallConfig, Vec<MemoryWindow>) {
             typical_handling: Duration::minutes(i64::from(*typical)),
             hint: None,
             hint_en: None,
+            active: true,
         })
         .collect();
     let service_id = |code: &str| services.iter().find(|s| s.code == code).map(|s| s.id);
@@ -205,6 +209,7 @@ pub async fn demo_hall(
             active: Set(true),
             hint: Set(HINTS.iter().find(|(c, _, _)| c == code).map(|(_, zh, _)| (*zh).to_owned())),
             hint_en: Set(HINTS.iter().find(|(c, _, _)| c == code).map(|(_, _, en)| (*en).to_owned())),
+            appointments: Set(BOOKABLE.contains(code)),
             ..Default::default()
         };
         service_ids.push((*code, service::Entity::insert(model).exec(conn).await?.last_insert_id));

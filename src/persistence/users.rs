@@ -165,3 +165,85 @@ pub async fn delete_sessions_except(conn: &impl ConnectionTrait, user: UserId, k
         .await?;
     Ok(())
 }
+
+/// Windows of a hall that an active staff member or manager is assigned to.
+pub async fn staffed_windows(conn: &impl ConnectionTrait, hall: HallId) -> Result<Vec<i32>, DbErr> {
+    let people: Vec<i32> = user::Entity::find()
+        .filter(user::Column::HallId.eq(hall.0))
+        .filter(user::Column::Active.eq(true))
+        .filter(user::Column::Role.is_in(["staff", "manager"]))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| u.id)
+        .collect();
+    if people.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(user_window::Entity::find()
+        .filter(user_window::Column::UserId.is_in(people))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|uw| uw.window_id)
+        .collect())
+}
+
+/// Accounts (of one hall, or all), by user name, with when each was created.
+pub async fn list(conn: &impl ConnectionTrait, hall: Option<HallId>) -> Result<Vec<(UserRow, DateTime<Utc>)>, DbErr> {
+    use sea_orm::QueryOrder;
+    let mut query = user::Entity::find();
+    if let Some(hall) = hall {
+        query = query.filter(user::Column::HallId.eq(hall.0));
+    }
+    query
+        .order_by_asc(user::Column::Username)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let created = m.created_at;
+            row(m).map(|r| (r, created))
+        })
+        .collect()
+}
+
+pub async fn find_with_created(
+    conn: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<(UserRow, DateTime<Utc>)>, DbErr> {
+    let found = user::Entity::find().filter(user::Column::Username.eq(username)).one(conn).await?;
+    found
+        .map(|m| {
+            let created = m.created_at;
+            row(m).map(|r| (r, created))
+        })
+        .transpose()
+}
+
+pub async fn update(
+    conn: &impl ConnectionTrait,
+    id: UserId,
+    display_name: &str,
+    role: Role,
+    hall: Option<HallId>,
+) -> Result<(), DbErr> {
+    let model = user::ActiveModel {
+        id: Set(id.0),
+        display_name: Set(display_name.into()),
+        role: Set(role.as_str().into()),
+        hall_id: Set(hall.map(|h| h.0)),
+        ..Default::default()
+    };
+    user::Entity::update(model).exec(conn).await?;
+    Ok(())
+}
+
+/// Replaces the windows an account may work.
+pub async fn set_windows(conn: &impl ConnectionTrait, id: UserId, windows: &[WindowId]) -> Result<(), DbErr> {
+    user_window::Entity::delete_many().filter(user_window::Column::UserId.eq(id.0)).exec(conn).await?;
+    for window in windows {
+        assign_window(conn, id, *window).await?;
+    }
+    Ok(())
+}

@@ -22,6 +22,8 @@ pub struct WindowRow {
     pub signed_in: Option<(UserId, DateTime<Utc>)>,
     /// Its services, specialty first.
     pub services: Vec<ServiceId>,
+    /// False once taken out of service.
+    pub active: bool,
 }
 
 fn row(m: window::Model, services: Vec<ServiceId>) -> Result<WindowRow, DbErr> {
@@ -34,6 +36,7 @@ fn row(m: window::Model, services: Vec<ServiceId>) -> Result<WindowRow, DbErr> {
         name: m.name,
         pause_reason: m.pause_reason,
         state_since: m.state_since,
+        active: m.active,
         signed_in: m.signed_in_user_id.map(|u| (UserId(u), m.signed_in_at.unwrap_or(m.state_since))),
         services,
     })
@@ -54,12 +57,22 @@ pub async fn find(conn: &impl ConnectionTrait, id: WindowId) -> Result<Option<Wi
     row(model, services).map(Some)
 }
 
+/// The hall's windows in service (those taken out of service are only in administration).
 pub async fn list(conn: &impl ConnectionTrait, hall: HallId) -> Result<Vec<WindowRow>, DbErr> {
-    let windows = window::Entity::find()
-        .filter(window::Column::HallId.eq(hall.0))
-        .order_by_asc(window::Column::Number)
-        .all(conn)
-        .await?;
+    list_where(conn, hall, true).await
+}
+
+/// Every window of the hall, out of service ones too (administration).
+pub async fn list_all(conn: &impl ConnectionTrait, hall: HallId) -> Result<Vec<WindowRow>, DbErr> {
+    list_where(conn, hall, false).await
+}
+
+async fn list_where(conn: &impl ConnectionTrait, hall: HallId, in_service_only: bool) -> Result<Vec<WindowRow>, DbErr> {
+    let mut query = window::Entity::find().filter(window::Column::HallId.eq(hall.0));
+    if in_service_only {
+        query = query.filter(window::Column::Active.eq(true));
+    }
+    let windows = query.order_by_asc(window::Column::Number).all(conn).await?;
     let ids: Vec<i32> = windows.iter().map(|w| w.id).collect();
     let mut services: HashMap<i32, Vec<ServiceId>> = HashMap::new();
     for ws in window_service::Entity::find()

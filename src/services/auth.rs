@@ -24,6 +24,8 @@ pub struct Actor {
     pub role: Role,
     /// `None` for accounts that span every hall (the admin).
     pub hall: Option<HallId>,
+    /// The address the request came from, for the audit log (empty outside a request).
+    pub address: String,
 }
 
 impl Actor {
@@ -238,12 +240,10 @@ pub async fn login(state: &Core, client: &str, username: &str, password: &str) -
         display_name: user.display_name,
         role: user.role,
         hall: user.hall_id,
+        address: client.to_owned(),
     };
     Ok(LoginSession { token, expires_at, actor })
 }
-
-/// The shortest password an account may have.
-pub const MIN_PASSWORD_CHARS: usize = 8;
 
 /// Changes the actor's own password after checking the current one (throttled like a login).
 /// Every other session of the account ends; the one making the change stays.
@@ -256,12 +256,8 @@ pub async fn change_password(
     new: &str,
     keep_token: &str,
 ) -> AppResult<()> {
-    if new.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(AppError::bad_request(
-            ErrorCode::WeakPassword,
-            format!("a password needs at least {MIN_PASSWORD_CHARS} characters"),
-        ));
-    }
+    crate::domain::setup::password(&actor.username, new)
+        .map_err(|(code, message)| AppError::bad_request(code, message))?;
     if new == current {
         return Err(AppError::bad_request(ErrorCode::SamePassword, "the new password is the same as the current one"));
     }
@@ -276,54 +272,16 @@ pub async fn change_password(
     let txn = state.db.begin().await?;
     users::set_password_hash(&txn, actor.id, &hash).await?;
     users::delete_sessions_except(&txn, actor.id, &token_hash(keep_token)).await?;
+    let target = format!("user:{}", actor.username);
+    super::audit::record(&txn, actor, actor.hall, "user.password_changed", &target, None, None, state.clock.now())
+        .await?;
     txn.commit().await?;
     Ok(())
 }
 
-/// An account as the user administration shows it.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct AccountView {
-    pub username: String,
-    pub display_name: String,
-    pub role: String,
-    pub hall: Option<i32>,
-    pub disabled: bool,
-}
-
-/// Disables or re-enables an account. Disabling ends every session of it at once. Admins may
-/// change any account but their own; managers the staff and volunteers of their hall.
-#[tracing::instrument(skip(state, actor), fields(by = %actor.username))]
-pub async fn set_disabled(state: &Core, actor: &Actor, username: &str, disabled: bool) -> AppResult<AccountView> {
-    let target = users::find_by_username(&state.db, username)
-        .await?
-        .ok_or_else(|| AppError::not_found(ErrorCode::UserNotFound, format!("there is no account '{username}'")))?;
-    let allowed = match actor.role {
-        Role::Admin => true,
-        Role::Manager => {
-            matches!(target.role, Role::Staff | Role::Volunteer) && target.hall_id.is_some_and(|h| actor.manages(h))
-        }
-        _ => false,
-    };
-    if !allowed {
-        return Err(AppError::forbidden("you may not change this account"));
-    }
-    if target.id == actor.id && disabled {
-        return Err(AppError::conflict(ErrorCode::CannotDisableSelf, "you cannot disable your own account"));
-    }
-    let txn = state.db.begin().await?;
-    users::set_active(&txn, target.id, !disabled).await?;
-    if disabled {
-        users::delete_sessions_of(&txn, target.id).await?;
-    }
-    txn.commit().await?;
-    tracing::info!(account = %target.username, disabled, "account changed");
-    Ok(AccountView {
-        username: target.username,
-        display_name: target.display_name,
-        role: target.role.as_str().into(),
-        hall: target.hall_id.map(|h| h.0),
-        disabled,
-    })
+/// Hashes a new password on the hashing threads (never on a web worker).
+pub async fn hash_new_password(state: &Core, password: &str) -> AppResult<String> {
+    state.login_throttle.hasher.hash(password.to_owned()).await
 }
 
 pub async fn logout(state: &Core, token: &str) -> AppResult<()> {
@@ -335,7 +293,17 @@ pub async fn logout(state: &Core, token: &str) -> AppResult<()> {
 pub async fn authenticate(state: &Core, token: &str) -> AppResult<Option<(Actor, DateTime<Utc>)>> {
     let found = users::find_session_user(&state.db, &token_hash(token), state.clock.now()).await?;
     Ok(found.filter(|(u, _)| u.active).map(|(u, expires)| {
-        (Actor { id: u.id, username: u.username, display_name: u.display_name, role: u.role, hall: u.hall_id }, expires)
+        (
+            Actor {
+                id: u.id,
+                username: u.username,
+                display_name: u.display_name,
+                role: u.role,
+                hall: u.hall_id,
+                address: String::new(),
+            },
+            expires,
+        )
     }))
 }
 

@@ -262,8 +262,7 @@ pub async fn console(state: &Core, actor: &Actor, window_id: WindowId) -> AppRes
         today: figures(&called),
         recent_no_shows,
         transfer_services: hall
-            .services
-            .iter()
+            .active_services()
             .map(|s| Choice { code: s.code.clone(), name: s.name.clone(), name_en: s.name_en.clone() })
             .collect(),
         transfer_windows: all_windows
@@ -386,8 +385,7 @@ pub async fn floor(state: &Core, actor: &Actor, hall: &HallConfig) -> AppResult<
         windows,
         queues: views::service_views_with(&state.db, hall, now, &rows).await?.iter().map(queue_figure).collect(),
         services: hall
-            .services
-            .iter()
+            .active_services()
             .map(|s| Choice { code: s.code.clone(), name: s.name.clone(), name_en: s.name_en.clone() })
             .collect(),
         log,

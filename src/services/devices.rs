@@ -11,6 +11,10 @@ use rand::RngCore;
 use sha2::Sha256;
 
 pub const MAX_KIOSK_NAME_CHARS: usize = 60;
+/// The kinds of registered device: a kiosk (its token lets it print and issue as the hall's
+/// kiosk) and a wall display (its token only says which screen is which and when it was seen).
+pub const KIOSK: &str = "kiosk";
+pub const DISPLAY: &str = "display";
 
 /// Signs and checks phone ids. The key lives in the database, shared by every instance.
 #[derive(Clone)]
@@ -57,7 +61,18 @@ pub async fn register_kiosk(
     actor: &Actor,
     hall: &HallConfig,
     name: &str,
+    kind: Option<&str>,
 ) -> AppResult<(KioskRow, String)> {
+    let kind = match kind.unwrap_or(KIOSK) {
+        KIOSK => KIOSK,
+        DISPLAY => DISPLAY,
+        other => {
+            return Err(AppError::bad_request(
+                ErrorCode::InvalidField,
+                format!("kind '{other}' is neither kiosk nor display"),
+            ))
+        }
+    };
     if !actor.manages(hall.id) {
         return Err(AppError::forbidden("only a manager of this hall or an admin may register kiosks"));
     }
@@ -69,7 +84,20 @@ pub async fn register_kiosk(
         ));
     }
     let token = super::tickets::new_token();
-    let row = kiosks::insert(&state.db, hall.id, name, &token_hash(&token), actor.id, state.clock.now()).await?;
+    let now = state.clock.now();
+    let row = kiosks::insert(&state.db, hall.id, name, kind, &token_hash(&token), actor.id, now).await?;
+    let after = serde_json::json!({ "id": row.id, "name": name, "kind": kind });
+    super::audit::record(
+        &state.db,
+        actor,
+        Some(hall.id),
+        "kiosk.registered",
+        &format!("kiosk:{}", row.id),
+        None,
+        Some(after),
+        now,
+    )
+    .await?;
     tracing::info!(hall = %hall.code, kiosk = row.id, by = %actor.username, "kiosk registered");
     Ok((row, token))
 }
@@ -91,17 +119,29 @@ pub async fn revoke_kiosk(state: &Core, actor: &Actor, hall: &HallConfig, id: i3
             format!("hall '{}' has no active kiosk {id}", hall.code),
         ));
     }
+    let target = format!("kiosk:{id}");
+    super::audit::record(&state.db, actor, Some(hall.id), "kiosk.revoked", &target, None, None, state.clock.now())
+        .await?;
     tracing::info!(hall = %hall.code, kiosk = id, by = %actor.username, "kiosk revoked");
     Ok(())
 }
 
 /// The registered kiosk behind a device token, if it belongs to this hall.
 pub async fn kiosk_for(state: &Core, hall: &HallConfig, token: &str) -> AppResult<Option<KioskRow>> {
+    device_for(state, hall, token, KIOSK).await
+}
+
+/// The registered display behind a device token, if it belongs to this hall (noted as seen).
+pub async fn display_for(state: &Core, hall: &HallConfig, token: &str) -> AppResult<Option<KioskRow>> {
+    device_for(state, hall, token, DISPLAY).await
+}
+
+async fn device_for(state: &Core, hall: &HallConfig, token: &str, kind: &str) -> AppResult<Option<KioskRow>> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    let kiosk = kiosks::authenticate(&state.db, &token_hash(token), state.clock.now()).await?;
-    Ok(kiosk.filter(|k| k.hall_id == hall.id))
+    let device = kiosks::authenticate(&state.db, &token_hash(token), kind, state.clock.now()).await?;
+    Ok(device.filter(|k| k.hall_id == hall.id))
 }
 
 #[cfg(test)]

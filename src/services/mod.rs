@@ -1,4 +1,6 @@
 //! Use cases. Each opens a transaction, asks the domain, writes, commits, then publishes.
+pub mod accounts;
+pub mod audit;
 pub mod auth;
 pub mod console;
 pub mod devices;
@@ -10,6 +12,7 @@ pub mod limits;
 pub mod notice;
 pub mod ratings;
 pub mod settings;
+pub mod setup;
 pub mod snapshot;
 pub mod tickets;
 pub mod views;

@@ -1,17 +1,14 @@
 //! A hall's settings, as its managers change them.
 use super::auth::Actor;
-use super::halls::HallCache;
 use crate::domain::settings::HallSettings;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::persistence;
 use crate::persistence::halls::HallConfig;
-use sea_orm::DatabaseConnection;
 
 /// Checks the settings against the hall's services, stores them and drops this instance's
-/// cached copy at once (other instances pick them up within the cache's lifetime).
+/// cached copy at once (other instances pick them up within the cache's lifetime); screens hear `hall_configured`.
 pub async fn update(
-    db: &DatabaseConnection,
-    halls: &HallCache,
+    state: &crate::state::Core,
     actor: &Actor,
     hall: &HallConfig,
     settings: HallSettings,
@@ -21,8 +18,13 @@ pub async fn update(
     }
     let codes: Vec<&str> = hall.services.iter().map(|s| s.code.as_str()).collect();
     settings.validate(&codes).map_err(|problem| AppError::bad_request(ErrorCode::InvalidSettings, problem))?;
-    persistence::halls::set_settings(db, hall.id, &settings).await?;
-    halls.invalidate(&hall.code);
+    let write = super::hall_write::HallWrite::begin(state, hall).await?;
+    persistence::halls::set_settings(&write.txn, hall.id, &settings).await?;
+    let (before, after) = (serde_json::to_value(&hall.settings).ok(), serde_json::to_value(&settings).ok());
+    let target = format!("hall:{}", hall.code);
+    super::audit::record(&write.txn, actor, Some(hall.id), "settings.updated", &target, before, after, write.now)
+        .await?;
+    super::setup::announce(state, write, actor, hall, "settings").await?;
     tracing::info!(hall = %hall.code, by = %actor.username, "hall settings changed");
     Ok(settings)
 }

@@ -40,12 +40,7 @@ pub fn new_token() -> String {
 
 #[tracing::instrument(skip(state, hall, request), fields(hall = %hall.code, service = request.service))]
 pub async fn issue(state: &Core, hall: &Arc<HallConfig>, request: IssueRequest<'_>) -> AppResult<TicketView> {
-    let service = hall.service_by_code(request.service).ok_or_else(|| {
-        AppError::bad_request(
-            ErrorCode::UnknownService,
-            format!("hall '{}' has no service '{}'", hall.code, request.service),
-        )
-    })?;
+    let service = hall.offered_service(request.service).map_err(AppError::refused)?;
     if request.channel == Channel::Mobile {
         if !hall.settings.remote_issue {
             return Err(AppError::conflict(

@@ -219,6 +219,8 @@ pub struct WindowView {
     pub pause_reason: Option<String>,
     pub state_since: DateTime<Utc>,
     pub current_ticket: Option<TicketView>,
+    /// False once taken out of service (only administration lists those).
+    pub active: bool,
 }
 
 pub fn window_view(hall: &HallConfig, w: &WindowRow, held: Option<&TicketRow>) -> WindowView {
@@ -232,6 +234,7 @@ pub fn window_view(hall: &HallConfig, w: &WindowRow, held: Option<&TicketRow>) -
         pause_reason: w.pause_reason.clone(),
         state_since: w.state_since,
         current_ticket: held.map(|t| ticket_view(hall, t, (0, 0), false)),
+        active: w.active,
     }
 }
 
@@ -284,6 +287,10 @@ pub async fn service_views_with(
     let mut views = Vec::with_capacity(hall.services.len());
     for s in &hall.services {
         let count = counts.get(&s.id).copied().unwrap_or_default();
+        // A service no longer offered stays on screens only while tickets still wait for it.
+        if !s.active && count.waiting == 0 {
+            continue;
+        }
         let open_windows = open.get(&s.id).copied().unwrap_or(0);
         let estimated_wait_minutes = if count.waiting == 0 {
             0

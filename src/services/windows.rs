@@ -33,6 +33,12 @@ async fn authorize(state: &Core, actor: &Actor, window: WindowId) -> AppResult<(
     let row = windows::find(&state.db, window)
         .await?
         .ok_or_else(|| AppError::not_found(ErrorCode::WindowNotFound, format!("there is no window {window}")))?;
+    if !row.active {
+        return Err(AppError::conflict(
+            ErrorCode::WindowInactive,
+            format!("window {} is out of service; an administrator can put it back", row.number),
+        ));
+    }
     if !may_operate(state, actor, &row).await? {
         return Err(AppError::forbidden(format!("{} may not operate window {}", actor.username, row.number)));
     }
@@ -199,12 +205,7 @@ pub async fn act_on_held(
             transition(held.status, TicketAction::Transfer)?;
             let (to, shown) = match target {
                 TransferTarget::Service(code) => {
-                    let service = hall.service_by_code(&code).ok_or_else(|| {
-                        AppError::bad_request(
-                            ErrorCode::UnknownService,
-                            format!("hall '{}' has no service '{code}'", hall.code),
-                        )
-                    })?;
+                    let service = hall.offered_service(&code).map_err(AppError::refused)?;
                     (TransferTo::Service(service.id), json!({ "service": service.code }))
                 }
                 TransferTarget::Window(number) => {
@@ -268,6 +269,11 @@ pub async fn change_state(
         WindowAction::Resume => EventKind::WindowResumed,
     };
     write.emit(kind, EventBody::Window { window: public_window(&window) }, Some(actor.id)).await?;
+    if matches!(action, WindowAction::Open | WindowAction::Close) {
+        let target = format!("window:{}", window.number);
+        let kind = if action == WindowAction::Open { "window.opened" } else { "window.closed" };
+        super::audit::record(&write.txn, actor, Some(hall.id), kind, &target, None, None, write.now).await?;
+    }
     write.commit(state).await?;
     Ok(window_view(&hall, &window, held.as_ref()))
 }
@@ -343,6 +349,22 @@ pub async fn sign_out(state: &Core, actor: &Actor, window_id: WindowId) -> AppRe
     }
     windows::set_signed_in(&write.txn, window_id, None, write.now).await?;
     window.signed_in = None;
+    if forced {
+        let name = users::display_names(&write.txn, [user]).await?.remove(&user);
+        let target = format!("window:{}", window.number);
+        let before = Some(json!({ "signed_in": name }));
+        super::audit::record(
+            &write.txn,
+            actor,
+            Some(hall.id),
+            "window.forced_sign_out",
+            &target,
+            before,
+            None,
+            write.now,
+        )
+        .await?;
+    }
     write
         .emit(EventKind::WindowSignedOut, EventBody::Window { window: public_window(&window) }, Some(actor.id))
         .await?;

@@ -106,6 +106,8 @@
         break;
       }
       case 'notice': state.notice = e.notice; break;
+      // Administration changed windows, services or names: start again from a snapshot.
+      case 'hall_configured': stream.resync(); return;
       default: break;
     }
     render();

@@ -16,6 +16,7 @@
   var refreshTimer = null;
   var lastRefresh = 0;
   var busy = false;
+  var configChanged = false;  // administration changed services, hours or settings
   var REFRESH_GAP_MS = 3000;
   var $ = H.$;
   var el = H.el;
@@ -161,6 +162,7 @@
     $('print-frame').removeAttribute('src');
     // The next person is greeted in Chinese, whatever the last one chose.
     if (en) { location.replace(location.pathname + '?lang=zh'); return; }
+    if (configChanged) { location.reload(); return; }
     show('start');
     scheduleRefresh();
   }
@@ -219,7 +221,11 @@
   var stream = new window.HallStream(config.hall, {
     onSnapshot: function () { scheduleRefresh(); },
     onEvent: function (e) {
-      if (e.type.indexOf('window_') === 0) {
+      if (e.type === 'hall_configured') {
+        // New tiles, hours or settings: reload now if nobody is using the kiosk, else after.
+        configChanged = true;
+        if (document.body.dataset.screen === 'start' && !busy) location.reload();
+      } else if (e.type.indexOf('window_') === 0) {
         // A window opening or closing changes which services are served now.
         scheduleRefresh();
       } else if (e.type.indexOf('ticket_') === 0) {

@@ -89,6 +89,13 @@
     }
   };
 
+  // Drops the connection and starts again from a fresh snapshot (the hall's configuration
+  // changed: windows, services or names).
+  HallStream.prototype.resync = function () {
+    this.lastSeq = null;
+    if (this.ws) this.ws.close();
+  };
+
   HallStream.prototype.serverNow = function () {
     return Date.now() + this.serverOffset;
   };

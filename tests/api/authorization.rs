@@ -30,6 +30,9 @@ const SIGNED_IN: &[Who] = &[Staff, Volunteer, Manager, Admin, OtherStaff, OtherM
 const WINDOW_1: &[Who] = &[Staff, Manager, Admin];
 /// The hall's managers and admins.
 const DEMO_MANAGERS: &[Who] = &[Manager, Admin];
+/// Every manager (each for their own hall) and admins.
+const MANAGERS: &[Who] = &[Manager, Admin, OtherManager];
+const ADMIN: &[Who] = &[Admin];
 
 /// (method, OpenAPI path, who may, body). Paths use `{hall}` = demo, `{id}` = window 1 (or
 /// kiosk 999 under `kiosks`), `{token}` = a ticket of the demo hall, `{username}` = volunteer1.
@@ -82,9 +85,42 @@ fn table() -> Vec<(&'static str, &'static str, &'static [Who], Option<Value>)> {
         ("post", "/api/v1/tickets/{token}/rating", EVERYONE, Some(json!({"score": 5}))),
         ("put", "/api/v1/tickets/{token}/rating", EVERYONE, Some(json!({"score": 4}))),
         ("get", "/api/v1/tickets/{token}/rating", EVERYONE, None),
+        ("post", "/api/v1/halls", ADMIN, Some(json!({"code": "new-hall", "name": "新大厅"}))),
+        ("put", "/api/v1/halls/{hall}", DEMO_MANAGERS, Some(json!({"address": "示例县人民路 1 号"}))),
+        ("get", "/api/v1/halls/{hall}/setup", DEMO_MANAGERS, None),
+        ("get", "/api/v1/halls/{hall}/hours", DEMO_MANAGERS, None),
+        ("put", "/api/v1/halls/{hall}/hours", DEMO_MANAGERS, Some(always_open())),
+        ("get", "/api/v1/halls/{hall}/calendar", DEMO_MANAGERS, None),
+        ("post", "/api/v1/halls/{hall}/calendar", DEMO_MANAGERS, Some(json!({"text": "2030-01-01,休,元旦"}))),
+        ("delete", "/api/v1/halls/{hall}/calendar/{date}", DEMO_MANAGERS, None),
+        ("get", "/api/v1/halls/{hall}/services/all", DEMO_MANAGERS, None),
+        (
+            "post",
+            "/api/v1/halls/{hall}/services",
+            DEMO_MANAGERS,
+            Some(json!({"code": "Z", "name": "测试", "target_wait_minutes": 20, "typical_handling_minutes": 8})),
+        ),
+        ("put", "/api/v1/halls/{hall}/services/{code}", DEMO_MANAGERS, Some(json!({"hint": "综合业务"}))),
+        ("get", "/api/v1/halls/{hall}/windows/all", DEMO_MANAGERS, None),
+        ("post", "/api/v1/halls/{hall}/windows", DEMO_MANAGERS, Some(json!({"number": 50, "services": ["A"]}))),
+        ("put", "/api/v1/windows/{id}", DEMO_MANAGERS, Some(json!({"name": "1号窗口"}))),
+        ("get", "/api/v1/users", MANAGERS, None),
+        (
+            "post",
+            "/api/v1/users",
+            DEMO_MANAGERS,
+            Some(json!({"username": "new.staff", "role": "staff", "hall": "demo", "password": "harbour-lamp-42"})),
+        ),
+        ("get", "/api/v1/audit", MANAGERS, None),
         ("get", "/api/v1/openapi.json", EVERYONE, None),
         ("post", "/api/v1/auth/logout", EVERYONE, None),
     ]
+}
+
+fn always_open() -> Value {
+    let days: Vec<Value> =
+        (1..=7).map(|d| json!({"weekday": d, "periods": [{"opens": "00:00", "closes": "24:00"}]})).collect();
+    json!({ "weekdays": days })
 }
 
 /// A second hall with one window, its staff and its manager (the demo password).
@@ -173,6 +209,8 @@ async fn every_route_admits_exactly_whom_the_table_says(backend: Backend) {
             .replace("{hall}", "demo")
             .replace("{id}", id)
             .replace("{token}", &token)
+            .replace("{date}", "2030-01-01")
+            .replace("{code}", "A")
             .replace("{username}", "volunteer1");
         let body = if template.ends_with("/settings") && method == "put" { Some(settings.clone()) } else { body };
         for who in EVERYONE {

@@ -2,6 +2,7 @@
 //! SQLite and on PostgreSQL.
 pub mod helpers;
 
+mod admin;
 mod authorization;
 mod binary;
 mod concurrency;

@@ -2,6 +2,7 @@
 #[path = "../api/helpers.rs"]
 pub mod helpers;
 
+mod admin;
 mod browser;
 mod console;
 mod display;

@@ -14,10 +14,12 @@ use super::ErrorBody;
 pub struct KioskBody {
     /// Where it stands, e.g. 大厅入口取号机.
     pub name: String,
+    /// `kiosk` (default) or `display`.
+    pub kind: Option<String>,
 }
 
 fn kiosk_json(k: &persistence::kiosks::KioskRow) -> serde_json::Value {
-    json!({ "id": k.id, "name": k.name, "created_at": k.created_at, "last_seen_at": k.last_seen_at, "revoked_at": k.revoked_at })
+    json!({ "id": k.id, "name": k.name, "kind": k.kind, "created_at": k.created_at, "last_seen_at": k.last_seen_at, "revoked_at": k.revoked_at })
 }
 
 #[utoipa::path(post, path = "/api/v1/halls/{hall}/kiosks", tag = "kiosks", params(("hall" = String, Path)), request_body = KioskBody,
@@ -29,9 +31,11 @@ pub async fn register_kiosk(
     body: web::Json<KioskBody>,
 ) -> AppResult<HttpResponse> {
     let hall = state.halls.get(&path).await?;
-    let (kiosk, token) = crate::services::devices::register_kiosk(&state, &who.0, &hall, &body.name).await?;
+    let (kiosk, token) =
+        crate::services::devices::register_kiosk(&state, &who.0, &hall, &body.name, body.kind.as_deref()).await?;
     let mut answer = kiosk_json(&kiosk);
-    answer["setup_url"] = json!(format!("/kiosk/{}?device={token}", hall.code));
+    let page = if kiosk.kind == crate::services::devices::DISPLAY { "display" } else { "kiosk" };
+    answer["setup_url"] = json!(format!("/{page}/{}?device={token}", hall.code));
     answer["token"] = json!(token);
     Ok(HttpResponse::Created().json(answer))
 }

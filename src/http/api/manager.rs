@@ -1,11 +1,10 @@
 //! Hall managers and admins: settings, the notice line, the floor, window services, accounts,
 //! diversion figures.
 use crate::domain::ids::WindowId;
-use crate::error::ErrorCode;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::http::extract::Authenticated;
 use crate::services::views::WindowView;
-use crate::services::{auth, windows};
+use crate::services::windows;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -32,31 +31,6 @@ pub async fn set_notice(
     let hall = state.halls.get(&path).await?;
     let notice = crate::services::notice::set(&state, &who.0, &hall, &body.text).await?;
     Ok(HttpResponse::Ok().json(json!({ "notice": notice })))
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct UserUpdateBody {
-    /// `true` disables the account and ends its sessions at once; `false` enables it again.
-    pub disabled: Option<bool>,
-}
-
-#[utoipa::path(put, path = "/api/v1/users/{username}", tag = "auth", request_body = UserUpdateBody,
-    params(("username" = String, Path)),
-    responses((status = 200, body = auth::AccountView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, description = "user_not_found", body = ErrorBody), (status = 409, description = "cannot_disable_self", body = ErrorBody)))]
-pub async fn update_user(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    who: Authenticated,
-    body: web::Json<UserUpdateBody>,
-) -> AppResult<HttpResponse> {
-    let Some(disabled) = body.disabled else {
-        return Err(AppError::bad_request(
-            ErrorCode::InvalidField,
-            "send {\"disabled\": true} or {\"disabled\": false}",
-        ));
-    };
-    Ok(HttpResponse::Ok().json(auth::set_disabled(&state, &who.0, &path, disabled).await?))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -93,7 +67,7 @@ pub async fn put_settings(
     body: web::Json<crate::domain::settings::HallSettings>,
 ) -> AppResult<HttpResponse> {
     let hall = state.halls.get(&path).await?;
-    let saved = crate::services::settings::update(&state.db, &state.halls, &who.0, &hall, body.into_inner()).await?;
+    let saved = crate::services::settings::update(&state, &who.0, &hall, body.into_inner()).await?;
     Ok(HttpResponse::Ok().json(saved))
 }
 

@@ -1,11 +1,13 @@
 //! JSON API v1: the contract later parts and outside tools build on (see docs/api.md and
 //! /api/v1/openapi.json).
 //! Handlers are split by audience; each parses a typed request, calls one service and renders.
+mod admin;
 mod devices;
 mod manager;
 mod public;
 mod staff;
 
+pub use admin::*;
 pub use devices::*;
 pub use manager::*;
 pub use public::*;
@@ -18,6 +20,23 @@ use utoipa::ToSchema;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(crate::http::openapi::document))
         .route("/halls", web::get().to(list_halls))
+        .route("/halls", web::post().to(create_hall))
+        .route("/halls/{hall}", web::put().to(update_hall))
+        .route("/halls/{hall}/setup", web::get().to(hall_setup))
+        .route("/halls/{hall}/hours", web::get().to(get_hours))
+        .route("/halls/{hall}/hours", web::put().to(put_hours))
+        .route("/halls/{hall}/calendar", web::get().to(get_calendar))
+        .route("/halls/{hall}/calendar", web::post().to(post_calendar))
+        .route("/halls/{hall}/calendar/{date}", web::delete().to(delete_calendar_day))
+        .route("/halls/{hall}/services/all", web::get().to(all_services))
+        .route("/halls/{hall}/services", web::post().to(create_service))
+        .route("/halls/{hall}/services/{code}", web::put().to(update_service))
+        .route("/halls/{hall}/windows/all", web::get().to(all_windows))
+        .route("/halls/{hall}/windows", web::post().to(create_window))
+        .route("/windows/{id}", web::put().to(update_window))
+        .route("/users", web::get().to(list_users))
+        .route("/users", web::post().to(create_user))
+        .route("/audit", web::get().to(audit_log))
         .route("/halls/{hall}/services", web::get().to(list_services))
         .route("/halls/{hall}/windows", web::get().to(list_windows))
         .route("/halls/{hall}/tickets", web::post().to(issue_ticket))

@@ -1,5 +1,7 @@
 //! Interface text in Simplified Chinese (default) and English (on request: `?lang=en`, kept in
 //! a cookie).
+mod admin;
+
 use actix_web::HttpRequest;
 use serde_json::{Map, Value};
 
@@ -422,6 +424,39 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "本网络的显示连接过多，请稍后自动重连",
         "Too many screens from this network; reconnecting shortly",
     ),
+    ("err_account_exists", "该用户名已被使用", "That user name is taken"),
+    ("err_calendar_day_not_found", "日历中没有这一天", "That date is not in the calendar"),
+    ("err_cannot_change_own_role", "不能更改自己的角色或所属大厅", "You cannot change your own role or hall"),
+    ("err_hall_exists", "该大厅代码已被使用", "That hall code is taken"),
+    ("err_invalid_calendar", "日期列表有误，请检查标出的行", "The date list has a mistake; check the line named"),
+    ("err_invalid_code", "代码格式不正确", "That code is not valid"),
+    (
+        "err_invalid_hours",
+        "办公时间有误：时段须为 时:分，开始早于结束，且互不重叠",
+        "Opening hours are wrong: periods are HH:MM, start before end, and do not overlap",
+    ),
+    (
+        "err_invalid_role",
+        "角色须为管理员、大厅主管、窗口人员或志愿者",
+        "The role must be admin, manager, staff or volunteer",
+    ),
+    ("err_invalid_timezone", "时区不正确，例如 Asia/Shanghai", "Not a known timezone, e.g. Asia/Shanghai"),
+    (
+        "err_invalid_username",
+        "用户名为 2–32 位小写字母、数字、点、横线或下划线",
+        "A user name has 2–32 lower-case letters, digits, dots, dashes or underscores",
+    ),
+    ("err_password_like_username", "密码不能包含用户名", "The password must not contain the user name"),
+    ("err_service_exists", "该业务代码已被使用", "That service code is taken"),
+    ("err_service_inactive", "该业务已停办，请选择其他业务", "This service is no longer offered; choose another"),
+    ("err_service_not_found", "找不到该业务", "No such service"),
+    ("err_window_exists", "该窗口号已被使用", "That window number is taken"),
+    ("err_window_inactive", "该窗口已停用", "This window is out of service"),
+    (
+        "err_window_in_use",
+        "窗口正在使用（开启、有人登录或有号码），请先关闭并签退",
+        "The window is in use (open, signed in or holding a ticket); close it and sign out first",
+    ),
 ];
 
 /// The printed slip's rule for a missed call: 过号请重新取号, or the grace staff may restore in.
@@ -439,6 +474,7 @@ pub fn no_show_rule(lang: Lang, grace_minutes: u32) -> String {
 pub fn texts(lang: Lang) -> Value {
     let map: Map<String, Value> = TEXTS
         .iter()
+        .chain(admin::ADMIN_TEXTS)
         .map(|(key, zh, en)| ((*key).to_owned(), Value::from(if lang == Lang::En { *en } else { *zh })))
         .collect();
     Value::Object(map)
