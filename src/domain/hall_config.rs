@@ -40,6 +40,8 @@ pub struct HallConfig {
     pub code: String,
     pub name: String,
     pub name_en: String,
+    /// The address line printed on slips.
+    pub address: Option<String>,
     pub timezone: Tz,
     pub services: Vec<ServiceInfo>,
     pub windows: Vec<WindowInfo>,

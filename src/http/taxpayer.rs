@@ -233,6 +233,7 @@ pub async fn printable(
     let issued = ticket.issued_at.with_timezone(&hall.timezone).format("%Y-%m-%d %H:%M").to_string();
     let mut context = tera::Context::new();
     context.insert("hall_name", hall_name(&hall, lang));
+    context.insert("address", &hall.address);
     context.insert("ticket", &ticket);
     context.insert("service_name", if lang == Lang::En { &ticket.service_name_en } else { &ticket.service_name });
     context.insert("issued", &issued);

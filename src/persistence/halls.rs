@@ -80,6 +80,7 @@ pub async fn load_config(conn: &impl ConnectionTrait, hall: hall::Model) -> Resu
         code: hall.code,
         name: hall.name,
         name_en: hall.name_en,
+        address: hall.address,
         timezone,
         services,
         windows,

@@ -29,6 +29,9 @@ const SERVICES: &[(&str, &str, &str, i32, i32)] = &[
     ("F", "咨询辅导", "Consultation & guidance", 15, 5),
 ];
 
+/// Where the demo hall is, as its slips say.
+const DEMO_ADDRESS: &str = "示例县城关镇人民路 1 号 政务服务中心一楼";
+
 /// Services taxpayers may book (预约办税) in the demo.
 const BOOKABLE: &[&str] = &["A", "B", "E"];
 
@@ -143,6 +146,7 @@ pub fn demo_in_memory(timezone: Tz) -> (HallConfig, Vec<MemoryWindow>) {
         code: DEMO_HALL.into(),
         name: "示例县税务局办税服务厅".into(),
         name_en: "Demo County Tax Service Hall".into(),
+        address: Some(DEMO_ADDRESS.into()),
         timezone,
         services,
         windows: infos,
@@ -191,6 +195,7 @@ pub async fn demo_hall(
         event_seq: Set(0),
         created_at: Set(at),
         notice: Set(Some(DEMO_NOTICE.into())),
+        address: Set(Some(DEMO_ADDRESS.into())),
         settings: Set(Some(demo_settings(county))),
         ..Default::default()
     };

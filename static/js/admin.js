@@ -49,6 +49,7 @@
       });
       $('no-halls').hidden = halls.length > 0;
       $('create-hall-panel').hidden = me.role !== 'admin';
+      form('create-hall').timezone.value = config.server_timezone;
     }).catch(fail);
     $('create-hall').onsubmit = function (e) {
       e.preventDefault();
@@ -359,6 +360,7 @@
     var next = setup.windows.reduce(function (m, x) { return Math.max(m, x.number); }, 0) + 1;
     f.number.value = w ? w.number : next;
     f.name.value = w ? w.name : '';
+    f.name.placeholder = T.a_default_window_name;
     f.kind.value = w ? w.kind : 'general';
     f.active.checked = w ? w.active : true;
     chosen = w ? w.services.slice() : [];
@@ -408,7 +410,7 @@
       cell(tr, roleName(a.role));
       cell(tr, a.windows.join(', '));
       cell(tr, a.disabled ? T.a_disabled : T.a_enabled, a.disabled ? 'muted' : '');
-      var td = cell(tr, '', 'actions');
+      var td = cell(tr, '', 'row-actions');
       var self = me && me.username === a.username;
       td.appendChild(button(T.a_edit, 'small-btn', function () { openAccount(a); }));
       td.appendChild(button(T.a_reset_password, 'small-btn', function () {

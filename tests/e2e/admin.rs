@@ -177,6 +177,23 @@ async fn a_hall_is_set_up_in_the_browser_from_an_empty_install_to_a_first_call()
     }
     screenshot(&browser, "admin-6-audit-1366x768.png").await;
 
+    // In English on request.
+    browser.goto(&app.url("/admin/halls/county?lang=en")).await.expect("english");
+    wait_for(&browser, "document.querySelectorAll('#checklist-items li.done').length === 5", LOAD).await;
+    assert_eq!(
+        eval(&browser, "return document.querySelector('#checklist h2').textContent;").await,
+        json!("Set-up checklist")
+    );
+    assert_eq!(
+        eval(
+            &browser,
+            "return document.querySelector('#account-rows tr[data-user=\"li.ming\"] td:nth-child(3)').textContent;"
+        )
+        .await,
+        json!("Staff")
+    );
+    screenshot(&browser, "admin-7-english-1366x768.png").await;
+
     for client in [browser, kiosk, console] {
         let _ = client.close().await;
     }

@@ -91,6 +91,7 @@ pub(super) const ADMIN_TEXTS: &[(&str, &str, &str)] = &[
     ("a_kind_si_cash", "社保收现窗口", "Social-insurance cash"),
     ("a_window_services", "办理业务（按叫号优先顺序，专长业务在前）", "Services (calling order, specialty first)"),
     ("a_new_window", "新增窗口", "New window"),
+    ("a_default_window_name", "留空：按窗口号命名，如 1号窗口", "Blank: named by number, e.g. 1号窗口"),
     ("a_edit_window", "编辑窗口", "Edit window"),
     ("a_window_state", "状态", "State"),
     ("a_window_deactivate_hint", "停用前须关闭窗口并签退；停用的窗口不出现在显示屏和现场管理中。", "Close and sign out before taking a window out of service; it then leaves displays and the floor."),
