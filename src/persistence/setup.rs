@@ -5,7 +5,10 @@ use crate::domain::setup::CalendarEntry;
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{calendar_day, hall, opening_hour, service, window};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+};
 
 pub struct NewHall<'a> {
     pub code: &'a str,
@@ -133,38 +136,16 @@ pub async fn services(conn: &impl ConnectionTrait, hall: HallId) -> Result<Vec<s
 }
 
 pub async fn insert_service(conn: &impl ConnectionTrait, row: service::Model) -> Result<ServiceId, DbErr> {
-    let model = service::ActiveModel {
-        hall_id: Set(row.hall_id),
-        code: Set(row.code),
-        name: Set(row.name),
-        name_en: Set(row.name_en),
-        target_wait_minutes: Set(row.target_wait_minutes),
-        typical_handling_minutes: Set(row.typical_handling_minutes),
-        position: Set(row.position),
-        active: Set(row.active),
-        hint: Set(row.hint),
-        hint_en: Set(row.hint_en),
-        appointments: Set(row.appointments),
-        ..Default::default()
-    };
+    let mut model = row.into_active_model().reset_all();
+    model.id = NotSet;
     Ok(ServiceId(service::Entity::insert(model).exec(conn).await?.last_insert_id))
 }
 
-/// Writes every field but the code, which tickets already carry.
+/// Writes every field but the hall and the code, which tickets already carry.
 pub async fn update_service(conn: &impl ConnectionTrait, row: service::Model) -> Result<(), DbErr> {
-    let model = service::ActiveModel {
-        id: Set(row.id),
-        name: Set(row.name),
-        name_en: Set(row.name_en),
-        target_wait_minutes: Set(row.target_wait_minutes),
-        typical_handling_minutes: Set(row.typical_handling_minutes),
-        position: Set(row.position),
-        active: Set(row.active),
-        hint: Set(row.hint),
-        hint_en: Set(row.hint_en),
-        appointments: Set(row.appointments),
-        ..Default::default()
-    };
+    let mut model = row.into_active_model().reset_all();
+    model.hall_id = NotSet;
+    model.code = NotSet;
     service::Entity::update(model).exec(conn).await?;
     Ok(())
 }
