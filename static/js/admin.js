@@ -51,6 +51,16 @@
       $('create-hall-panel').hidden = me.role !== 'admin';
       form('create-hall').timezone.value = config.server_timezone;
     }).catch(fail);
+    loadAdmins();
+    $('create-admin').onsubmit = function (e) {
+      e.preventDefault();
+      var f = form('create-admin');
+      S.api('POST', '/users', { username: f.username.value.trim(), display_name: f.display_name.value, role: 'admin' }).then(function (r) {
+        f.username.value = f.display_name.value = '';
+        showPassword(r.username, r.password);
+        loadAdmins();
+      }).catch(fail);
+    };
     $('create-hall').onsubmit = function (e) {
       e.preventDefault();
       var f = form('create-hall');
@@ -62,6 +72,36 @@
         location.href = '/admin/halls/' + enc(h.code) + '#checklist';
       }).catch(fail);
     };
+  }
+
+  // Accounts that span every hall (admins), on the home page of an admin.
+  function loadAdmins() {
+    if (me.role !== 'admin') return;
+    $('admins-panel').hidden = false;
+    S.api('GET', '/users').then(function (list) {
+      var body = $('admin-rows');
+      body.innerHTML = '';
+      list.filter(function (a) { return a.role === 'admin'; }).forEach(function (a) {
+        var tr = el('tr', a.disabled ? 'inactive' : '');
+        tr.dataset.user = a.username;
+        cell(tr, a.username);
+        cell(tr, a.display_name);
+        cell(tr, a.disabled ? T.a_disabled : T.a_enabled, a.disabled ? 'muted' : '');
+        var td = cell(tr, '', 'row-actions');
+        if (a.username !== me.username) {
+          td.appendChild(button(T.a_reset_password, 'small-btn', function () {
+            if (!confirm(T.a_reset_confirm.replace('{name}', a.display_name))) return;
+            S.api('PUT', '/users/' + enc(a.username), { reset_password: true })
+              .then(function (r) { showPassword(r.username, r.password); }).catch(fail);
+          }));
+          td.appendChild(button(a.disabled ? T.a_enable : T.a_disable, 'small-btn' + (a.disabled ? '' : ' warn'), function () {
+            if (!a.disabled && !confirm(T.a_disable_confirm.replace('{name}', a.display_name))) return;
+            S.api('PUT', '/users/' + enc(a.username), { disabled: !a.disabled }).then(loadAdmins).catch(fail);
+          }));
+        }
+        body.appendChild(tr);
+      });
+    }).catch(fail);
   }
 
   // ------------------------------------------------------------------ hall page

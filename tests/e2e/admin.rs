@@ -54,6 +54,8 @@ async fn a_hall_is_set_up_in_the_browser_from_an_empty_install_to_a_first_call()
         LOAD,
     )
     .await;
+    // The admin accounts (they span every hall) are listed here too.
+    wait_for(&browser, "document.querySelector('#admin-rows tr[data-user=\"admin\"]') !== null", SHORT).await;
     screenshot(&browser, "admin-1-first-hall-1366x768.png").await;
 
     // A wrong code is refused with the reason in Chinese; the right one creates the hall.

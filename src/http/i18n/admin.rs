@@ -6,6 +6,8 @@ pub(super) const ADMIN_TEXTS: &[(&str, &str, &str)] = &[
     ("admin_link", "系统管理", "Administration"),
     ("admin_link_hint", "大厅、业务、窗口、账号、节假日与审计日志", "Halls, services, windows, accounts, holidays and the audit log"),
     ("a_halls", "办税服务厅", "Halls"),
+    ("a_admin_accounts", "系统管理员账号", "Admin accounts"),
+    ("a_admin_accounts_hint", "系统管理员可管理所有大厅。各大厅的主管、窗口人员和志愿者账号在大厅页面的“账号”中管理。", "Admins manage every hall. A hall's managers, staff and volunteers are managed on the hall's page under Accounts."),
     ("first_start_hint", "请用管理员账号登录，按提示依次创建大厅、业务、窗口和账号。", "Sign in as the admin and create the hall, its services, windows and accounts, step by step."),
     ("first_start_go", "开始设置", "Start setting up"),
     ("a_no_halls_yet", "尚未配置办税服务厅。第一步：创建您的大厅。", "No hall is set up yet. First step: create your hall."),
