@@ -99,7 +99,9 @@ impl AppError {
             | C::WindowExists
             | C::AccountExists
             | C::CannotChangeOwnRole
-            | C::CannotDisableSelf => ErrorKind::Conflict,
+            | C::CannotDisableSelf
+            | C::OutsideBookingWindow
+            | C::TooLateToChange => ErrorKind::Conflict,
             C::HallNotFound
             | C::ServiceNotFound
             | C::WindowNotFound

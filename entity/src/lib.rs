@@ -1,5 +1,7 @@
 //! sea-orm entities, one module per table. Rows only: the rules live in `hallq::domain`.
 pub mod app_secret;
+pub mod appointment;
+pub mod appointment_slot;
 pub mod audit_entry;
 pub mod auth_session;
 pub mod calendar_day;

@@ -7,6 +7,7 @@ mod m20261125_000003_queue_counters;
 mod m20261125_000004_window_sign_in;
 mod m20261125_000005_taxpayers;
 mod m20261126_000006_administration;
+mod m20261126_000007_appointments;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_window_sign_in::Migration),
             Box::new(m20261125_000005_taxpayers::Migration),
             Box::new(m20261126_000006_administration::Migration),
+            Box::new(m20261126_000007_appointments::Migration),
         ]
     }
 }

@@ -96,10 +96,21 @@ pub enum ErrorCode {
     WindowExists,
     WindowInactive,
     WindowInUse,
+    AlreadyCheckedIn,
+    AppointmentNotFound,
+    Blocked,
+    InvalidSlot,
+    LimitReached,
+    NotBookable,
+    OutsideBookingWindow,
+    SlotFull,
+    TooEarly,
+    TooLate,
+    TooLateToChange,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 89] = [
+    pub const ALL: [ErrorCode; 100] = [
         Self::InvalidScore,
         Self::InvalidTag,
         Self::CommentTooLong,
@@ -189,6 +200,17 @@ impl ErrorCode {
         Self::WindowExists,
         Self::WindowInactive,
         Self::WindowInUse,
+        Self::AlreadyCheckedIn,
+        Self::AppointmentNotFound,
+        Self::Blocked,
+        Self::InvalidSlot,
+        Self::LimitReached,
+        Self::NotBookable,
+        Self::OutsideBookingWindow,
+        Self::SlotFull,
+        Self::TooEarly,
+        Self::TooLate,
+        Self::TooLateToChange,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -282,6 +304,17 @@ impl ErrorCode {
             Self::WindowExists => "window_exists",
             Self::WindowInactive => "window_inactive",
             Self::WindowInUse => "window_in_use",
+            Self::AlreadyCheckedIn => "already_checked_in",
+            Self::AppointmentNotFound => "appointment_not_found",
+            Self::Blocked => "blocked",
+            Self::InvalidSlot => "invalid_slot",
+            Self::LimitReached => "limit_reached",
+            Self::NotBookable => "not_bookable",
+            Self::OutsideBookingWindow => "outside_booking_window",
+            Self::SlotFull => "slot_full",
+            Self::TooEarly => "too_early",
+            Self::TooLate => "too_late",
+            Self::TooLateToChange => "too_late_to_change",
         }
     }
 }

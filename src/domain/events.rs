@@ -30,6 +30,8 @@ pub enum EventKind {
     /// Administration changed the hall's configuration (services, windows, hours, calendar,
     /// names, settings): screens reload what they show from it.
     HallConfigured,
+    /// A slot's bookings changed (booked, cancelled, moved): booking pages refresh its places.
+    AppointmentsChanged,
 }
 
 impl EventKind {
@@ -53,6 +55,7 @@ impl EventKind {
             Self::WindowUpdated => "window_updated",
             Self::Notice => "notice",
             Self::HallConfigured => "hall_configured",
+            Self::AppointmentsChanged => "appointments_changed",
         }
     }
 }
@@ -100,6 +103,12 @@ pub enum EventBody {
     /// `windows` or `settings`.
     Configured {
         configured: String,
+    },
+    /// Which slot's places changed (no personal data).
+    Appointments {
+        service: String,
+        date: chrono::NaiveDate,
+        start: String,
     },
 }
 
@@ -184,5 +193,10 @@ mod tests {
         }
         round_trip(EventKind::Notice, EventBody::Notice { notice: "今日社保缴费高峰".into() });
         round_trip(EventKind::HallConfigured, EventBody::Configured { configured: "services".into() });
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
+        round_trip(
+            EventKind::AppointmentsChanged,
+            EventBody::Appointments { service: "A".into(), date, start: "09:00".into() },
+        );
     }
 }

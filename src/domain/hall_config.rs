@@ -23,6 +23,8 @@ pub struct ServiceInfo {
     /// False once the hall stopped offering it: no new tickets, but its queued tickets are
     /// still called and its history keeps its meaning.
     pub active: bool,
+    /// Taxpayers may book it (预约).
+    pub appointments: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -1,5 +1,6 @@
 //! The pure rules of a hall: no HTTP, no database, no clock of its own. Everything here is
 //! deterministic and unit-tested; services feed it rows and act on its decisions.
+pub mod appointment;
 pub mod clock;
 pub mod codes;
 pub mod cutoff;

@@ -11,6 +11,15 @@ pub fn normalise_mobile(text: &str) -> Option<String> {
     valid.then_some(digits)
 }
 
+/// `张三` → `张*`, `欧阳娜娜` → `欧***`: the first character only.
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.trim().chars();
+    match chars.next() {
+        Some(first) => format!("{first}{}", "*".repeat(chars.count().max(1))),
+        None => "*".into(),
+    }
+}
+
 /// `13812345678` → `138****5678`. Anything else is masked entirely.
 pub fn mask_phone(phone: &str) -> String {
     if phone.len() == 11 && phone.is_ascii() {

@@ -31,6 +31,8 @@ pub struct HallSettings {
     /// Minutes after a no-show during which a window may put the ticket back in line (none:
     /// the server's default, `HALLQ_NO_SHOW_GRACE_MINUTES`).
     pub no_show_grace_minutes: Option<u32>,
+    /// Booking rules (预约): slots, places, booking window, per-person limits, check-in.
+    pub appointments: super::appointment::BookingRules,
 }
 
 /// The per-hall rules the queue's lifecycle needs.
@@ -71,6 +73,7 @@ impl Default for HallSettings {
             online: BTreeMap::new(),
             recall_limit: None,
             no_show_grace_minutes: None,
+            appointments: super::appointment::BookingRules::default(),
         }
     }
 }
@@ -97,6 +100,7 @@ impl HallSettings {
 
     /// Checks values a manager sent; `services` are the hall's service codes.
     pub fn validate(&self, services: &[&str]) -> Result<(), String> {
+        self.appointments.validate()?;
         if !(5..=600).contains(&self.kiosk_return_seconds) {
             return Err("kiosk_return_seconds must be between 5 and 600".into());
         }

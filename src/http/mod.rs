@@ -1,6 +1,7 @@
 //! HTTP, one module per audience. Handlers parse input, call one service, shape the output.
 pub mod admin;
 pub mod api;
+pub mod booking;
 pub mod display;
 pub mod errors;
 pub mod extract;

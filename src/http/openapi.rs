@@ -69,6 +69,13 @@ use utoipa::OpenApi;
         api::list_users,
         api::create_user,
         api::audit_log,
+        api::slots,
+        api::book,
+        api::day_list,
+        api::get_appointment,
+        api::cancel_appointment,
+        api::reschedule_appointment,
+        api::check_in,
     ),
     components(schemas(api::ErrorBody, crate::services::setup::CalendarDay, crate::services::audit::AuditEntryView))
 )]

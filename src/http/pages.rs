@@ -12,6 +12,7 @@ use serde_json::json;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index))
         .configure(super::admin::routes)
+        .configure(super::booking::routes)
         .configure(super::display::routes)
         .configure(super::staff::routes)
         .configure(super::taxpayer::routes)

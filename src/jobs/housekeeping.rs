@@ -1,7 +1,8 @@
 //! Every minute: tickets still queued from an earlier business day are void (a ticket is good
 //! for the day it was taken) and are cancelled with an event, so counters, displays and phones
 //! agree; phone numbers given for remote tickets are forgotten once their day is over; expired
-//! login sessions are deleted.
+//! login sessions are deleted; bookings whose check-in closed become no-shows and old bookings'
+//! names and numbers are erased.
 use crate::domain::events::EventBody;
 use crate::domain::numbering::business_date;
 use crate::domain::ticket::TicketStatus;
@@ -69,6 +70,7 @@ pub async fn run_once(state: &Core) -> AppResult<u64> {
             }
             write.commit(state).await?;
         }
+        crate::services::appointments::housekeeping(state, &config).await?;
         let purged = tickets::purge_phones_before(&state.db, config.id, today).await?;
         if purged > 0 {
             tracing::info!(hall = %hall.code, purged, "phone numbers of earlier days purged");

@@ -43,6 +43,7 @@ pub async fn load_config(conn: &impl ConnectionTrait, hall: hall::Model) -> Resu
             hint: s.hint,
             hint_en: s.hint_en,
             active: s.active,
+            appointments: s.appointments,
         })
         .collect();
     let windows = window::Entity::find()

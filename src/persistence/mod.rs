@@ -1,5 +1,6 @@
 //! Small functions over a connection or transaction. The SQL here runs unchanged on SQLite and
 //! PostgreSQL (`$N` placeholders work on both through sqlx).
+pub mod appointments;
 pub mod audit;
 pub mod diversions;
 pub mod events;

@@ -124,6 +124,7 @@ pub fn demo_in_memory(timezone: Tz) -> (HallConfig, Vec<MemoryWindow>) {
             hint: None,
             hint_en: None,
             active: true,
+            appointments: BOOKABLE.contains(code),
         })
         .collect();
     let service_id = |code: &str| services.iter().find(|s| s.code == code).map(|s| s.id);

@@ -1,5 +1,6 @@
 //! Use cases. Each opens a transaction, asks the domain, writes, commits, then publishes.
 pub mod accounts;
+pub mod appointments;
 pub mod audit;
 pub mod auth;
 pub mod console;

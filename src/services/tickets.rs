@@ -112,8 +112,15 @@ async fn check_cutoff(state: &Core, hall: &HallConfig, service: &ServiceInfo) ->
         .with_detail("service", service.code.clone())
         .with_detail("closes_at", closes_at.with_timezone(&hall.timezone).to_rfc3339())
         .with_detail("next_opening", next_text)
-        // Filled in once appointments exist.
-        .with_detail("book_url", serde_json::Value::Null))
+        // Where to book it instead, when the service takes appointments.
+        .with_detail(
+            "book_url",
+            if service.appointments {
+                serde_json::Value::from(format!("/m/{}/book?service={}", hall.code, service.code))
+            } else {
+                serde_json::Value::Null
+            },
+        ))
 }
 
 pub async fn find_by_token(state: &Core, token: &str) -> AppResult<(std::sync::Arc<HallConfig>, tickets::TicketRow)> {

@@ -112,6 +112,25 @@ fn table() -> Vec<(&'static str, &'static str, &'static [Who], Option<Value>)> {
             Some(json!({"username": "new.staff", "role": "staff", "hall": "demo", "password": "harbour-lamp-42"})),
         ),
         ("get", "/api/v1/audit", MANAGERS, None),
+        ("get", "/api/v1/halls/{hall}/services/{service}/slots", EVERYONE, None),
+        (
+            "post",
+            "/api/v1/halls/{hall}/appointments",
+            EVERYONE,
+            Some(
+                json!({"service": "A", "date": "2030-01-02", "start": "09:00", "name": "张三", "phone": "13800000000"}),
+            ),
+        ),
+        ("get", "/api/v1/halls/{hall}/appointments", &[Staff, Volunteer, Manager, Admin], None),
+        ("get", "/api/v1/appointments/{code}", EVERYONE, None),
+        ("post", "/api/v1/appointments/{code}/cancel", EVERYONE, Some(json!({"phone": "13800000000"}))),
+        (
+            "post",
+            "/api/v1/appointments/{code}/reschedule",
+            EVERYONE,
+            Some(json!({"phone": "13800000000", "date": "2030-01-02", "start": "09:00"})),
+        ),
+        ("post", "/api/v1/appointments/{code}/check-in", EVERYONE, Some(json!({"phone": "13800000000"}))),
         ("get", "/api/v1/openapi.json", EVERYONE, None),
         ("post", "/api/v1/auth/logout", EVERYONE, None),
     ]
@@ -211,6 +230,7 @@ async fn every_route_admits_exactly_whom_the_table_says(backend: Backend) {
             .replace("{token}", &token)
             .replace("{date}", "2030-01-01")
             .replace("{code}", "A")
+            .replace("{service}", "A")
             .replace("{username}", "volunteer1");
         let body = if template.ends_with("/settings") && method == "put" { Some(settings.clone()) } else { body };
         for who in EVERYONE {

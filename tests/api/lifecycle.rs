@@ -34,6 +34,8 @@ async fn every_table_has_an_entity(backend: Backend) {
     tables.sort();
     let mut entities: Vec<&str> = vec![
         entity::app_secret::Entity.table_name(),
+        entity::appointment::Entity.table_name(),
+        entity::appointment_slot::Entity.table_name(),
         entity::audit_entry::Entity.table_name(),
         entity::auth_session::Entity.table_name(),
         entity::calendar_day::Entity.table_name(),

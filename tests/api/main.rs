@@ -3,6 +3,7 @@
 pub mod helpers;
 
 mod admin;
+mod appointments;
 mod authorization;
 mod binary;
 mod concurrency;

@@ -3,6 +3,7 @@
 pub mod helpers;
 
 mod admin;
+mod booking;
 mod browser;
 mod console;
 mod display;

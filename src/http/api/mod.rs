@@ -2,12 +2,14 @@
 //! /api/v1/openapi.json).
 //! Handlers are split by audience; each parses a typed request, calls one service and renders.
 mod admin;
+mod appointments;
 mod devices;
 mod manager;
 mod public;
 mod staff;
 
 pub use admin::*;
+pub use appointments::*;
 pub use devices::*;
 pub use manager::*;
 pub use public::*;
@@ -37,6 +39,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/users", web::get().to(list_users))
         .route("/users", web::post().to(create_user))
         .route("/audit", web::get().to(audit_log))
+        .route("/halls/{hall}/services/{service}/slots", web::get().to(slots))
+        .route("/halls/{hall}/appointments", web::post().to(book))
+        .route("/halls/{hall}/appointments", web::get().to(day_list))
+        .route("/appointments/{code}", web::get().to(get_appointment))
+        .route("/appointments/{code}/cancel", web::post().to(cancel_appointment))
+        .route("/appointments/{code}/reschedule", web::post().to(reschedule_appointment))
+        .route("/appointments/{code}/check-in", web::post().to(check_in))
         .route("/halls/{hall}/services", web::get().to(list_services))
         .route("/halls/{hall}/windows", web::get().to(list_windows))
         .route("/halls/{hall}/tickets", web::post().to(issue_ticket))

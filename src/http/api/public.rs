@@ -124,7 +124,7 @@ pub async fn issue_ticket(
 
 /// Staff sessions and registered kiosks write freely; any other request counts against its
 /// client's limit (`scope` keeps tickets and diversion records apart).
-async fn limit_anonymous(
+pub(super) async fn limit_anonymous(
     state: &AppState,
     req: &HttpRequest,
     hall: &crate::persistence::halls::HallConfig,

@@ -1,6 +1,7 @@
 //! Interface text in Simplified Chinese (default) and English (on request: `?lang=en`, kept in
 //! a cookie).
 mod admin;
+mod booking;
 
 use actix_web::HttpRequest;
 use serde_json::{Map, Value};
@@ -457,6 +458,21 @@ const TEXTS: &[(&str, &str, &str)] = &[
         "窗口正在使用（开启、有人登录或有号码），请先关闭并签退",
         "The window is in use (open, signed in or holding a ticket); close it and sign out first",
     ),
+    (
+        "err_already_checked_in",
+        "已签到，请按号票上的号码等候叫号",
+        "Already checked in; wait for the number on your ticket",
+    ),
+    ("err_appointment_not_found", "找不到该预约，请核对预约码和手机号码", "No booking has that code and mobile number"),
+    ("err_blocked", "因多次预约未到，暂时不能预约", "Too many missed bookings; booking is paused for a while"),
+    ("err_invalid_slot", "所选时段不存在，请重新选择", "That time slot does not exist; choose another"),
+    ("err_limit_reached", "该手机号码的预约已达上限", "This mobile number has reached its booking limit"),
+    ("err_not_bookable", "该业务不提供预约，请到大厅取号", "This service cannot be booked; take a ticket at the hall"),
+    ("err_outside_booking_window", "该日期不在可预约范围内", "That date cannot be booked"),
+    ("err_slot_full", "该时段已约满，请选择其他时段", "That slot is fully booked; choose another"),
+    ("err_too_early", "还未到签到时间", "It is too early to check in"),
+    ("err_too_late", "已超过签到时间，请取普通号", "Check-in has closed; please take a normal ticket"),
+    ("err_too_late_to_change", "已超过可修改或取消的时间", "It is too late to change or cancel this booking"),
 ];
 
 /// The printed slip's rule for a missed call: 过号请重新取号, or the grace staff may restore in.
@@ -475,6 +491,7 @@ pub fn texts(lang: Lang) -> Value {
     let map: Map<String, Value> = TEXTS
         .iter()
         .chain(admin::ADMIN_TEXTS)
+        .chain(booking::BOOKING_TEXTS)
         .map(|(key, zh, en)| ((*key).to_owned(), Value::from(if lang == Lang::En { *en } else { *zh })))
         .collect();
     Value::Object(map)
