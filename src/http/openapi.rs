@@ -72,6 +72,7 @@ use utoipa::OpenApi;
         api::slots,
         api::book,
         api::day_list,
+        api::cancel_day,
         api::get_appointment,
         api::cancel_appointment,
         api::reschedule_appointment,

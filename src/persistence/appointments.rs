@@ -297,3 +297,35 @@ pub async fn purge_personal(conn: &impl ConnectionTrait, hall: HallId, before: N
         .await?;
     Ok(result.rows_affected)
 }
+
+/// Cancels a hall's booked appointments of a day (of one service, or all) with a reason the
+/// people see; answers the cancelled rows as they were.
+pub async fn cancel_day(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    day: NaiveDate,
+    service: Option<ServiceId>,
+    reason: &str,
+    at: DateTime<Utc>,
+) -> Result<Vec<appointment::Model>, DbErr> {
+    let mut find = appointment::Entity::find()
+        .filter(appointment::Column::HallId.eq(hall.0))
+        .filter(appointment::Column::Day.eq(day))
+        .filter(appointment::Column::Status.eq("booked"));
+    if let Some(service) = service {
+        find = find.filter(appointment::Column::ServiceId.eq(service.0));
+    }
+    let rows = find.all(conn).await?;
+    for row in &rows {
+        appointment::Entity::update_many()
+            .col_expr(appointment::Column::Status, Expr::value("cancelled"))
+            .col_expr(appointment::Column::Reason, Expr::value(Some(reason.to_owned())))
+            .col_expr(appointment::Column::UpdatedAt, Expr::value(at))
+            .filter(appointment::Column::Id.eq(row.id))
+            .filter(appointment::Column::Status.eq("booked"))
+            .exec(conn)
+            .await?;
+        free_place(conn, hall, ServiceId(row.service_id), row.day, row.start_minute).await?;
+    }
+    Ok(rows)
+}

@@ -531,3 +531,60 @@ pub async fn housekeeping(state: &Core, hall: &HallConfig) -> AppResult<(u64, u6
     }
     Ok((marked, purged))
 }
+
+/// A manager cancels a day's bookings (of one service, or all), e.g. when the hall must close;
+/// the people see the reason when they look their booking up. Audited.
+#[tracing::instrument(skip(state, actor, hall, reason), fields(hall = %hall.code, by = %actor.username))]
+pub async fn cancel_day(
+    state: &Core,
+    actor: &super::auth::Actor,
+    hall: &HallConfig,
+    day: NaiveDate,
+    service: Option<&str>,
+    reason: &str,
+) -> AppResult<u64> {
+    if !actor.manages(hall.id) {
+        return Err(AppError::forbidden("only a manager of this hall or an admin may cancel bookings"));
+    }
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(AppError::bad_request(
+            ErrorCode::InvalidField,
+            "give a reason of 1 to 200 characters; people will see it",
+        ));
+    }
+    let service = match service {
+        Some(code) => Some(hall.service_by_code(code).ok_or_else(|| {
+            AppError::bad_request(ErrorCode::UnknownService, format!("hall '{}' has no service '{code}'", hall.code))
+        })?),
+        None => None,
+    };
+    let mut write = HallWrite::begin(state, hall).await?;
+    let rows = store::cancel_day(&write.txn, hall.id, day, service.map(|s| s.id), reason, write.now).await?;
+    let target = format!("appointments:{day}{}", service.map(|s| format!(":{}", s.code)).unwrap_or_default());
+    let after = serde_json::json!({ "cancelled": rows.len(), "reason": reason });
+    super::audit::record(
+        &write.txn,
+        actor,
+        Some(hall.id),
+        "appointments.cancelled",
+        &target,
+        None,
+        Some(after),
+        write.now,
+    )
+    .await?;
+    let mut slots: Vec<(i32, i16)> = rows.iter().map(|r| (r.service_id, r.start_minute)).collect();
+    slots.sort_unstable();
+    slots.dedup();
+    for (service_id, start) in slots {
+        if let Some(info) = hall.service(ServiceId(service_id)).cloned() {
+            let slot = Slot { start: start as u16, end: start as u16 };
+            announce(&mut write, &info, day, slot, Some(actor.id)).await?;
+        }
+    }
+    // With nothing cancelled nothing is announced, and the write (audit entry included) is
+    // rolled back: nothing happened.
+    write.commit(state).await?;
+    Ok(rows.len() as u64)
+}

@@ -564,12 +564,18 @@
   // set on services stay.
   var NUMBERS = ['remote_cap', 'almost_turn_ahead', 'cutoff_margin_minutes', 'kiosk_return_seconds'];
   var OPTIONAL = ['stop_issuing_minutes_before_close', 'recall_limit', 'no_show_grace_minutes'];
+  var BOOKING = ['slot_minutes', 'places_per_slot', 'walk_in_share_percent', 'horizon_working_days', 'per_week',
+    'change_deadline_minutes', 'no_show_limit', 'no_show_window_days', 'block_days', 'check_in_before_minutes',
+    'check_in_grace_minutes', 'keep_personal_days'];
   function renderSettings() {
     var f = form('settings-form');
     var s = setup.settings;
     f.remote_issue.checked = s.remote_issue;
     f.require_phone.checked = s.require_phone;
     NUMBERS.concat(OPTIONAL).forEach(function (k) { f[k].value = s[k] === null || s[k] === undefined ? '' : s[k]; });
+    var bk = s.appointments || {};
+    f.bk_same_day.checked = !!bk.same_day;
+    BOOKING.forEach(function (k) { f['bk_' + k].value = bk[k] === undefined ? '' : bk[k]; });
   }
 
   if ($('settings-form')) {
@@ -581,6 +587,9 @@
       s.require_phone = f.require_phone.checked;
       NUMBERS.forEach(function (k) { s[k] = num(f[k].value) || 0; });
       OPTIONAL.forEach(function (k) { s[k] = num(f[k].value); });
+      s.appointments = Object.assign({}, s.appointments || {});
+      s.appointments.same_day = f.bk_same_day.checked;
+      BOOKING.forEach(function (k) { s.appointments[k] = num(f['bk_' + k].value) || 0; });
       S.api('PUT', '/halls/' + enc(hall) + '/settings', s).then(function () { ok(); return loadSetup(); }).catch(fail);
     };
   }

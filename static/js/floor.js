@@ -202,6 +202,25 @@
     }).catch(function () { /* the floor itself reports access problems */ });
   }
 
+  // Today's bookings (预约): who is due when, who has checked in and with which number.
+  function loadBookings() {
+    S.api('GET', '/halls/' + encodeURIComponent(hall) + '/appointments').then(function (list) {
+      var body = $('floor-bookings');
+      body.innerHTML = '';
+      list.forEach(function (b) {
+        var tr = el('tr', 'booking-' + b.status);
+        tr.dataset.code = b.code;
+        tr.appendChild(el('td', '', b.start + '–' + b.end));
+        tr.appendChild(el('td', '', b.service + ' ' + (en ? b.service_name_en : b.service_name)));
+        tr.appendChild(el('td', '', b.name_masked + ' ' + b.phone_masked));
+        tr.appendChild(el('td', '', T['b_status_' + b.status] || b.status));
+        tr.appendChild(el('td', '', b.ticket_number || ''));
+        body.appendChild(tr);
+      });
+      $('floor-bookings-none').hidden = list.length > 0;
+    }).catch(function () { /* the floor itself reports access problems */ });
+  }
+
   function registerKiosk(e) {
     e.preventDefault();
     S.api('POST', '/halls/' + encodeURIComponent(hall) + '/kiosks', { name: $('kiosk-name').value })
@@ -232,9 +251,13 @@
       $('floor').hidden = false;
       load();
       loadKiosks();
+      loadBookings();
       var stream = new window.HallStream(hall, {
         onSnapshot: scheduleLoad,
-        onEvent: scheduleLoad,
+        onEvent: function (e) {
+          scheduleLoad();
+          if (e.type === 'appointments_changed' || (e.ticket && e.ticket.priority === 'appointment')) loadBookings();
+        },
         onConnection: function (connected) {
           $('connection').hidden = connected;
           document.body.classList.toggle('offline', !connected);

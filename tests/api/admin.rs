@@ -345,6 +345,14 @@ async fn every_form_refuses_bad_input_with_a_clear_code() {
         ("put", "/api/v1/users/window1", json!({}), 400, "invalid_field"),
         ("put", "/api/v1/users/admin", json!({"role": "manager", "hall": "demo"}), 409, "cannot_change_own_role"),
         ("put", "/api/v1/users/admin", json!({"disabled": true}), 409, "cannot_disable_self"),
+        ("put", "/api/v1/halls/demo/settings", json!({"appointments": {"slot_minutes": 5}}), 400, "invalid_settings"),
+        (
+            "put",
+            "/api/v1/halls/demo/settings",
+            json!({"appointments": {"walk_in_share_percent": 95}}),
+            400,
+            "invalid_settings",
+        ),
     ];
     for (method, path, body, status, code) in cases {
         // Halls and admin accounts are the admin's; the rest a manager can do.

@@ -263,3 +263,31 @@ async fn bookings_not_checked_in_become_no_shows_and_old_personal_data_is_erased
         .expect("query");
     assert!(rows.is_empty(), "no personal data left");
 }
+
+#[actix_web::test]
+async fn a_manager_cancels_a_days_bookings_and_people_see_why() {
+    let (_setup, app) = county(Backend::Sqlite).await;
+    let (_, first) = book(&app, booking("09:00", "13200000001")).await;
+    let (_, second) = book(&app, booking("09:00", "13200000002")).await;
+    let manager = app.login("manager1").await;
+    let staff = app.login("window1").await;
+    let body = json!({"date": FRIDAY, "reason": "系统升级，当日暂停预约办理"});
+    assert_error(
+        &app.post("/api/v1/halls/demo/appointments/cancel-day", Some(body.clone()), Some(&staff)).await,
+        403,
+        "forbidden",
+    );
+    let (status, answer) = app.post("/api/v1/halls/demo/appointments/cancel-day", Some(body), Some(&manager)).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["cancelled"], 2);
+    for (booked, phone) in [(&first, "13200000001"), (&second, "13200000002")] {
+        let (_, found) =
+            app.get(&format!("/api/v1/appointments/{}?phone={phone}", booked["code"].as_str().expect("code"))).await;
+        assert_eq!(found["status"], "cancelled");
+        assert_eq!(found["reason"], "系统升级，当日暂停预约办理");
+    }
+    let (_, slots) = app.get(&format!("/api/v1/halls/demo/services/A/slots?date={FRIDAY}")).await;
+    assert_eq!(slots[1]["booked"], 0, "places given back");
+    let (_, log) = app.get_as("/api/v1/audit?kind=appointments.", &manager).await;
+    assert_eq!(log["entries"][0]["after"]["cancelled"], 2);
+}

@@ -123,6 +123,12 @@ fn table() -> Vec<(&'static str, &'static str, &'static [Who], Option<Value>)> {
         ),
         ("get", "/api/v1/halls/{hall}/appointments", &[Staff, Volunteer, Manager, Admin], None),
         ("get", "/api/v1/appointments/{code}", EVERYONE, None),
+        (
+            "post",
+            "/api/v1/halls/{hall}/appointments/cancel-day",
+            DEMO_MANAGERS,
+            Some(json!({"date": "2030-01-02", "reason": "系统升级"})),
+        ),
         ("post", "/api/v1/appointments/{code}/cancel", EVERYONE, Some(json!({"phone": "13800000000"}))),
         (
             "post",

@@ -191,3 +191,28 @@ pub async fn day_list(
     let day = query.date.unwrap_or_else(|| crate::domain::numbering::business_date(state.clock.now(), hall.timezone));
     Ok(HttpResponse::Ok().json(appointments::of_day(&state, &who.0, &hall, day).await?))
 }
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelDayBody {
+    #[schema(value_type = String)]
+    pub date: NaiveDate,
+    /// One service's bookings only (else all).
+    pub service: Option<String>,
+    /// Shown to the people on their booking (e.g. 系统升级，当日暂停预约办理).
+    pub reason: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/halls/{hall}/appointments/cancel-day", tag = "appointments", params(("hall" = String, Path)),
+    request_body = CancelDayBody,
+    responses((status = 200, description = "`{\"cancelled\": n}`"), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn cancel_day(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    who: Authenticated,
+    body: web::Json<CancelDayBody>,
+) -> AppResult<HttpResponse> {
+    let hall = state.halls.get(&path).await?;
+    let n = appointments::cancel_day(&state, &who.0, &hall, body.date, body.service.as_deref(), &body.reason).await?;
+    Ok(HttpResponse::Ok().json(json!({ "cancelled": n })))
+}

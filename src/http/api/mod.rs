@@ -42,6 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/halls/{hall}/services/{service}/slots", web::get().to(slots))
         .route("/halls/{hall}/appointments", web::post().to(book))
         .route("/halls/{hall}/appointments", web::get().to(day_list))
+        .route("/halls/{hall}/appointments/cancel-day", web::post().to(cancel_day))
         .route("/appointments/{code}", web::get().to(get_appointment))
         .route("/appointments/{code}/cancel", web::post().to(cancel_appointment))
         .route("/appointments/{code}/reschedule", web::post().to(reschedule_appointment))

@@ -53,6 +53,8 @@ pub(super) const BOOKING_TEXTS: &[(&str, &str, &str)] = &[
     ("b_keep_code", "请记下预约码，签到和查询时需要。", "Keep the code: you need it to check in and look up."),
     ("b_reason", "大厅说明：{reason}", "From the hall: {reason}"),
     ("book_link", "预约办税", "Book an appointment"),
+    ("f_bookings_today", "今日预约", "Today's bookings"),
+    ("f_no_bookings", "今日没有预约。", "No bookings today."),
     (
         "book_link_hint",
         "选择业务和时段，按时到厅签到即可优先办理",
