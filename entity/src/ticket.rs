@@ -35,6 +35,8 @@ pub struct Model {
     pub phone: Option<String>,
     /// The phone (signed cookie id) that took it remotely.
     pub client_id: Option<String>,
+    /// A checked-in booking's booked start: the calling order places the ticket by it.
+    pub booked_for: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

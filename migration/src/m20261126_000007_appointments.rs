@@ -1,4 +1,5 @@
-//! Appointments (预约办税): bookings and the per-slot place counters that keep them honest.
+//! Appointments (预约办税): bookings, the per-slot place counters that keep them honest, and
+//! the booked start on a checked-in booking's ticket.
 //! `appointment_slots.booked <= capacity` is a constraint, and one person holds at most one
 //! active booking per service and day (a partial unique index), whatever the code does.
 use sea_orm_migration::{prelude::*, schema::*};
@@ -29,6 +30,12 @@ enum Appointments {
 }
 
 #[derive(DeriveIden)]
+enum Tickets {
+    Table,
+    BookedFor,
+}
+
+#[derive(DeriveIden)]
 enum AppointmentSlots {
     Table,
     HallId,
@@ -44,6 +51,16 @@ const ONE_ACTIVE_PER_DAY: &str = "ux_appointments_active_per_day";
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // A checked-in booking's ticket carries its booked start: the calling order places it
+        // by that time.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Tickets::Table)
+                    .add_column(timestamp_with_time_zone_null(Tickets::BookedFor))
+                    .to_owned(),
+            )
+            .await?;
         manager
             .create_table(
                 Table::create()
@@ -129,6 +146,7 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager.drop_table(Table::drop().table(AppointmentSlots::Table).to_owned()).await?;
         manager.drop_index(Index::drop().name(ONE_ACTIVE_PER_DAY).table(Appointments::Table).to_owned()).await?;
-        manager.drop_table(Table::drop().table(Appointments::Table).to_owned()).await
+        manager.drop_table(Table::drop().table(Appointments::Table).to_owned()).await?;
+        manager.alter_table(Table::alter().table(Tickets::Table).drop_column(Tickets::BookedFor).to_owned()).await
     }
 }

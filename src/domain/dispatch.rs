@@ -13,6 +13,10 @@
 //!    transferred to this window by name counts as its first service), oldest first within a
 //!    service.
 //!
+//! 4. **Booked time**: an appointment ticket (a checked-in booking) queues by its booked start,
+//!    not its check-in, and ranks as an appointment only from that start; checked in early, it
+//!    waits among normal tickets as if taken at its booked time. Never ahead of the green channel.
+//!
 //! Ties fall to the earlier issue time, then the lower ticket id, so the choice is deterministic.
 use super::ids::{ServiceId, TicketId, WindowId};
 use super::ticket::Priority;
@@ -29,6 +33,9 @@ pub struct Candidate {
     pub issued_at: DateTime<Utc>,
     /// Set when the ticket was transferred to one window by name.
     pub target_window: Option<WindowId>,
+    /// An appointment ticket's booked start: it queues by this time, and ranks as an
+    /// appointment only from then on (before, it waits among normal tickets by this time).
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone)]
@@ -101,11 +108,24 @@ pub fn call_key(
     let overdue = is_overdue(candidate, targets, now);
     // Overdue tickets ignore the specialty order (rule 2).
     let order = if overdue { 0 } else { position };
-    Some((Reverse(candidate.priority.rank()), Reverse(overdue), order, candidate.issued_at, candidate.id))
+    let (rank, since) = standing(candidate, now);
+    Some((Reverse(rank), Reverse(overdue), order, since, candidate.id))
+}
+
+/// A ticket's priority rank now and the time it queues by. An appointment ticket queues by its
+/// booked start and ranks as an appointment from that moment; checked in early, it waits among
+/// normal tickets as if it had been taken at its booked time (rule 4).
+fn standing(candidate: &Candidate, now: DateTime<Utc>) -> (u8, DateTime<Utc>) {
+    match candidate.due_at {
+        Some(due) if candidate.priority == Priority::Appointment && due > now => (Priority::Normal.rank(), due),
+        Some(due) if candidate.priority == Priority::Appointment => (candidate.priority.rank(), due),
+        _ => (candidate.priority.rank(), candidate.issued_at),
+    }
 }
 
 pub fn is_overdue(candidate: &Candidate, targets: &TargetWaits, now: DateTime<Utc>) -> bool {
-    targets.get(&candidate.service).is_some_and(|target| now - candidate.issued_at > *target)
+    let (_, since) = standing(candidate, now);
+    targets.get(&candidate.service).is_some_and(|target| now - since > *target)
 }
 
 /// The ticket this window should call now, if any.
@@ -160,7 +180,9 @@ pub fn ahead<'a>(
 /// People ahead of a ticket just issued into a service queue, from the count of that queue per
 /// priority (the ticket itself included): everyone at a higher priority and everyone else at its
 /// own. The same answer as `ahead`, since the newest ticket of a priority is neither overdue
-/// nor earlier than anyone, without reading the queue.
+/// nor earlier than anyone, without reading the queue. (A booking checked in before its time
+/// ranks by priority here, not by its booked time: its own count, and the count of a walk-in
+/// taken meanwhile, are approximate until that time.)
 pub fn ahead_of_newest(queued: impl IntoIterator<Item = (Priority, u32)>, own: Priority) -> u32 {
     queued
         .into_iter()
@@ -188,7 +210,7 @@ mod tests {
     }
 
     fn ticket(id: i64, service: ServiceId, priority: Priority, minute: i64) -> Candidate {
-        Candidate { id: TicketId(id), service, priority, issued_at: at(minute), target_window: None }
+        Candidate { id: TicketId(id), service, priority, issued_at: at(minute), target_window: None, due_at: None }
     }
 
     fn window(services: &[ServiceId]) -> WindowProfile {
@@ -234,6 +256,27 @@ mod tests {
     }
 
     #[test]
+    fn an_appointment_waits_for_its_booked_time_then_goes_before_walk_ins_but_never_before_green() {
+        // Checked in at minute 0 for a slot starting at minute 30.
+        let mut booked = ticket(1, A, Priority::Appointment, 0);
+        booked.due_at = Some(at(30));
+        let walk_ins = [ticket(2, A, Priority::Normal, 10), ticket(3, A, Priority::Normal, 25)];
+        let all = [booked.clone(), walk_ins[0].clone(), walk_ins[1].clone()];
+        // Before its time it queues as if taken at minute 30: both walk-ins (10, 25) come first.
+        assert_eq!(chosen(&window(&[A]), &all, 20), Some(2));
+        assert_eq!(chosen(&window(&[A]), &all[..1].iter().chain(&all[2..]).cloned().collect::<Vec<_>>(), 28), Some(3));
+        // From its booked start it goes before every walk-in …
+        assert_eq!(chosen(&window(&[A]), &all, 30), Some(1));
+        // … but never before the green channel.
+        let green = ticket(4, A, Priority::Green, 40);
+        assert_eq!(chosen(&window(&[A]), &[booked.clone(), green], 45), Some(4));
+        // Overdue is counted from the booked start, not the check-in.
+        let targets: TargetWaits = [(A, Duration::minutes(20))].into_iter().collect();
+        assert!(!is_overdue(&booked, &targets, at(45)));
+        assert!(is_overdue(&booked, &targets, at(51)));
+    }
+
+    #[test]
     fn appointments_go_before_normal_but_after_green() {
         let tickets = [
             ticket(1, A, Priority::Normal, 0),
@@ -275,15 +318,26 @@ mod tests {
     }
 
     fn arb_ticket() -> impl Strategy<Value = Candidate> {
-        (1i64..10_000, 1i32..4, 0u8..3, 0i64..120, prop::option::weighted(0.1, 1i32..3)).prop_map(
-            |(id, service, priority, minute, target)| Candidate {
-                id: TicketId(id),
-                service: ServiceId(service),
-                priority: [Priority::Normal, Priority::Appointment, Priority::Green][priority as usize],
-                issued_at: at(minute),
-                target_window: target.map(WindowId),
-            },
+        (
+            1i64..10_000,
+            1i32..4,
+            0u8..3,
+            0i64..120,
+            prop::option::weighted(0.1, 1i32..3),
+            prop::option::weighted(0.5, 0i64..180),
         )
+            .prop_map(|(id, service, priority, minute, target, booked)| {
+                let priority = [Priority::Normal, Priority::Appointment, Priority::Green][priority as usize];
+                Candidate {
+                    id: TicketId(id),
+                    service: ServiceId(service),
+                    priority,
+                    issued_at: at(minute),
+                    target_window: target.map(WindowId),
+                    // Checked-in bookings carry their booked start.
+                    due_at: booked.filter(|_| priority == Priority::Appointment).map(at),
+                }
+            })
     }
 
     fn arb_window() -> impl Strategy<Value = WindowProfile> {
@@ -304,9 +358,11 @@ mod tests {
                 None => prop_assert!(eligible.is_empty()),
                 Some(choice) => {
                     prop_assert!(window.position_of(choice).is_some());
-                    let best = eligible.iter().map(|t| t.priority.rank()).max().unwrap_or(0);
-                    prop_assert_eq!(choice.priority.rank(), best);
-                    let overdue_exists = eligible.iter().any(|t| t.priority.rank() == best && is_overdue(t, &targets(30), at(now)));
+                    // The rank a ticket has now (a booking before its time ranks as normal).
+                    let rank = |t: &Candidate| standing(t, at(now)).0;
+                    let best = eligible.iter().map(|t| rank(t)).max().unwrap_or(0);
+                    prop_assert_eq!(rank(choice), best);
+                    let overdue_exists = eligible.iter().any(|t| rank(t) == best && is_overdue(t, &targets(30), at(now)));
                     prop_assert_eq!(is_overdue(choice, &targets(30), at(now)), overdue_exists);
                 }
             }
@@ -370,15 +426,24 @@ mod tests {
             priority in 0u8..3,
             now in 120i64..200,
         ) {
-            // Everyone already queued in service A, then a new ticket issued now.
+            // Everyone already queued in service A, then a new ticket issued now. The counts
+            // go by priority, so they hold for bookings whose time has come (an appointment
+            // checked in early is counted ahead until its time: a small overestimate).
             let mut queue: Vec<Candidate> = tickets.iter().enumerate()
-                .map(|(i, t)| Candidate { id: TicketId(i as i64), service: A, target_window: None, ..t.clone() }).collect();
+                .map(|(i, t)| Candidate {
+                    id: TicketId(i as i64),
+                    service: A,
+                    target_window: None,
+                    due_at: t.due_at.map(|due| due.min(at(now))),
+                    ..t.clone()
+                }).collect();
             let newest = Candidate {
                 id: TicketId(10_000),
                 service: A,
                 priority: [Priority::Normal, Priority::Appointment, Priority::Green][priority as usize],
                 issued_at: at(now),
                 target_window: None,
+                due_at: None,
             };
             queue.push(newest.clone());
             let counts = [Priority::Normal, Priority::Appointment, Priority::Green]

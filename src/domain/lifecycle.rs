@@ -126,6 +126,8 @@ impl Ticket {
             priority: self.priority,
             issued_at: self.issued_at,
             target_window: self.target_window,
+            // The in-memory hall takes no bookings.
+            due_at: None,
         }
     }
 

@@ -132,6 +132,8 @@ pub async fn kiosk(
         "timezone": hall.timezone.name(),
         "lang": lang.code(),
         "texts": i18n::texts(lang),
+        // The 预约签到 button shows when some service takes bookings.
+        "bookable": hall.active_services().any(|s| s.appointments),
         "services": service_cards(&state, &hall, lang).await?,
         "status": open_status(&state, &hall),
         "hours": hall.schedule.hours_on_day_of(state.clock.now(), hall.timezone),

@@ -50,7 +50,7 @@ pub async fn service_queue_by_priority(
     Ok(by_priority.into_iter().map(|(p, n)| (p, u32::try_from(n.max(0)).unwrap_or(u32::MAX))).collect())
 }
 
-const CANDIDATE_COLUMNS: &str = "id, service_id, priority, issued_at, target_window_id";
+const CANDIDATE_COLUMNS: &str = "id, service_id, priority, issued_at, target_window_id, booked_for";
 
 fn candidate(row: &QueryResult) -> Result<Candidate, DbErr> {
     let priority: String = row.try_get_by_index(2)?;
@@ -60,6 +60,7 @@ fn candidate(row: &QueryResult) -> Result<Candidate, DbErr> {
         priority: Priority::parse(&priority).ok_or_else(|| corrupt("priority", &priority))?,
         issued_at: row.try_get_by_index(3)?,
         target_window: row.try_get_by_index::<Option<i32>>(4)?.map(WindowId),
+        due_at: row.try_get_by_index(5)?,
     })
 }
 
@@ -84,10 +85,13 @@ pub async fn queue_heads(
         values.push(service.0.into());
         let n = values.len();
         for priority in [Priority::Green, Priority::Appointment, Priority::Normal] {
+            // Appointments queue by their booked start (see `dispatch::call_key`).
+            let order =
+                if priority == Priority::Appointment { "COALESCE(booked_for, issued_at), id" } else { "issued_at, id" };
             branches.push(format!(
                 "SELECT * FROM (SELECT {CANDIDATE_COLUMNS} FROM tickets WHERE hall_id = $1 AND business_date = $2 \
                  AND {QUEUED} AND service_id = ${n} AND priority = '{p}' AND target_window_id IS NULL \
-                 ORDER BY issued_at, id LIMIT 1) AS head_{n}_{p}",
+                 ORDER BY {order} LIMIT 1) AS head_{n}_{p}",
                 p = priority.as_str()
             ));
         }

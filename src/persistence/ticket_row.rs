@@ -39,6 +39,8 @@ pub struct TicketRow {
     pub phone: Option<String>,
     /// The phone (signed cookie id) that took it remotely.
     pub client_id: Option<String>,
+    /// A checked-in booking's booked start.
+    pub booked_for: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<ticket::Model> for TicketRow {
@@ -71,6 +73,7 @@ impl TryFrom<ticket::Model> for TicketRow {
             served_by: m.served_by.map(UserId),
             phone: m.phone,
             client_id: m.client_id,
+            booked_for: m.booked_for,
         })
     }
 }
@@ -84,6 +87,7 @@ impl TicketRow {
             priority: self.priority,
             issued_at: self.issued_at,
             target_window: self.target_window_id,
+            due_at: self.booked_for,
         }
     }
 
@@ -160,6 +164,7 @@ impl TicketRow {
             served_by: life.served_by,
             phone: t.phone.map(str::to_owned),
             client_id: t.client_id.map(str::to_owned),
+            booked_for: t.booked_for,
         }
     }
 }

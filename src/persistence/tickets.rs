@@ -52,6 +52,8 @@ pub struct NewTicket<'a> {
     pub issued_at: DateTime<Utc>,
     pub phone: Option<&'a str>,
     pub client_id: Option<&'a str>,
+    /// A checked-in booking's booked start.
+    pub booked_for: Option<DateTime<Utc>>,
 }
 
 pub async fn insert(conn: &impl ConnectionTrait, t: &NewTicket<'_>) -> Result<TicketId, DbErr> {
@@ -59,8 +61,8 @@ pub async fn insert(conn: &impl ConnectionTrait, t: &NewTicket<'_>) -> Result<Ti
         .query_one_raw(statement(
             conn,
             "INSERT INTO tickets (hall_id, issued_service_id, service_id, business_date, seq, number, priority, channel, \
-             status, token, issued_at, recall_count, transfer_count, phone, client_id) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'waiting', $9, $10, 0, 0, $11, $12) RETURNING id",
+             status, token, issued_at, recall_count, transfer_count, phone, client_id, booked_for) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'waiting', $9, $10, 0, 0, $11, $12, $13) RETURNING id",
             [
                 t.hall.0.into(),
                 t.service.0.into(),
@@ -74,6 +76,7 @@ pub async fn insert(conn: &impl ConnectionTrait, t: &NewTicket<'_>) -> Result<Ti
                 t.issued_at.into(),
                 t.phone.map(str::to_owned).into(),
                 t.client_id.map(str::to_owned).into(),
+                t.booked_for.into(),
             ],
         ))
         .await?

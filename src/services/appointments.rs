@@ -468,6 +468,11 @@ pub async fn check_in(
             actor,
             phone: None,
             client_id: None,
+            booked_for: hall
+                .timezone
+                .from_local_datetime(&slot_of(&row).starts_at(row.day))
+                .earliest()
+                .map(|t| t.with_timezone(&chrono::Utc)),
         },
     )
     .await;

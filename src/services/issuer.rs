@@ -28,6 +28,8 @@ pub struct IssueJob {
     /// For remote tickets: the phone number (when the hall requires one) and the phone's id.
     pub phone: Option<String>,
     pub client_id: Option<String>,
+    /// A checked-in booking's booked start.
+    pub booked_for: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What issuing produced: the stored ticket and the people ahead of it at that moment.
@@ -158,6 +160,7 @@ async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) 
             issued_at: now,
             phone: job.phone.as_deref(),
             client_id: job.client_id.as_deref(),
+            booked_for: job.booked_for,
         };
         let id = tickets::insert(&write.txn, &new).await?;
         let row = TicketRow::issued(id, &new);

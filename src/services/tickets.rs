@@ -29,6 +29,8 @@ pub struct IssueRequest<'a> {
     pub phone: Option<String>,
     /// The phone's signed cookie id, for remote tickets.
     pub client_id: Option<String>,
+    /// A checked-in booking's booked start (the calling order places the ticket by it).
+    pub booked_for: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// 32 random bytes from the operating system's generator: cannot be guessed or enumerated.
@@ -67,6 +69,7 @@ pub async fn issue(state: &Core, hall: &Arc<HallConfig>, request: IssueRequest<'
         // Collected only where the hall needs it.
         phone: request.phone.filter(|_| hall.settings.require_phone),
         client_id: request.client_id,
+        booked_for: request.booked_for,
     };
     let (row, ahead) = state.issuer.issue(hall, job).await?;
     // Outside the write: the estimate only reads, so it runs concurrently with writers.

@@ -22,7 +22,7 @@
   var el = H.el;
 
   function show(screen) {
-    ['start', 'online', 'ticket', 'message'].forEach(function (name) {
+    ['start', 'online', 'ticket', 'message', 'checkin'].forEach(function (name) {
       $('screen-' + name).hidden = name !== screen;
     });
     document.body.dataset.screen = screen;
@@ -204,6 +204,64 @@
   }
 
   $('green').onclick = function () { setGreen(!green); };
+
+  // 预约签到: the booking code and the mobile number typed on the screen's own keys (a kiosk
+  // has no keyboard), then the appointment ticket, shown and printed like any other.
+  var checkin = { field: 'code', code: '', phone: '' };
+  var CODE_KEYS = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  function renderCheckin() {
+    $('ci-code').textContent = checkin.code;
+    $('ci-phone').textContent = checkin.phone;
+    $('ci-code-field').classList.toggle('active', checkin.field === 'code');
+    $('ci-phone-field').classList.toggle('active', checkin.field === 'phone');
+    var keys = $('ci-keys');
+    keys.innerHTML = '';
+    var set = checkin.field === 'code' ? CODE_KEYS.split('') : '1234567890'.split('');
+    keys.className = 'ci-keys ' + (checkin.field === 'code' ? 'letters' : 'digits');
+    set.concat(['⌫']).forEach(function (k) {
+      var b = el('button', 'ci-key', k);
+      b.type = 'button';
+      b.dataset.key = k;
+      b.onclick = function () { press(k); };
+      keys.appendChild(b);
+    });
+    $('ci-go').disabled = checkin.code.length !== 8 || checkin.phone.length !== 11;
+  }
+  function press(k) {
+    var f = checkin.field;
+    var max = f === 'code' ? 8 : 11;
+    if (k === '⌫') checkin[f] = checkin[f].slice(0, -1);
+    else if (checkin[f].length < max) checkin[f] += k;
+    // A full code moves on to the number.
+    if (f === 'code' && checkin.code.length === 8 && k !== '⌫') checkin.field = 'phone';
+    $('ci-error').textContent = '';
+    renderCheckin();
+    armReturn(config.returnSeconds * 3);
+  }
+  $('ci-code-field').onclick = function () { checkin.field = 'code'; renderCheckin(); };
+  $('ci-phone-field').onclick = function () { checkin.field = 'phone'; renderCheckin(); };
+  $('check-in').hidden = !config.bookable;
+  $('check-in').onclick = function () {
+    checkin = { field: 'code', code: '', phone: '' };
+    $('ci-error').textContent = '';
+    renderCheckin();
+    show('checkin');
+    armReturn(config.returnSeconds * 3);
+  };
+  $('ci-back').onclick = reset;
+  $('ci-go').onclick = function () {
+    if (busy) return;
+    busy = true;
+    H.api('POST', '/appointments/' + encodeURIComponent(checkin.code) + '/check-in', { phone: checkin.phone, channel: 'kiosk' })
+      .then(function (ticket) { lastTicket = ticket; showTicket(ticket); })
+      .catch(function (err) {
+        if (err.error === 'already_checked_in' && err.ticket) { lastTicket = err.ticket; showTicket(err.ticket); return; }
+        var text = T['err_' + err.error] || T.k_error;
+        if (err.error === 'too_early' && err.check_in_from) text += ' (' + formatTime(err.check_in_from) + ')';
+        $('ci-error').textContent = text;
+        armReturn(config.returnSeconds * 3);
+      }).then(function () { busy = false; });
+  };
   // 返回: a wrong tap goes back without recording anything.
   $('online-back').onclick = reset;
   $('go-online').onclick = function () {

@@ -291,3 +291,32 @@ async fn a_manager_cancels_a_days_bookings_and_people_see_why() {
     let (_, log) = app.get_as("/api/v1/audit?kind=appointments.", &manager).await;
     assert_eq!(log["entries"][0]["after"]["cancelled"], 2);
 }
+
+#[actix_web::test]
+async fn a_booked_ticket_is_called_at_its_booked_time_not_before() {
+    let (_setup, app) = county(Backend::Sqlite).await;
+    let mut body = booking("09:00", "13100000001");
+    body["service"] = json!("B");
+    let (_, booked) = book(&app, body).await;
+    // Friday 08:40: a walk-in takes B001, the booking checks in early and gets B002.
+    app.advance(chrono::Duration::minutes(22 * 60 + 40));
+    let walk_in = app.issue("B").await;
+    let path = format!("/api/v1/appointments/{}/check-in", booked["code"].as_str().expect("code"));
+    let (status, ticket) = app.post(&path, Some(json!({"phone": "13100000001"})), None).await;
+    assert_eq!(status, 201, "{ticket}");
+    let staff = app.login("window4").await;
+    app.window_op(4, "sign-in", None, &staff).await;
+    let call = || async {
+        let (status, body) = app.window_op(4, "call-next", None, &staff).await;
+        assert_eq!(status, 200, "{body}");
+        app.window_op(4, "start", None, &staff).await;
+        app.window_op(4, "finish", None, &staff).await;
+        body["ticket"]["number"].as_str().unwrap_or("").to_owned()
+    };
+    assert_eq!(call().await, walk_in["number"].as_str().expect("number"), "not yet its time: the walk-in first");
+    app.advance(chrono::Duration::minutes(5));
+    let later = app.issue("B").await;
+    app.advance(chrono::Duration::minutes(15)); // 09:00
+    assert_eq!(call().await, ticket["number"].as_str().expect("number"), "at 09:00 the booking goes first");
+    assert_eq!(call().await, later["number"].as_str().expect("number"));
+}

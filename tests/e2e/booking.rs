@@ -1,6 +1,7 @@
 //! Booking on the phone (360×780): service, day, slot, name and number, the booking code;
-//! looked up again, checked in when its time comes, and called at a window.
-use crate::browser::{click, eval, open_phone, screenshot, wait_for};
+//! looked up again, checked in at the kiosk when its time comes, called at a window and shown
+//! on the hall display.
+use crate::browser::{click, eval, open_phone, open_screen, open_touch, screenshot, wait_for};
 use crate::helpers::{app_at, set_county_hours, spawn_app, Backend};
 use fantoccini::Locator;
 use serde_json::json;
@@ -10,7 +11,7 @@ const SHORT: Duration = Duration::from_secs(5);
 const LOAD: Duration = Duration::from_secs(15);
 
 #[actix_web::test]
-async fn a_taxpayer_books_on_the_phone_checks_in_and_is_called() {
+async fn a_taxpayer_books_on_the_phone_checks_in_at_the_kiosk_and_is_called() {
     let Some(phone) = open_phone(360, 780).await else { return };
     let setup = spawn_app(Backend::Sqlite).await;
     set_county_hours(&setup).await;
@@ -45,7 +46,7 @@ async fn a_taxpayer_books_on_the_phone_checks_in_and_is_called() {
     let nine = slots.as_array().expect("slots").iter().find(|s| s["start"] == "09:00").cloned().expect("09:00");
     assert_eq!(nine["booked"], 1);
 
-    // Friday 08:40: looked up again by code and number, checked in on the phone.
+    // Friday 08:40: looked up again on the phone by code and number.
     app.advance(chrono::Duration::minutes(22 * 60 + 40));
     phone.goto(&app.url("/m/demo/booking")).await.expect("lookup page");
     wait_for(&phone, "document.getElementById('lookup-form') !== null", LOAD).await;
@@ -58,23 +59,36 @@ async fn a_taxpayer_books_on_the_phone_checks_in_and_is_called() {
         LOAD,
     )
     .await;
-    click(&phone, "#booking-check-in-btn").await;
-    wait_for(&phone, "location.pathname.indexOf('/t/') === 0", LOAD).await;
-    wait_for(&phone, "document.body.textContent.indexOf('B001') >= 0", LOAD).await;
-    screenshot(&phone, "booking-4-checked-in-360x780.png").await;
+    let _ = phone.close().await;
 
-    // Window 4 (B first) calls it; the phone shows the call.
+    // At the kiosk: 预约签到, the code and the number on the screen's keys, the ticket.
+    let kiosk = open_touch(1024, 768, 1.0).await.expect("kiosk session");
+    let display = open_screen(1920, 1080).await.expect("display session");
+    display.goto(&app.url("/display/demo")).await.expect("display");
+    wait_for(&display, "document.querySelectorAll('.win-tile').length === 10", LOAD).await;
+    kiosk.goto(&app.url("/kiosk/demo")).await.expect("kiosk");
+    wait_for(&kiosk, "!document.getElementById('check-in').hidden", LOAD).await;
+    screenshot(&kiosk, "booking-5-kiosk-start-1024x768.png").await;
+    click(&kiosk, "#check-in").await;
+    wait_for(&kiosk, "document.body.dataset.screen === 'checkin'", SHORT).await;
+    for key in code.chars().chain("13812345678".chars()) {
+        click(&kiosk, &format!("#ci-keys [data-key='{key}']")).await;
+    }
+    wait_for(&kiosk, "!document.getElementById('ci-go').disabled", SHORT).await;
+    screenshot(&kiosk, "booking-6-kiosk-check-in-1024x768.png").await;
+    click(&kiosk, "#ci-go").await;
+    wait_for(&kiosk, "document.body.dataset.screen === 'ticket' && document.getElementById('issued-number').dataset.number === 'B001'", LOAD).await;
+
+    // Window 4 (B first) calls it at 09:00, its booked time; the display shows the call.
+    app.advance(chrono::Duration::minutes(20));
     let staff = app.login("window4").await;
     app.window_op(4, "sign-in", None, &staff).await;
     let (status, called) = app.window_op(4, "call-next", None, &staff).await;
     assert_eq!(status, 200, "{called}");
     assert_eq!(called["ticket"]["number"], "B001");
     assert_eq!(called["ticket"]["priority"], "appointment");
-    wait_for(
-        &phone,
-        "document.body.textContent.indexOf('4 号窗口') >= 0 || document.body.textContent.indexOf('4号窗口') >= 0",
-        LOAD,
-    )
-    .await;
-    let _ = phone.close().await;
+    wait_for(&display, "document.getElementById('now-calling').dataset.number === 'B001'", LOAD).await;
+    for client in [kiosk, display] {
+        let _ = client.close().await;
+    }
 }

@@ -117,6 +117,7 @@ pub async fn issue_ticket(
         actor: who.0.map(|a| a.id),
         phone,
         client_id: if remote { phone_id(&req, &state) } else { None },
+        booked_for: None,
     };
     let ticket = tickets::issue(&state, &hall, request).await?;
     Ok(HttpResponse::Created().json(ticket))

@@ -54,6 +54,10 @@ pub(super) const BOOKING_TEXTS: &[(&str, &str, &str)] = &[
     ("b_reason", "大厅说明：{reason}", "From the hall: {reason}"),
     ("book_link", "预约办税", "Book an appointment"),
     ("f_bookings_today", "今日预约", "Today's bookings"),
+    ("k_check_in", "预约签到", "Booked? Check in"),
+    ("k_check_in_hint", "已预约的群众在此签到取号", "Take your number for a booking"),
+    ("k_check_in_title", "请输入预约码和手机号码", "Enter your booking code and mobile number"),
+    ("k_check_in_go", "签到取号", "Check in"),
     ("f_no_bookings", "今日没有预约。", "No bookings today."),
     (
         "book_link_hint",
