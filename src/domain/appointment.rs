@@ -114,6 +114,10 @@ impl Slot {
     pub fn starts_at(&self, day: NaiveDate) -> NaiveDateTime {
         day.and_time(NaiveTime::MIN) + Duration::minutes(i64::from(self.start))
     }
+
+    pub fn ends_at(&self, day: NaiveDate) -> NaiveDateTime {
+        day.and_time(NaiveTime::MIN) + Duration::minutes(i64::from(self.end))
+    }
 }
 
 /// The slots of a day: each opening period (the lunch break falls between two) cut into

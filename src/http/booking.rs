@@ -14,7 +14,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/m/{hall}/book", web::get().to(book)).route("/m/{hall}/booking", web::get().to(lookup));
+    cfg.route("/m/{hall}/book", web::get().to(book))
+        .route("/m/{hall}/booking", web::get().to(lookup))
+        .route("/m/{hall}/booking/qr.svg", web::get().to(qr_code));
 }
 
 #[derive(Deserialize)]
@@ -94,4 +96,26 @@ pub async fn lookup(
     query: web::Query<BookQuery>,
 ) -> AppResult<HttpResponse> {
     page(state, req, &path, "lookup", &query).await
+}
+
+/// The booking's QR: the lookup page with its code filled in (never the number), for the
+/// person's own phone or a volunteer's tablet to open.
+pub async fn qr_code(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<BookQuery>,
+) -> AppResult<HttpResponse> {
+    let code: String =
+        query.code.as_deref().unwrap_or_default().chars().filter(char::is_ascii_alphanumeric).take(8).collect();
+    let Ok(hall) = state.halls.get(&path).await else { return not_found(state, req).await };
+    if code.is_empty() {
+        return not_found(state, req).await;
+    }
+    let url = format!("{}/m/{}/booking?code={code}", super::taxpayer::public_base(&state, &req), hall.code);
+    let svg = super::qr::svg(&url).unwrap_or_default();
+    Ok(HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "private, max-age=86400"))
+        .body(svg))
 }

@@ -26,7 +26,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// The address taxpayers reach this server at: `HALLQ_PUBLIC_URL`, or this request's host.
 /// `Forwarded` / `X-Forwarded-*` are believed only from `HALLQ_TRUSTED_PROXIES`.
-fn public_base(state: &AppState, req: &HttpRequest) -> String {
+pub(super) fn public_base(state: &AppState, req: &HttpRequest) -> String {
     if let Some(url) = &state.settings.public_url {
         return url.clone();
     }

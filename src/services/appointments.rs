@@ -54,6 +54,9 @@ pub struct AppointmentView {
     pub phone_masked: String,
     /// Why the hall cancelled it, when it did.
     pub reason: Option<String>,
+    /// The slot's start and end (RFC 3339, hall time), e.g. for a calendar entry.
+    pub starts_at: String,
+    pub ends_at: String,
     /// When check-in opens and closes, and until when it may be changed (RFC 3339, hall time).
     pub check_in_from: String,
     pub check_in_until: String,
@@ -109,6 +112,8 @@ fn view(hall: &HallConfig, row: &entity::appointment::Model, ticket: Option<Stri
         name_masked: mask_name(&row.name),
         phone_masked: mask_phone(&row.phone),
         reason: row.reason.clone(),
+        starts_at: hall_time(hall, start),
+        ends_at: hall_time(hall, slot.ends_at(row.day)),
         check_in_from: hall_time(hall, start - minutes(r.check_in_before_minutes)),
         check_in_until: hall_time(hall, start + minutes(r.check_in_grace_minutes)),
         change_until: hall_time(hall, start - minutes(r.change_deadline_minutes)),
@@ -324,18 +329,28 @@ async fn owned(
     Ok((hall, row))
 }
 
-async fn ticket_number(state: &Core, row: &entity::appointment::Model) -> AppResult<Option<String>> {
-    Ok(match row.ticket_id {
-        Some(id) => {
-            crate::persistence::tickets::find(&state.db, crate::domain::ids::TicketId(id)).await?.map(|t| t.number)
-        }
+/// The booking's ticket number once checked in, and the booking as it stands: a checked-in
+/// booking whose ticket is finished reads `served`.
+async fn with_ticket(
+    state: &Core,
+    row: &entity::appointment::Model,
+) -> AppResult<(entity::appointment::Model, Option<String>)> {
+    let ticket = match row.ticket_id {
+        Some(id) => crate::persistence::tickets::find(&state.db, crate::domain::ids::TicketId(id)).await?,
         None => None,
-    })
+    };
+    let mut row = row.clone();
+    if row.status == "checked_in"
+        && ticket.as_ref().is_some_and(|t| t.status == crate::domain::ticket::TicketStatus::Done)
+    {
+        row.status = "served".into();
+    }
+    Ok((row, ticket.map(|t| t.number)))
 }
 
 pub async fn lookup(state: &Core, code: &str, phone: &str) -> AppResult<AppointmentView> {
     let (hall, row) = owned(state, code, phone).await?;
-    let ticket = ticket_number(state, &row).await?;
+    let (row, ticket) = with_ticket(state, &row).await?;
     Ok(view(&hall, &row, ticket))
 }
 
@@ -516,8 +531,8 @@ pub async fn of_day(
     let rows = store::of_day(&state.db, hall.id, day).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
-        let ticket = ticket_number(state, row).await?;
-        out.push(view(hall, row, ticket));
+        let (row, ticket) = with_ticket(state, row).await?;
+        out.push(view(hall, &row, ticket));
     }
     Ok(out)
 }

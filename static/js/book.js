@@ -115,6 +115,22 @@
     $('step-details').scrollIntoView({ behavior: 'smooth' });
   }
 
+  // An .ics calendar entry built here, so the mobile number never goes into an address.
+  function calendarFile(b) {
+    function utc(iso) { return new Date(Date.parse(iso)).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, ''); }
+    function text(s) { return String(s || '').replace(/[\\;,]/g, function (c) { return '\\' + c; }); }
+    var lines = [
+      'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//hallq//appointments//ZH', 'BEGIN:VEVENT',
+      'UID:' + b.code + '@hallq', 'DTSTAMP:' + utc(new Date().toISOString()),
+      'DTSTART:' + utc(b.starts_at), 'DTEND:' + utc(b.ends_at),
+      'SUMMARY:' + text(T.b_title + ' ' + b.service + ' ' + (en ? b.service_name_en : b.service_name)),
+      'LOCATION:' + text(b.address || ''),
+      'DESCRIPTION:' + text(T.b_code + ' ' + b.code),
+      'END:VEVENT', 'END:VCALENDAR'
+    ];
+    return URL.createObjectURL(new Blob([lines.join('\r\n') + '\r\n'], { type: 'text/calendar' }));
+  }
+
   function renderBooking(b, title) {
     current = b;
     ['step-service', 'step-day', 'step-slot', 'step-details', 'lookup-section'].forEach(function (id) { show(id, false); });
@@ -136,6 +152,12 @@
     $('booking-change').textContent = active ? T.b_change_hint.replace('{until}', when(b.change_until)) : '';
     show('booking-cancel', active);
     show('booking-check-in-btn', active);
+    var qr = $('booking-qr');
+    qr.hidden = !active;
+    if (active) qr.src = '/m/' + enc(config.hall) + '/booking/qr.svg?code=' + enc(b.code);
+    var ics = $('booking-ics');
+    ics.hidden = !active;
+    if (active) ics.href = calendarFile(b);
     var ticket = $('booking-ticket');
     ticket.hidden = !b.ticket_number;
     if (b.ticket_number) ticket.textContent = T.b_ticket.replace('{number}', b.ticket_number);

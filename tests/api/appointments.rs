@@ -319,4 +319,20 @@ async fn a_booked_ticket_is_called_at_its_booked_time_not_before() {
     app.advance(chrono::Duration::minutes(15)); // 09:00
     assert_eq!(call().await, ticket["number"].as_str().expect("number"), "at 09:00 the booking goes first");
     assert_eq!(call().await, later["number"].as_str().expect("number"));
+    let (_, found) =
+        app.get(&format!("/api/v1/appointments/{}?phone=13100000001", booked["code"].as_str().expect("code"))).await;
+    assert_eq!(found["status"], "served", "its ticket is finished");
+}
+
+#[actix_web::test]
+async fn the_booking_qr_opens_the_lookup_page_with_the_code_and_never_the_number() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let mut response = app.client.get(app.url("/m/demo/booking/qr.svg?code=ABCD2345")).send().await.expect("sent");
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("image/svg+xml"));
+    let svg = response.body().await.expect("body");
+    let expected = hallq::http::qr::svg(&format!("{}/m/demo/booking?code=ABCD2345", app.address)).expect("qr");
+    assert_eq!(String::from_utf8_lossy(&svg), expected, "the code of the lookup page, and nothing else");
+    let response = app.client.get(app.url("/m/demo/booking/qr.svg")).send().await.expect("sent");
+    assert_eq!(response.status().as_u16(), 404);
 }

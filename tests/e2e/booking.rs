@@ -39,6 +39,17 @@ async fn a_taxpayer_books_on_the_phone_checks_in_at_the_kiosk_and_is_called() {
         eval(&phone, "return document.getElementById('booking-who').textContent;").await,
         json!("王** 138****5678")
     );
+    // The QR (the lookup page with the code) and a calendar file are offered.
+    wait_for(
+        &phone,
+        "document.getElementById('booking-qr').complete && document.getElementById('booking-qr').naturalWidth > 0",
+        LOAD,
+    )
+    .await;
+    assert_eq!(
+        eval(&phone, "return document.getElementById('booking-ics').href.indexOf('blob:') === 0;").await,
+        json!(true)
+    );
     eval(&phone, "window.scrollTo(0, 0); return true;").await;
     screenshot(&phone, "booking-3-confirmed-360x780.png").await;
     // The same slot now has one place less.

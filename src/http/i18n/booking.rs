@@ -41,6 +41,7 @@ pub(super) const BOOKING_TEXTS: &[(&str, &str, &str)] = &[
     ("b_bring", "请携带本人有效身份证件及办理业务所需资料。", "Bring your ID card and the papers the service needs."),
     ("b_check_in", "签到取号", "Check in and take a number"),
     ("b_cancel", "取消预约", "Cancel booking"),
+    ("b_add_calendar", "加入手机日历", "Add to calendar"),
     ("b_cancel_confirm", "确定取消这个预约吗？", "Cancel this booking?"),
     ("b_cancelled", "预约已取消", "Booking cancelled"),
     ("b_ticket", "查看号码 {number}", "See number {number}"),
