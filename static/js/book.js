@@ -92,19 +92,41 @@
     H.api('GET', '/halls/' + enc(config.hall) + '/services/' + enc(chosen.service.code) + '/slots?date=' + chosen.date).then(function (slots) {
       var box = $('book-slots');
       box.innerHTML = '';
-      var any = false;
+      var free = slots.some(function (s) { return s.open && s.available > 0; });
+      $('next-day').hidden = true;
+      if (!free) offerNextDay(chosen.date);
       slots.forEach(function (s) {
         var full = s.available <= 0;
         if (!s.open) return;
-        any = true;
         var b = choiceButton(s.start + '–' + s.end, full ? T.b_full : T.b_left.replace('{n}', s.available), function () { chooseSlot(s, b); }, full);
         b.dataset.start = s.start;
         box.appendChild(b);
       });
-      show('no-slots', !any);
+      show('no-slots', !free);
       show('step-slot', true);
       $('step-slot').scrollIntoView({ behavior: 'smooth' });
     }).catch(function (err) { H.toast(H.describe(err)); });
+  }
+
+  // A full day offers the next bookable day that still has places.
+  function offerNextDay(after) {
+    var later = config.days.filter(function (d) { return d.date > after; });
+    var service = chosen.service;
+    (function next(i) {
+      if (i >= later.length || chosen.service !== service || chosen.date !== after) return;
+      var d = later[i];
+      H.api('GET', '/halls/' + enc(config.hall) + '/services/' + enc(service.code) + '/slots?date=' + d.date).then(function (slots) {
+        if (chosen.service !== service || chosen.date !== after) return;
+        if (!slots.some(function (s) { return s.open && s.available > 0; })) { next(i + 1); return; }
+        var b = $('next-day');
+        b.textContent = T.b_next_day.replace('{day}', dayLabel(d.date, d.weekday));
+        b.hidden = false;
+        b.onclick = function () {
+          var target = document.querySelector('#book-days [data-date="' + d.date + '"]');
+          if (target) chooseDay(d.date, target);
+        };
+      }).catch(function () { /* the day list stays as it is */ });
+    })(0);
   }
 
   function chooseSlot(s, button) {

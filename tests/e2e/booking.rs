@@ -103,3 +103,36 @@ async fn a_taxpayer_books_on_the_phone_checks_in_at_the_kiosk_and_is_called() {
         let _ = client.close().await;
     }
 }
+
+#[actix_web::test]
+async fn a_full_day_offers_the_next_day_with_places() {
+    let Some(phone) = open_phone(360, 780).await else { return };
+    let setup = spawn_app(Backend::Sqlite).await;
+    set_county_hours(&setup).await;
+    let app = app_at(&setup, "2026-11-26T10:00:00+08:00").await;
+    // E (tax refunds) has one window and 12-minute handling: one place a slot. Fill Friday.
+    let (_, slots) = app.get("/api/v1/halls/demo/services/E/slots?date=2026-11-27").await;
+    for (n, slot) in slots.as_array().expect("slots").iter().enumerate() {
+        for _ in 0..slot["capacity"].as_u64().expect("capacity") {
+            let body = json!({"service": "E", "date": "2026-11-27", "start": slot["start"], "name": "赵六", "phone": format!("137{n:08}")});
+            let (status, answer) = app.post("/api/v1/halls/demo/appointments", Some(body), None).await;
+            assert_eq!(status, 201, "{answer}");
+        }
+    }
+    phone.goto(&app.url("/m/demo/book?service=E")).await.expect("booking page");
+    wait_for(&phone, "!document.getElementById('step-day').hidden", LOAD).await;
+    click(&phone, "#book-days [data-date='2026-11-27']").await;
+    wait_for(&phone, "!document.getElementById('next-day').hidden", LOAD).await;
+    assert_eq!(
+        eval(&phone, "return document.querySelectorAll('#book-slots .choice:not([disabled])').length;").await,
+        json!(0)
+    );
+    assert_eq!(
+        eval(&phone, "return document.getElementById('next-day').textContent;").await,
+        json!("当日已约满，11月30日 周一 还有名额")
+    );
+    screenshot(&phone, "booking-7-full-day-360x780.png").await;
+    click(&phone, "#next-day").await;
+    wait_for(&phone, "document.querySelector('#book-days [data-date=\"2026-11-30\"].chosen') !== null && document.querySelectorAll('#book-slots .choice:not([disabled])').length === 15", LOAD).await;
+    let _ = phone.close().await;
+}

@@ -51,6 +51,7 @@ pub(super) const BOOKING_TEXTS: &[(&str, &str, &str)] = &[
         "Nothing can be booked here now; take a ticket at the hall.",
     ),
     ("b_no_slots", "当日已无可预约时段，请选择其他日期。", "No time left that day; choose another."),
+    ("b_next_day", "当日已约满，{day} 还有名额", "Full that day; {day} has places"),
     ("b_keep_code", "请记下预约码，签到和查询时需要。", "Keep the code: you need it to check in and look up."),
     ("b_reason", "大厅说明：{reason}", "From the hall: {reason}"),
     ("book_link", "预约办税", "Book an appointment"),
