@@ -113,6 +113,15 @@ impl AppError {
         Self::new(kind, code, message)
     }
 
+    /// A unique constraint that fired between a check and the write it guards answers as the
+    /// check would have (`code`); any other database error stays what it is.
+    pub fn unique_or(err: sea_orm::DbErr, code: ErrorCode, message: impl Into<String>) -> Self {
+        match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => Self::conflict(code, message),
+            _ => err.into(),
+        }
+    }
+
     pub fn body(&self) -> Value {
         let mut body = Map::new();
         body.insert("error".into(), self.code.as_str().into());

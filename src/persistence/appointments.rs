@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{appointment, appointment_slot};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 pub const ACTIVE: [&str; 2] = ["booked", "checked_in"];
 
@@ -237,23 +237,6 @@ pub async fn of_day(
         .order_by_asc(appointment::Column::StartMinute)
         .order_by_asc(appointment::Column::Id)
         .all(conn)
-        .await
-}
-
-pub async fn count_active(
-    conn: &impl ConnectionTrait,
-    hall: HallId,
-    service: ServiceId,
-    day: NaiveDate,
-    start: i16,
-) -> Result<u64, DbErr> {
-    appointment::Entity::find()
-        .filter(appointment::Column::HallId.eq(hall.0))
-        .filter(appointment::Column::ServiceId.eq(service.0))
-        .filter(appointment::Column::Day.eq(day))
-        .filter(appointment::Column::StartMinute.eq(start))
-        .filter(appointment::Column::Status.is_in(ACTIVE))
-        .count(conn)
         .await
 }
 

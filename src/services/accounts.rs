@@ -211,11 +211,7 @@ pub async fn create(state: &Core, actor: &Actor, input: AccountInput) -> AppResu
     )
     .await
     .map_err(|e| {
-        if e.to_string().to_lowercase().contains("unique") || e.to_string().to_lowercase().contains("duplicate") {
-            AppError::conflict(ErrorCode::AccountExists, format!("there is already an account '{username}'"))
-        } else {
-            e.into()
-        }
+        AppError::unique_or(e, ErrorCode::AccountExists, format!("there is already an account '{username}'"))
     })?;
     users::set_windows(&txn, id, &windows).await?;
     let row = users::find_by_username(&txn, &username).await?.ok_or_else(|| AppError::internal("account vanished"))?;

@@ -20,6 +20,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 const MAX_NAME_CHARS: usize = 20;
+const ONE_A_DAY: &str = "this number already has a booking for this service on that day";
 
 /// One slot as the booking pages show it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -217,10 +218,7 @@ async fn check_person(
         .filter(|a| Some(a.id) != except)
         .collect();
     if active.iter().any(|a| a.service_id == service.0 && a.day == day) {
-        return Err(AppError::conflict(
-            ErrorCode::LimitReached,
-            "this number already has a booking for this service on that day",
-        ));
+        return Err(AppError::conflict(ErrorCode::LimitReached, ONE_A_DAY));
     }
     if active.len() as u32 >= r.per_week {
         return Err(AppError::conflict(
@@ -259,11 +257,6 @@ async fn announce(
     write.emit(EventKind::AppointmentsChanged, body, actor).await
 }
 
-fn is_unique_violation(err: &sea_orm::DbErr) -> bool {
-    let text = err.to_string().to_lowercase();
-    text.contains("unique") || text.contains("duplicate")
-}
-
 #[tracing::instrument(skip(state, hall, request), fields(hall = %hall.code, service = request.service))]
 pub async fn book(state: &Core, hall: &HallConfig, request: BookRequest<'_>) -> AppResult<AppointmentView> {
     let service = bookable_service(hall, request.service)?;
@@ -298,16 +291,7 @@ pub async fn book(state: &Core, hall: &HallConfig, request: BookRequest<'_>) -> 
         },
     )
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            AppError::conflict(
-                ErrorCode::LimitReached,
-                "this number already has a booking for this service on that day",
-            )
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(|e| AppError::unique_or(e, ErrorCode::LimitReached, ONE_A_DAY))?;
     announce(&mut write, service, request.date, slot, request.actor).await?;
     write.commit(state).await?;
     Ok(view(hall, &row, None))
@@ -412,16 +396,9 @@ pub async fn reschedule(
     check_person(&write, &hall, &row.phone, service.id, day, now.date(), Some(row.id)).await?;
     take_place(&write, &hall, service.id, day, slot, places).await?;
     store::free_place(&write.txn, hall.id, service.id, row.day, row.start_minute).await?;
-    store::move_to(&write.txn, row.id, day, slot.start as i16, slot.end as i16, write.now).await.map_err(|e| {
-        if is_unique_violation(&e) {
-            AppError::conflict(
-                ErrorCode::LimitReached,
-                "this number already has a booking for this service on that day",
-            )
-        } else {
-            e.into()
-        }
-    })?;
+    store::move_to(&write.txn, row.id, day, slot.start as i16, slot.end as i16, write.now)
+        .await
+        .map_err(|e| AppError::unique_or(e, ErrorCode::LimitReached, ONE_A_DAY))?;
     announce(&mut write, &service, row.day, slot_of(&row), None).await?;
     announce(&mut write, &service, day, slot, None).await?;
     write.commit(state).await?;

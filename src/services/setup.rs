@@ -155,23 +155,13 @@ pub async fn create_hall(state: &Core, actor: &Actor, new: NewHall) -> AppResult
         },
     )
     .await
-    .map_err(|e| unique_or(e, ErrorCode::HallExists, format!("there is already a hall '{code}'")))?;
+    .map_err(|e| AppError::unique_or(e, ErrorCode::HallExists, format!("there is already a hall '{code}'")))?;
     let row = persistence::halls::find(&txn, id).await?.ok_or_else(|| AppError::internal("new hall vanished"))?;
     let view = hall_view(&row);
     audit::record(&txn, actor, Some(id), "hall.created", &format!("hall:{code}"), None, Some(hall_audit(&view)), now)
         .await?;
     txn.commit().await?;
     Ok(view)
-}
-
-/// A unique constraint that fired between our check and our insert is the same conflict.
-fn unique_or(err: sea_orm::DbErr, code: ErrorCode, message: String) -> AppError {
-    let text = err.to_string().to_lowercase();
-    if text.contains("unique") || text.contains("duplicate") {
-        AppError::conflict(code, message)
-    } else {
-        err.into()
-    }
 }
 
 pub async fn hall(state: &Core, actor: &Actor, hall: &HallConfig) -> AppResult<HallView> {
@@ -605,9 +595,9 @@ pub async fn create_service(
     let mut codes: Vec<&str> = existing.iter().map(|s| s.code.as_str()).collect();
     codes.push(&code);
     let write = HallWrite::begin(state, hall).await?;
-    store::insert_service(&write.txn, row.clone())
-        .await
-        .map_err(|e| unique_or(e, ErrorCode::ServiceExists, format!("the hall already has a service '{code}'")))?;
+    store::insert_service(&write.txn, row.clone()).await.map_err(|e| {
+        AppError::unique_or(e, ErrorCode::ServiceExists, format!("the hall already has a service '{code}'"))
+    })?;
     save_online(&write.txn, hall, &code, &input.online, &codes).await?;
     if let Some(position) = input.position {
         place_service(&write.txn, hall.id, &code, position).await?;
@@ -776,7 +766,7 @@ pub async fn create_window(
         },
     )
     .await
-    .map_err(|e| unique_or(e, ErrorCode::WindowExists, format!("the hall already has a window {number}")))?;
+    .map_err(|e| AppError::unique_or(e, ErrorCode::WindowExists, format!("the hall already has a window {number}")))?;
     persistence::windows::set_services(&write.txn, id, &services).await?;
     let row = persistence::windows::find(&write.txn, id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
     let view = window_view(hall, &row, None);
@@ -838,9 +828,9 @@ pub async fn update_window(state: &Core, actor: &Actor, id: WindowId, input: Win
         ));
     }
     let before = window_view(&hall, &fresh, held.as_ref());
-    store::update_window(&write.txn, model)
-        .await
-        .map_err(|e| unique_or(e, ErrorCode::WindowExists, "the hall already has a window with that number".into()))?;
+    store::update_window(&write.txn, model).await.map_err(|e| {
+        AppError::unique_or(e, ErrorCode::WindowExists, "the hall already has a window with that number")
+    })?;
     if let Some(services) = &services {
         persistence::windows::set_services(&write.txn, id, services).await?;
     }

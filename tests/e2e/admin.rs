@@ -195,6 +195,10 @@ async fn a_hall_is_set_up_in_the_browser_from_an_empty_install_to_a_first_call()
         json!("Staff")
     );
     screenshot(&browser, "admin-7-english-1366x768.png").await;
+    browser.goto(&app.url("/admin/halls/county?lang=zh")).await.expect("chinese again");
+    wait_for(&browser, "document.querySelectorAll('#checklist-items li.done').length === 5", LOAD).await;
+    eval(&browser, "document.querySelector('#settings h3').scrollIntoView(); return true;").await;
+    screenshot(&browser, "admin-8-booking-rules-1366x768.png").await;
 
     for client in [browser, kiosk, console] {
         let _ = client.close().await;
