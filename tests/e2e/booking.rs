@@ -105,12 +105,26 @@ async fn a_taxpayer_books_on_the_phone_checks_in_at_the_kiosk_and_is_called() {
     floor.goto(&app.url("/floor/demo")).await.expect("floor");
     wait_for(&floor, "!document.getElementById('login').hidden", LOAD).await;
     floor.find(Locator::Id("login-user")).await.expect("user").send_keys("manager1").await.expect("type");
-    floor.find(Locator::Id("login-pass")).await.expect("pass").send_keys(crate::helpers::DEMO_PASSWORD).await.expect("type");
+    floor
+        .find(Locator::Id("login-pass"))
+        .await
+        .expect("pass")
+        .send_keys(crate::helpers::DEMO_PASSWORD)
+        .await
+        .expect("type");
     click(&floor, "#login-submit").await;
-    wait_for(&floor, &format!("document.querySelector('#floor-bookings tr[data-code=\"{code}\"]') !== null"), LOAD).await;
-    let row = eval(&floor, &format!("return document.querySelector('#floor-bookings tr[data-code=\"{code}\"]').textContent;")).await;
+    wait_for(&floor, &format!("document.querySelector('#floor-bookings tr[data-code=\"{code}\"]') !== null"), LOAD)
+        .await;
+    let row = eval(
+        &floor,
+        &format!("return document.querySelector('#floor-bookings tr[data-code=\"{code}\"]').textContent;"),
+    )
+    .await;
     let row = row.as_str().expect("row").to_owned();
-    assert!(row.contains("王**") && row.contains("138****5678") && row.contains("B001") && !row.contains("13812345678"), "{row}");
+    assert!(
+        row.contains("王**") && row.contains("138****5678") && row.contains("B001") && !row.contains("13812345678"),
+        "{row}"
+    );
     eval(&floor, "document.getElementById('floor-bookings').scrollIntoView(); return true;").await;
     screenshot(&floor, "booking-8-floor-1366x768.png").await;
     for client in [kiosk, display, floor] {
