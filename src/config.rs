@@ -57,6 +57,9 @@ pub struct Settings {
     pub login_max_failures: u32,
     /// Threads that check passwords, so at most this many at once (each keeps ~19 MiB).
     pub password_hash_concurrency: u32,
+    /// The key of the hash that stands in for ID numbers. Unset: a random key kept in the
+    /// database. Set it to keep the key out of database backups.
+    pub id_hash_key: Option<String>,
 }
 
 impl Default for Settings {
@@ -86,6 +89,7 @@ impl Default for Settings {
             db_acquire_timeout_ms: 2000,
             login_max_failures: 10,
             password_hash_concurrency: 2,
+            id_hash_key: None,
         }
     }
 }
@@ -133,6 +137,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("db_acquire_timeout_ms", "HALLQ_DB_ACQUIRE_TIMEOUT_MS"),
     ("login_max_failures", "HALLQ_LOGIN_MAX_FAILURES"),
     ("password_hash_concurrency", "HALLQ_PASSWORD_HASH_CONCURRENCY"),
+    ("id_hash_key", "HALLQ_ID_HASH_KEY"),
 ];
 
 /// Any TOML scalar; parsed per key below so errors name the key.
@@ -190,6 +195,12 @@ impl Settings {
             }
             "admin_password" => self.admin_password = Some(password(value)?),
             "demo_password" => self.demo_password = Some(password(value)?),
+            "id_hash_key" => {
+                if value.chars().count() < 16 {
+                    return Err("the key needs at least 16 characters".into());
+                }
+                self.id_hash_key = Some(value.into());
+            }
             "timezone" => {
                 self.timezone =
                     value.parse().map_err(|_| format!("'{value}' is not an IANA timezone such as Asia/Shanghai"))?

@@ -81,6 +81,14 @@ impl Application {
             crate::persistence::secrets::get_or_create(&db, "phone_cookie_key", &crate::services::tickets::new_token())
                 .await
                 .map_err(|e| StartupError::Migration(e.to_string()))?;
+        let id_key = match &settings.id_hash_key {
+            Some(key) => key.clone(),
+            None => {
+                crate::persistence::secrets::get_or_create(&db, "id_number_key", &crate::services::tickets::new_token())
+                    .await
+                    .map_err(|e| StartupError::Migration(e.to_string()))?
+            }
+        };
         // Other instances may write to the same PostgreSQL database: read their events too.
         let poll = (!settings.is_sqlite()).then_some(Duration::from_millis(250));
         let hub = Hub::start(db.clone(), poll);
@@ -101,6 +109,7 @@ impl Application {
                 settings.password_hash_concurrency,
             )),
             estimates: Arc::default(),
+            id_numbers: crate::services::keyed_hash::KeyedHash::new(&id_key),
             clock,
             db,
             settings: Arc::new(settings),

@@ -24,6 +24,8 @@ pub struct Core {
     pub estimates: Arc<crate::services::views::EstimateCache>,
     /// Writes tickets in batches (group commit); see `services::issuer`.
     pub issuer: Arc<crate::services::issuer::Issuer>,
+    /// Hashes ID numbers given at booking (`HALLQ_ID_HASH_KEY`, else a key kept in the database).
+    pub id_numbers: crate::services::keyed_hash::KeyedHash,
 }
 
 /// The application's state as the web layer holds it: the services' `Core` (reached through

@@ -8,6 +8,7 @@ mod m20261125_000004_window_sign_in;
 mod m20261125_000005_taxpayers;
 mod m20261126_000006_administration;
 mod m20261126_000007_appointments;
+mod m20261126_000008_appointment_id_hash;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_taxpayers::Migration),
             Box::new(m20261126_000006_administration::Migration),
             Box::new(m20261126_000007_appointments::Migration),
+            Box::new(m20261126_000008_appointment_id_hash::Migration),
         ]
     }
 }

@@ -39,6 +39,22 @@ pub struct BookingRules {
     /// Names and mobile numbers of bookings are erased this many days after the booked day
     /// (at least as long as no-shows count).
     pub keep_personal_days: u32,
+    /// Whether booking asks for a resident ID number. It is never stored in clear: only a keyed
+    /// hash, so the per-person rules also hold for someone booking under several mobile numbers.
+    pub id_number: IdNumberRule,
+}
+
+/// Whether booking asks for an ID number.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IdNumberRule {
+    /// Not asked (the mobile number alone identifies the person).
+    #[default]
+    Off,
+    /// Asked; a booking without one is accepted.
+    Optional,
+    /// A booking needs one.
+    Required,
 }
 
 impl Default for BookingRules {
@@ -57,6 +73,7 @@ impl Default for BookingRules {
             check_in_before_minutes: 30,
             check_in_grace_minutes: 15,
             keep_personal_days: 90,
+            id_number: IdNumberRule::Off,
         }
     }
 }

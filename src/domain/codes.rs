@@ -29,6 +29,7 @@ pub enum ErrorCode {
     InvalidChannel,
     InvalidCredentials,
     InvalidField,
+    InvalidIdNumber,
     InvalidJson,
     InvalidName,
     InvalidPath,
@@ -110,7 +111,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 100] = [
+    pub const ALL: [ErrorCode; 101] = [
         Self::InvalidScore,
         Self::InvalidTag,
         Self::CommentTooLong,
@@ -133,6 +134,7 @@ impl ErrorCode {
         Self::InvalidChannel,
         Self::InvalidCredentials,
         Self::InvalidField,
+        Self::InvalidIdNumber,
         Self::InvalidJson,
         Self::InvalidName,
         Self::InvalidPath,
@@ -241,6 +243,7 @@ impl ErrorCode {
             Self::InvalidName => "invalid_name",
             Self::InvalidPath => "invalid_path",
             Self::InvalidPhone => "invalid_phone",
+            Self::InvalidIdNumber => "invalid_id_number",
             Self::InvalidPriority => "invalid_priority",
             Self::InvalidQuery => "invalid_query",
             Self::InvalidSettings => "invalid_settings",

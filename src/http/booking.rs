@@ -72,6 +72,7 @@ async fn page(
     context.insert("hall_name", if en { &hall.name_en } else { &hall.name });
     context.insert("page", page);
     context.insert("hall_code", &hall.code);
+    context.insert("id_number", &hall.settings.appointments.id_number);
     context.insert("config_json", &script_json(&config));
     let mut response = render(&state, req, "taxpayer/book.html", context, StatusCode::OK)?;
     response

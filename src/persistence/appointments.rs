@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{appointment, appointment_slot};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 
 pub const ACTIVE: [&str; 2] = ["booked", "checked_in"];
 
@@ -105,9 +105,27 @@ pub struct NewAppointment<'a> {
     pub start: i16,
     pub end: i16,
     pub name: &'a str,
-    pub phone: &'a str,
+    pub person: Person<'a>,
     pub channel: &'a str,
     pub at: DateTime<Utc>,
+}
+
+/// Who a booking is for, as the per-person rules know them: the mobile number, and the keyed
+/// hash of an ID number when one was given. Bookings match a person on either.
+#[derive(Clone, Copy)]
+pub struct Person<'a> {
+    pub phone: &'a str,
+    pub id_hash: Option<&'a str>,
+}
+
+impl Person<'_> {
+    fn matches(&self) -> Condition {
+        let by_phone = Condition::any().add(appointment::Column::Phone.eq(self.phone));
+        match self.id_hash {
+            Some(hash) => by_phone.add(appointment::Column::IdHash.eq(hash)),
+            None => by_phone,
+        }
+    }
 }
 
 pub async fn insert(conn: &impl ConnectionTrait, new: NewAppointment<'_>) -> Result<appointment::Model, DbErr> {
@@ -120,8 +138,8 @@ pub async fn insert(conn: &impl ConnectionTrait, new: NewAppointment<'_>) -> Res
         start_minute: Set(new.start),
         end_minute: Set(new.end),
         name: Set(new.name.into()),
-        phone: Set(new.phone.into()),
-        id_hash: Set(None),
+        phone: Set(new.person.phone.into()),
+        id_hash: Set(new.person.id_hash.map(str::to_owned)),
         status: Set("booked".into()),
         ticket_id: Set(None),
         channel: Set(new.channel.into()),
@@ -142,16 +160,16 @@ pub async fn find_by_code(conn: &impl ConnectionTrait, code: &str) -> Result<Opt
 }
 
 /// One person's active bookings in a hall between two days (both included).
-pub async fn active_of_phone(
+pub async fn active_of_person(
     conn: &impl ConnectionTrait,
     hall: HallId,
-    phone: &str,
+    person: Person<'_>,
     from: NaiveDate,
     to: NaiveDate,
 ) -> Result<Vec<appointment::Model>, DbErr> {
     appointment::Entity::find()
         .filter(appointment::Column::HallId.eq(hall.0))
-        .filter(appointment::Column::Phone.eq(phone))
+        .filter(person.matches())
         .filter(appointment::Column::Status.is_in(ACTIVE))
         .filter(appointment::Column::Day.gte(from))
         .filter(appointment::Column::Day.lte(to))
@@ -163,12 +181,12 @@ pub async fn active_of_phone(
 pub async fn no_show_days(
     conn: &impl ConnectionTrait,
     hall: HallId,
-    phone: &str,
+    person: Person<'_>,
     since: NaiveDate,
 ) -> Result<Vec<NaiveDate>, DbErr> {
     Ok(appointment::Entity::find()
         .filter(appointment::Column::HallId.eq(hall.0))
-        .filter(appointment::Column::Phone.eq(phone))
+        .filter(person.matches())
         .filter(appointment::Column::Status.eq("no_show"))
         .filter(appointment::Column::Day.gte(since))
         .all(conn)
@@ -249,7 +267,6 @@ pub async fn mark_no_shows(
     before_minute: i64,
     at: DateTime<Utc>,
 ) -> Result<u64, DbErr> {
-    use sea_orm::sea_query::Condition;
     let result = appointment::Entity::update_many()
         .col_expr(appointment::Column::Status, Expr::value("no_show"))
         .col_expr(appointment::Column::UpdatedAt, Expr::value(at))
@@ -267,7 +284,7 @@ pub async fn mark_no_shows(
     Ok(result.rows_affected)
 }
 
-/// Erases names and mobile numbers of bookings for days before `before`.
+/// Erases names, mobile numbers and ID hashes of bookings for days before `before`.
 pub async fn purge_personal(conn: &impl ConnectionTrait, hall: HallId, before: NaiveDate) -> Result<u64, DbErr> {
     let result = appointment::Entity::update_many()
         .col_expr(appointment::Column::Name, Expr::value(""))

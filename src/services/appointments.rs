@@ -4,11 +4,11 @@
 use super::hall_write::HallWrite;
 use super::tickets::{self, IssueRequest};
 use super::views::TicketView;
-use crate::domain::appointment::{self as rules, BookingRules, CheckIn, Slot};
+use crate::domain::appointment::{self as rules, BookingRules, CheckIn, IdNumberRule, Slot};
 use crate::domain::events::{EventBody, EventKind};
 use crate::domain::ids::{ServiceId, UserId};
 use crate::domain::numbering::business_date;
-use crate::domain::privacy::{mask_name, mask_phone, normalise_mobile};
+use crate::domain::privacy::{mask_name, mask_phone, normalise_id_number, normalise_mobile};
 use crate::domain::ticket::{Channel, Priority};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::persistence::appointments as store;
@@ -162,6 +162,8 @@ pub struct BookRequest<'a> {
     pub start: &'a str,
     pub name: &'a str,
     pub phone: &'a str,
+    /// A resident ID number, when the hall asks for one (ignored, never stored, when not).
+    pub id_number: Option<&'a str>,
     pub channel: Channel,
     pub actor: Option<UserId>,
 }
@@ -180,6 +182,27 @@ fn parse_person(name: &str, phone: &str) -> AppResult<(String, String)> {
     Ok((name.to_owned(), phone))
 }
 
+/// The keyed hash of the ID number given, as the hall's rule asks: none when the hall does not
+/// ask (whatever was sent is dropped), a clear error when it is required and missing or malformed.
+fn id_hash(state: &Core, rule: IdNumberRule, given: Option<&str>) -> AppResult<Option<String>> {
+    let given = given.map(str::trim).filter(|t| !t.is_empty());
+    match (rule, given) {
+        (IdNumberRule::Off, _) | (IdNumberRule::Optional, None) => Ok(None),
+        (IdNumberRule::Required, None) => {
+            Err(AppError::bad_request(ErrorCode::InvalidIdNumber, "this hall asks for a resident ID number to book"))
+        }
+        (_, Some(text)) => {
+            let id = normalise_id_number(text).ok_or_else(|| {
+                AppError::bad_request(
+                    ErrorCode::InvalidIdNumber,
+                    "a resident ID number has 17 digits and a check digit or X, e.g. 11010519491231002X",
+                )
+            })?;
+            Ok(Some(state.id_numbers.hex(&id)))
+        }
+    }
+}
+
 fn new_code() -> String {
     let mut bytes = [0u8; 8];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
@@ -191,7 +214,7 @@ fn new_code() -> String {
 async fn check_person(
     write: &HallWrite,
     hall: &HallConfig,
-    phone: &str,
+    person: store::Person<'_>,
     service: ServiceId,
     day: NaiveDate,
     today: NaiveDate,
@@ -199,7 +222,7 @@ async fn check_person(
 ) -> AppResult<()> {
     let r = booking_rules(hall);
     let since = today - chrono::Duration::days(i64::from(r.no_show_window_days));
-    let no_shows = store::no_show_days(&write.txn, hall.id, phone, since).await?;
+    let no_shows = store::no_show_days(&write.txn, hall.id, person, since).await?;
     if let Some(until) = rules::blocked_until(&no_shows, today, r) {
         return Err(AppError::conflict(
             ErrorCode::Blocked,
@@ -212,7 +235,7 @@ async fn check_person(
         .with_detail("until", until.to_string()));
     }
     let (monday, sunday) = rules::week_of(day);
-    let active: Vec<_> = store::active_of_phone(&write.txn, hall.id, phone, monday, sunday)
+    let active: Vec<_> = store::active_of_person(&write.txn, hall.id, person, monday, sunday)
         .await?
         .into_iter()
         .filter(|a| Some(a.id) != except)
@@ -262,6 +285,7 @@ pub async fn book(state: &Core, hall: &HallConfig, request: BookRequest<'_>) -> 
     let service = bookable_service(hall, request.service)?;
     let (name, phone) = parse_person(request.name, request.phone)?;
     let r = booking_rules(hall);
+    let id_hash = id_hash(state, r.id_number, request.id_number)?;
     let slot = rules::slot_at(&hall.schedule, request.date, r.slot_minutes, request.start).ok_or_else(|| {
         AppError::bad_request(
             ErrorCode::InvalidSlot,
@@ -272,7 +296,8 @@ pub async fn book(state: &Core, hall: &HallConfig, request: BookRequest<'_>) -> 
     let mut write = HallWrite::begin(state, hall).await?;
     let now = write.now.with_timezone(&hall.timezone).naive_local();
     rules::may_book(&hall.schedule, now, request.date, slot, r).map_err(AppError::refused)?;
-    check_person(&write, hall, &phone, service.id, request.date, now.date(), None).await?;
+    let person = store::Person { phone: &phone, id_hash: id_hash.as_deref() };
+    check_person(&write, hall, person, service.id, request.date, now.date(), None).await?;
     take_place(&write, hall, service.id, request.date, slot, places).await?;
     let code = new_code();
     let row = store::insert(
@@ -285,7 +310,7 @@ pub async fn book(state: &Core, hall: &HallConfig, request: BookRequest<'_>) -> 
             start: slot.start as i16,
             end: slot.end as i16,
             name: &name,
-            phone: &phone,
+            person,
             channel: request.channel.as_str(),
             at: write.now,
         },
@@ -393,7 +418,8 @@ pub async fn reschedule(
     }
     rules::may_change(now, row.day, slot_of(&row), r).map_err(AppError::refused)?;
     rules::may_book(&hall.schedule, now, day, slot, r).map_err(AppError::refused)?;
-    check_person(&write, &hall, &row.phone, service.id, day, now.date(), Some(row.id)).await?;
+    let person = store::Person { phone: &row.phone, id_hash: row.id_hash.as_deref() };
+    check_person(&write, &hall, person, service.id, day, now.date(), Some(row.id)).await?;
     take_place(&write, &hall, service.id, day, slot, places).await?;
     store::free_place(&write.txn, hall.id, service.id, row.day, row.start_minute).await?;
     store::move_to(&write.txn, row.id, day, slot.start as i16, slot.end as i16, write.now)

@@ -1,14 +1,13 @@
 //! Who is issuing when nobody signs in: registered kiosks (a device token a manager created),
 //! and phones (a random id in a cookie signed with the server's key).
 use super::auth::{token_hash, Actor};
+use super::keyed_hash::KeyedHash;
 use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
 use crate::persistence::halls::HallConfig;
 use crate::persistence::kiosks::{self, KioskRow};
 use crate::state::Core;
-use hmac::{Hmac, Mac};
 use rand::RngCore;
-use sha2::Sha256;
 
 pub const MAX_KIOSK_NAME_CHARS: usize = 60;
 /// The kinds of registered device: a kiosk (its token lets it print and issue as the hall's
@@ -19,19 +18,16 @@ pub const DISPLAY: &str = "display";
 /// Signs and checks phone ids. The key lives in the database, shared by every instance.
 #[derive(Clone)]
 pub struct PhoneIds {
-    key: Vec<u8>,
+    key: KeyedHash,
 }
 
 impl PhoneIds {
     pub fn new(key: &str) -> Self {
-        Self { key: key.as_bytes().to_vec() }
+        Self { key: KeyedHash::new(key) }
     }
 
     fn mac(&self, id: &str) -> String {
-        // HMAC takes a key of any length, so this cannot fail.
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key).unwrap_or_else(|_| unreachable!());
-        mac.update(id.as_bytes());
-        hex::encode(&mac.finalize().into_bytes()[..16])
+        self.key.hex(id)
     }
 
     /// A new phone id and its cookie value (`id.signature`).

@@ -9,6 +9,7 @@ pub mod diversions;
 pub mod hall_write;
 pub mod halls;
 pub mod issuer;
+pub mod keyed_hash;
 pub mod limits;
 pub mod notice;
 pub mod ratings;

@@ -575,6 +575,7 @@
     NUMBERS.concat(OPTIONAL).forEach(function (k) { f[k].value = s[k] === null || s[k] === undefined ? '' : s[k]; });
     var bk = s.appointments || {};
     f.bk_same_day.checked = !!bk.same_day;
+    f.bk_id_number.value = bk.id_number || 'off';
     BOOKING.forEach(function (k) { f['bk_' + k].value = bk[k] === undefined ? '' : bk[k]; });
   }
 
@@ -589,6 +590,7 @@
       OPTIONAL.forEach(function (k) { s[k] = num(f[k].value); });
       s.appointments = Object.assign({}, s.appointments || {});
       s.appointments.same_day = f.bk_same_day.checked;
+      s.appointments.id_number = f.bk_id_number.value;
       BOOKING.forEach(function (k) { s.appointments[k] = num(f['bk_' + k].value) || 0; });
       S.api('PUT', '/halls/' + enc(hall) + '/settings', s).then(function () { ok(); return loadSetup(); }).catch(fail);
     };

@@ -200,6 +200,7 @@
       $('book-error').textContent = '';
       phone = $('book-phone').value.replace(/[\s-]/g, '');
       var body = { service: chosen.service.code, date: chosen.date, start: chosen.start, name: $('book-name').value, phone: phone };
+      if ($('book-id-number') && $('book-id-number').value.trim()) body.id_number = $('book-id-number').value.trim();
       $('book-submit').disabled = true;
       H.api('POST', '/halls/' + enc(config.hall) + '/appointments', body).then(function (b) {
         renderBooking(b, T.b_done);

@@ -6,7 +6,11 @@ use futures_util::future::join_all;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
-on_both_databases!(a_thousand_people_rushing_one_slot_get_exactly_its_places, one_phone_rushing_a_day_gets_one_booking,);
+on_both_databases!(
+    a_thousand_people_rushing_one_slot_get_exactly_its_places,
+    one_phone_rushing_a_day_gets_one_booking,
+    moves_and_new_bookings_at_once_take_and_free_each_place_once,
+);
 
 /// Thursday 26 November 2026, 10:00 in Shanghai; the demo hall with county hours.
 const THURSDAY: &str = "2026-11-26T10:00:00+08:00";
@@ -214,6 +218,58 @@ async fn a_thousand_people_rushing_one_slot_get_exactly_its_places(backend: Back
     assert_eq!((slot["booked"].as_u64(), slot["available"].as_u64()), (Some(4), Some(0)));
 }
 
+/// Four people booked at 09:00 all move to 10:00 (two places left) five times each, while six
+/// others book 09:00, half of it on a second instance (PostgreSQL). Whatever the order, every
+/// slot's counter equals its active bookings and none is over capacity.
+async fn moves_and_new_bookings_at_once_take_and_free_each_place_once(backend: Backend) {
+    let (_setup, first) = county(backend).await;
+    let second = if backend == Backend::Postgres { Some(app_at(&first, THURSDAY).await) } else { None };
+    let other = second.as_ref().unwrap_or(&first);
+    let mut movers = Vec::new();
+    for n in 0..4 {
+        let (status, booked) = book(&first, booking("09:00", &phone(100 + n))).await;
+        assert_eq!(status, 201, "{booked}");
+        movers.push((booked["code"].as_str().expect("code").to_owned(), phone(100 + n)));
+    }
+    for n in 0..2 {
+        assert_eq!(book(&first, booking("10:00", &phone(200 + n))).await.0, 201);
+    }
+    let moves = (0..20).map(|n| {
+        let (code, number) = movers[n % 4].clone();
+        let app = if n % 2 == 0 { &first } else { other };
+        async move {
+            let body = json!({"phone": number, "date": FRIDAY, "start": "10:00"});
+            app.post(&format!("/api/v1/appointments/{code}/reschedule"), Some(body), None).await
+        }
+    });
+    let newcomers = (0..6).map(|n| {
+        let app = if n % 2 == 0 { &first } else { other };
+        async move { book(app, booking("09:00", &phone(300 + n))).await }
+    });
+    let (moved, booked) = futures_util::join!(join_all(moves), join_all(newcomers));
+    for (status, body) in moved.iter().chain(&booked) {
+        assert!(
+            *status == 200 || *status == 201 || (*status == 409 && body["error"] == "slot_full"),
+            "{status} {body}"
+        );
+    }
+    let staff = first.login("window1").await;
+    let (_, day) = first.get_as(&format!("/api/v1/halls/demo/appointments?date={FRIDAY}"), &staff).await;
+    let active = |start: &str| {
+        day.as_array().expect("list").iter().filter(|a| a["start"] == start && a["status"] == "booked").count() as u64
+    };
+    let (_, slots) = first.get(&format!("/api/v1/halls/demo/services/A/slots?date={FRIDAY}")).await;
+    let counter = |start: &str| {
+        slots.as_array().expect("list").iter().find(|s| s["start"] == start).expect("slot")["booked"].as_u64()
+    };
+    assert_eq!(counter("10:00"), Some(4), "two moved in, no more");
+    assert_eq!(active("10:00"), 4);
+    assert_eq!(counter("09:00"), Some(active("09:00")));
+    assert!(active("09:00") <= 4);
+    let newcomers_in = booked.iter().filter(|(s, _)| *s == 201).count() as u64;
+    assert_eq!(active("09:00"), 2 + newcomers_in, "the two left behind and every newcomer confirmed");
+}
+
 async fn one_phone_rushing_a_day_gets_one_booking(backend: Backend) {
     let (_setup, app) = county(backend).await;
     let starts = ["08:30", "09:00", "09:30", "10:00", "10:30", "11:00", "11:30", "13:30", "14:00", "14:30"];
@@ -262,6 +318,90 @@ async fn bookings_not_checked_in_become_no_shows_and_old_personal_data_is_erased
         .await
         .expect("query");
     assert!(rows.is_empty(), "no personal data left");
+}
+
+async fn ask_for_id_numbers(app: &TestApp, rule: &str) {
+    let manager = app.login("manager1").await;
+    let (_, mut settings) = app.get("/api/v1/halls/demo/settings").await;
+    settings["appointments"]["id_number"] = json!(rule);
+    let (status, saved) = app.put("/api/v1/halls/demo/settings", settings, &manager).await;
+    assert_eq!(status, 200, "{saved}");
+}
+
+async fn id_hashes(app: &TestApp) -> Vec<Option<String>> {
+    use sea_orm::ConnectionTrait;
+    let db = &app.app_state.db;
+    let sql = "SELECT id_hash FROM appointments ORDER BY id";
+    let rows = db.query_all_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await.expect("query");
+    rows.iter().map(|r| r.try_get_by_index::<Option<String>>(0).expect("id_hash")).collect()
+}
+
+#[actix_web::test]
+async fn an_id_number_counts_the_person_across_phones_and_is_stored_only_as_a_keyed_hash() {
+    const ID: &str = "11010519491231002X";
+    let (_setup, app) = county(Backend::Sqlite).await;
+    let with_id = |start: &str, phone: &str, id: &str| {
+        let mut body = booking(start, phone);
+        body["id_number"] = json!(id);
+        body
+    };
+    // Not asked (the default): whatever is sent is dropped.
+    assert_eq!(book(&app, with_id("08:30", "13100000001", ID)).await.0, 201);
+    assert_eq!(id_hashes(&app).await, vec![None]);
+
+    ask_for_id_numbers(&app, "required").await;
+    assert_error(&book(&app, booking("09:00", "13100000002")).await, 400, "invalid_id_number");
+    assert_error(&book(&app, with_id("09:00", "13100000002", "110105194912310021")).await, 400, "invalid_id_number");
+    let (status, booked) = book(&app, with_id("09:00", "13100000002", "11010519491231002x")).await;
+    assert_eq!(status, 201, "{booked}");
+    assert!(!booked.to_string().contains("1101051949"), "the answer never echoes it: {booked}");
+    // The same person under another mobile number: one booking a service a day still.
+    let (status, again) = book(&app, with_id("10:00", "13100000003", ID)).await;
+    assert_error(&(status, again), 409, "limit_reached");
+    // Three a week (Monday to Sunday) whatever the numbers: next Monday to Wednesday, then not Thursday.
+    for (n, day) in ["2026-11-30", "2026-12-01", "2026-12-02", "2026-12-03"].into_iter().enumerate() {
+        let mut body = with_id("11:00", &format!("1310000001{n}"), ID);
+        body["date"] = json!(day);
+        let answer = book(&app, body).await;
+        if n < 3 {
+            assert_eq!(answer.0, 201, "{day}: {}", answer.1);
+        } else {
+            assert_error(&answer, 409, "limit_reached");
+            assert!(answer.1["message"].as_str().expect("message").contains("3 bookings"), "{}", answer.1);
+        }
+    }
+
+    // Stored: a 32-character keyed hash, the same for the same number however it was typed,
+    // and the number itself nowhere in the database.
+    let hashes = id_hashes(&app).await;
+    let hash = hashes[1].clone().expect("hashed");
+    assert_eq!(hash.len(), 32);
+    assert!(hashes[2..].iter().all(|h| h.as_deref() == Some(hash.as_str())), "{hashes:?}");
+    use sea_orm::ConnectionTrait;
+    let db = &app.app_state.db;
+    for table in ["appointments", "events", "audit_log"] {
+        let sql = format!(
+            "SELECT COUNT(*) FROM {table} WHERE {} LIKE '%1101051949%'",
+            match table {
+                "appointments" => "name || phone || COALESCE(id_hash, '')",
+                "events" => "payload",
+                _ => "COALESCE(after, '') || COALESCE(before, '')",
+            }
+        );
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .expect("query")
+            .expect("row");
+        assert_eq!(row.try_get_by_index::<i64>(0).expect("count"), 0, "{table}");
+    }
+
+    // Optional: a booking without one is accepted, a malformed one is not.
+    ask_for_id_numbers(&app, "optional").await;
+    let mut optional = booking("15:00", "13100000008");
+    optional["service"] = json!("B");
+    assert_eq!(book(&app, optional).await.0, 201);
+    assert_error(&book(&app, with_id("15:00", "13100000009", "12345")).await, 400, "invalid_id_number");
 }
 
 #[actix_web::test]

@@ -17,6 +17,11 @@ async fn a_taxpayer_books_on_the_phone_checks_in_at_the_kiosk_and_is_called() {
     set_county_hours(&setup).await;
     // Thursday 26 November 2026, 10:00 in Shanghai: Friday can be booked.
     let app = app_at(&setup, "2026-11-26T10:00:00+08:00").await;
+    // The hall asks for an ID number, optionally.
+    let manager = app.login("manager1").await;
+    let (_, mut settings) = app.get("/api/v1/halls/demo/settings").await;
+    settings["appointments"]["id_number"] = json!("optional");
+    assert_eq!(app.put("/api/v1/halls/demo/settings", settings, &manager).await.0, 200);
 
     phone.goto(&app.url("/m/demo/book")).await.expect("booking page");
     wait_for(&phone, "document.querySelectorAll('#book-services .choice').length === 3", LOAD).await;
@@ -29,6 +34,7 @@ async fn a_taxpayer_books_on_the_phone_checks_in_at_the_kiosk_and_is_called() {
     wait_for(&phone, "!document.getElementById('step-details').hidden", SHORT).await;
     phone.find(Locator::Id("book-name")).await.expect("name").send_keys("王小明").await.expect("type");
     phone.find(Locator::Id("book-phone")).await.expect("phone").send_keys("138 1234 5678").await.expect("type");
+    phone.find(Locator::Id("book-id-number")).await.expect("ID").send_keys("11010519491231002x").await.expect("type");
     screenshot(&phone, "booking-2-details-360x780.png").await;
     click(&phone, "#book-submit").await;
     wait_for(&phone, "!document.getElementById('booking').hidden", LOAD).await;
@@ -56,6 +62,13 @@ async fn a_taxpayer_books_on_the_phone_checks_in_at_the_kiosk_and_is_called() {
     let (_, slots) = app.get("/api/v1/halls/demo/services/B/slots?date=2026-11-27").await;
     let nine = slots.as_array().expect("slots").iter().find(|s| s["start"] == "09:00").cloned().expect("09:00");
     assert_eq!(nine["booked"], 1);
+    // The ID number went with it, as a hash only.
+    use sea_orm::ConnectionTrait;
+    let db = &app.app_state.db;
+    let sql = "SELECT id_hash FROM appointments";
+    let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await;
+    let hash: Option<String> = row.expect("query").expect("row").try_get_by_index(0).expect("id_hash");
+    assert_eq!(hash.map(|h| h.len()), Some(32));
 
     // Friday 08:40: looked up again on the phone by code and number.
     app.advance(chrono::Duration::minutes(22 * 60 + 40));

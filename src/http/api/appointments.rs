@@ -49,6 +49,11 @@ pub struct BookBody {
     pub name: String,
     /// A mainland mobile number: it identifies the person and proves the booking is theirs.
     pub phone: String,
+    /// An 18-character resident ID number, when the hall's `appointments.id_number` rule is
+    /// `optional` or `required` (ignored otherwise). Only a keyed hash of it is stored; the
+    /// per-person limits then also count bookings made under other mobile numbers.
+    #[serde(default)]
+    pub id_number: Option<String>,
 }
 
 /// Who books: a volunteer's or staff's session books on their channel; anyone else by phone.
@@ -79,6 +84,7 @@ pub async fn book(
         start: &body.start,
         name: &body.name,
         phone: &body.phone,
+        id_number: body.id_number.as_deref(),
         channel: channel_of(&who),
         actor: who.0.as_ref().map(|a| a.id),
     };

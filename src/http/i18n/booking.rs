@@ -16,6 +16,13 @@ pub(super) const BOOKING_TEXTS: &[(&str, &str, &str)] = &[
         "用于查询、修改和签到，预约日后按规定删除。",
         "Used to look up, change and check in; deleted after the day as the rules say.",
     ),
+    ("b_id_number", "身份证号码", "Resident ID number"),
+    ("b_id_optional", "（选填）", " (optional)"),
+    (
+        "b_id_hint",
+        "仅用于核对每人预约次数，不保存号码本身。",
+        "Used only to check how many bookings each person holds; the number itself is not kept.",
+    ),
     ("b_confirm", "确认预约", "Confirm booking"),
     ("b_done", "预约成功", "Booked"),
     ("b_lookup_title", "我的预约", "My booking"),

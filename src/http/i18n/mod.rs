@@ -311,6 +311,7 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("err_already_has_ticket", "您已有该业务的号码", "You already have a ticket for this"),
     ("err_phone_required", "请填写手机号码", "Please give your mobile number"),
     ("err_invalid_phone", "手机号码格式不正确", "That is not a valid mobile number"),
+    ("err_invalid_id_number", "请填写正确的 18 位居民身份证号码", "Enter a valid 18-character resident ID number"),
     (
         "err_remote_cap_reached",
         "远程取号人数已满，请到大厅取号机取号",
