@@ -129,6 +129,7 @@ impl Application {
             .port();
         let server = serve(state.clone(), listener, open_files)?;
         crate::jobs::housekeeping::start(state.core.clone());
+        crate::jobs::floor_watch::start(state.core.clone());
         Ok(Self { port, server, state, generated })
     }
 

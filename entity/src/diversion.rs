@@ -14,6 +14,10 @@ pub struct Model {
     pub target: String,
     pub business_date: Date,
     pub created_at: DateTimeUtc,
+    /// The volunteer or staff member who recorded it (none: a kiosk or a phone).
+    pub recorded_by: Option<i32>,
+    /// What a volunteer noted, if anything (no personal data).
+    pub note: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

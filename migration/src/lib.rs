@@ -9,6 +9,7 @@ mod m20261125_000005_taxpayers;
 mod m20261126_000006_administration;
 mod m20261126_000007_appointments;
 mod m20261126_000008_appointment_id_hash;
+mod m20261126_000009_floor_watch;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_administration::Migration),
             Box::new(m20261126_000007_appointments::Migration),
             Box::new(m20261126_000008_appointment_id_hash::Migration),
+            Box::new(m20261126_000009_floor_watch::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ pub enum ErrorCode {
     CommentTooLong,
     AlreadyHasTicket,
     AlreadyRated,
+    AlreadyTaken,
     BadRequest,
     CannotDisableSelf,
     CrossOrigin,
@@ -23,6 +24,7 @@ pub enum ErrorCode {
     GraceExpired,
     GreenInPerson,
     HallClosed,
+    HelpRequestNotFound,
     HallNotFound,
     Internal,
     InvalidBody,
@@ -111,12 +113,13 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 101] = [
+    pub const ALL: [ErrorCode; 103] = [
         Self::InvalidScore,
         Self::InvalidTag,
         Self::CommentTooLong,
         Self::AlreadyHasTicket,
         Self::AlreadyRated,
+        Self::AlreadyTaken,
         Self::BadRequest,
         Self::CannotDisableSelf,
         Self::CrossOrigin,
@@ -128,6 +131,7 @@ impl ErrorCode {
         Self::GraceExpired,
         Self::GreenInPerson,
         Self::HallClosed,
+        Self::HelpRequestNotFound,
         Self::HallNotFound,
         Self::Internal,
         Self::InvalidBody,
@@ -244,6 +248,8 @@ impl ErrorCode {
             Self::InvalidPath => "invalid_path",
             Self::InvalidPhone => "invalid_phone",
             Self::InvalidIdNumber => "invalid_id_number",
+            Self::AlreadyTaken => "already_taken",
+            Self::HelpRequestNotFound => "help_request_not_found",
             Self::InvalidPriority => "invalid_priority",
             Self::InvalidQuery => "invalid_query",
             Self::InvalidSettings => "invalid_settings",

@@ -32,6 +32,14 @@ pub enum EventKind {
     HallConfigured,
     /// A slot's bookings changed (booked, cancelled, moved): booking pages refresh its places.
     AppointmentsChanged,
+    /// A window called for help; a volunteer took it; it was dealt with; the window withdrew it.
+    HelpRequested,
+    HelpTaken,
+    HelpDone,
+    HelpCancelled,
+    /// A queue passed its alert threshold, or fell back well below it.
+    QueueAlertRaised,
+    QueueAlertCleared,
 }
 
 impl EventKind {
@@ -56,6 +64,12 @@ impl EventKind {
             Self::Notice => "notice",
             Self::HallConfigured => "hall_configured",
             Self::AppointmentsChanged => "appointments_changed",
+            Self::HelpRequested => "help_requested",
+            Self::HelpTaken => "help_taken",
+            Self::HelpDone => "help_done",
+            Self::HelpCancelled => "help_cancelled",
+            Self::QueueAlertRaised => "queue_alert_raised",
+            Self::QueueAlertCleared => "queue_alert_cleared",
         }
     }
 }
@@ -81,6 +95,26 @@ pub struct PublicWindow {
     pub number: i32,
     pub state: WindowState,
     pub pause_reason: Option<String>,
+}
+
+/// A call for help as the public stream shows it: which window, where it stands; never who
+/// asked or who took it (tablets read that behind sign-in).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PublicHelp {
+    pub id: i64,
+    pub window: i32,
+    pub status: super::floor_watch::HelpStatus,
+}
+
+/// A queue alert: the service and the figures that raised or cleared it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PublicAlert {
+    pub service: String,
+    pub waiting: u32,
+    pub longest_wait_minutes: u32,
+    pub estimated_wait_minutes: u32,
+    /// Closed social-insurance cash windows could serve it: advise opening them.
+    pub advise_cash_windows: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -109,6 +143,12 @@ pub enum EventBody {
         service: String,
         date: chrono::NaiveDate,
         start: String,
+    },
+    Help {
+        help: PublicHelp,
+    },
+    Alert {
+        alert: PublicAlert,
     },
 }
 
@@ -198,5 +238,23 @@ mod tests {
             EventKind::AppointmentsChanged,
             EventBody::Appointments { service: "A".into(), date, start: "09:00".into() },
         );
+        for (kind, status) in [
+            (EventKind::HelpRequested, super::super::floor_watch::HelpStatus::Open),
+            (EventKind::HelpTaken, super::super::floor_watch::HelpStatus::Taken),
+            (EventKind::HelpDone, super::super::floor_watch::HelpStatus::Done),
+            (EventKind::HelpCancelled, super::super::floor_watch::HelpStatus::Cancelled),
+        ] {
+            round_trip(kind, EventBody::Help { help: PublicHelp { id: 4, window: 3, status } });
+        }
+        let alert = PublicAlert {
+            service: "C".into(),
+            waiting: 16,
+            longest_wait_minutes: 12,
+            estimated_wait_minutes: 40,
+            advise_cash_windows: true,
+        };
+        for kind in [EventKind::QueueAlertRaised, EventKind::QueueAlertCleared] {
+            round_trip(kind, EventBody::Alert { alert: alert.clone() });
+        }
     }
 }

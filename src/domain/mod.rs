@@ -7,6 +7,7 @@ pub mod cutoff;
 pub mod dispatch;
 pub mod estimate;
 pub mod events;
+pub mod floor_watch;
 pub mod hall;
 pub mod hall_config;
 pub mod ids;

@@ -33,6 +33,8 @@ pub struct HallSettings {
     pub no_show_grace_minutes: Option<u32>,
     /// Booking rules (预约): slots, places, booking window, per-person limits, check-in.
     pub appointments: super::appointment::BookingRules,
+    /// Floor watch (the volunteer tablet): queue alert thresholds and calls for help.
+    pub watch: super::floor_watch::WatchSettings,
 }
 
 /// The per-hall rules the queue's lifecycle needs.
@@ -74,6 +76,7 @@ impl Default for HallSettings {
             recall_limit: None,
             no_show_grace_minutes: None,
             appointments: super::appointment::BookingRules::default(),
+            watch: super::floor_watch::WatchSettings::default(),
         }
     }
 }
@@ -101,6 +104,7 @@ impl HallSettings {
     /// Checks values a manager sent; `services` are the hall's service codes.
     pub fn validate(&self, services: &[&str]) -> Result<(), String> {
         self.appointments.validate()?;
+        self.watch.validate(services)?;
         if !(5..=600).contains(&self.kiosk_return_seconds) {
             return Err("kiosk_return_seconds must be between 5 and 600".into());
         }

@@ -4,6 +4,7 @@ pub mod appointments;
 pub mod audit;
 pub mod diversions;
 pub mod events;
+pub mod floor_watch;
 pub mod halls;
 pub mod kiosks;
 pub mod queue;

@@ -338,6 +338,31 @@ async fn owned(
     Ok((hall, row))
 }
 
+/// What shows a check-in is the booking's: its mobile number, or a signed-in volunteer, staff
+/// member or manager of its hall (who has seen the person and their code).
+#[derive(Clone, Copy)]
+pub enum Proof<'a> {
+    Phone(&'a str),
+    HallStaff(&'a super::auth::Actor),
+}
+
+/// The booking behind a code, for the hall's own people.
+async fn of_hall_staff(
+    state: &Core,
+    code: &str,
+    actor: &super::auth::Actor,
+) -> AppResult<(std::sync::Arc<HallConfig>, entity::appointment::Model)> {
+    let code = code.trim().to_uppercase();
+    let row = store::find_by_code(&state.db, &code)
+        .await?
+        .filter(|a| actor.hall.is_none_or(|h| h.0 == a.hall_id))
+        .ok_or_else(|| {
+            AppError::not_found(ErrorCode::AppointmentNotFound, "this hall has no booking with that code")
+        })?;
+    let hall = state.halls.get_by_id(crate::domain::ids::HallId(row.hall_id)).await?;
+    Ok((hall, row))
+}
+
 /// The booking's ticket number once checked in, and the booking as it stands: a checked-in
 /// booking whose ticket is finished reads `served`.
 async fn with_ticket(
@@ -441,15 +466,16 @@ pub struct CheckedIn {
 
 /// Checks a booking in and issues its ticket (`priority: appointment`). The booking is claimed
 /// first (a guarded status change), so two check-ins at once give one ticket.
-#[tracing::instrument(skip(state, phone))]
-pub async fn check_in(
-    state: &Core,
-    code: &str,
-    phone: &str,
-    channel: Channel,
-    actor: Option<UserId>,
-) -> AppResult<CheckedIn> {
-    let (hall, row) = owned(state, code, phone).await?;
+#[tracing::instrument(skip(state, proof))]
+pub async fn check_in(state: &Core, code: &str, proof: Proof<'_>, channel: Channel) -> AppResult<CheckedIn> {
+    let (hall, row) = match proof {
+        Proof::Phone(phone) => owned(state, code, phone).await?,
+        Proof::HallStaff(actor) => of_hall_staff(state, code, actor).await?,
+    };
+    let actor = match proof {
+        Proof::Phone(_) => None,
+        Proof::HallStaff(actor) => Some(actor.id),
+    };
     if let (Some(ticket), "checked_in" | "served") = (row.ticket_id, row.status.as_str()) {
         let found = crate::persistence::tickets::find(&state.db, crate::domain::ids::TicketId(ticket))
             .await?
@@ -473,7 +499,7 @@ pub async fn check_in(
     let now = state.clock.now();
     if !store::set_status(&state.db, row.id, "booked", "checked_in", now).await? {
         // Someone checked it in a moment ago: answer with that ticket.
-        return Box::pin(check_in(state, code, phone, channel, actor)).await;
+        return Box::pin(check_in(state, code, proof, channel)).await;
     }
     let service = hall.service(ServiceId(row.service_id)).map(|s| s.code.clone()).unwrap_or_default();
     let issued = tickets::issue(
@@ -527,11 +553,22 @@ pub async fn of_day(
     actor: &super::auth::Actor,
     hall: &HallConfig,
     day: NaiveDate,
+    phone: Option<&str>,
 ) -> AppResult<Vec<AppointmentView>> {
     if actor.hall.is_some_and(|h| h != hall.id) {
         return Err(AppError::forbidden("you may see only your own hall's bookings"));
     }
-    let rows = store::of_day(&state.db, hall.id, day).await?;
+    let phone = match phone.map(str::trim).filter(|p| !p.is_empty()) {
+        Some(text) => Some(normalise_mobile(text).ok_or_else(|| {
+            AppError::bad_request(ErrorCode::InvalidPhone, "a mainland mobile number has 11 digits, e.g. 13812345678")
+        })?),
+        None => None,
+    };
+    let rows: Vec<_> = store::of_day(&state.db, hall.id, day)
+        .await?
+        .into_iter()
+        .filter(|a| phone.as_ref().is_none_or(|p| &a.phone == p))
+        .collect();
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
         let (row, ticket) = with_ticket(state, row).await?;

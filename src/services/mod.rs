@@ -6,6 +6,7 @@ pub mod auth;
 pub mod console;
 pub mod devices;
 pub mod diversions;
+pub mod floor_watch;
 pub mod hall_write;
 pub mod halls;
 pub mod issuer;

@@ -29,7 +29,11 @@ pub enum TransferTarget {
 
 /// Loads the window and checks the actor may operate it: staff assigned to it, or a manager of
 /// its hall, or an admin.
-async fn authorize(state: &Core, actor: &Actor, window: WindowId) -> AppResult<(Arc<HallConfig>, WindowRow)> {
+pub(crate) async fn authorize(
+    state: &Core,
+    actor: &Actor,
+    window: WindowId,
+) -> AppResult<(Arc<HallConfig>, WindowRow)> {
     let row = windows::find(&state.db, window)
         .await?
         .ok_or_else(|| AppError::not_found(ErrorCode::WindowNotFound, format!("there is no window {window}")))?;

@@ -33,9 +33,13 @@ const DEMO_MANAGERS: &[Who] = &[Manager, Admin];
 /// Every manager (each for their own hall) and admins.
 const MANAGERS: &[Who] = &[Manager, Admin, OtherManager];
 const ADMIN: &[Who] = &[Admin];
+/// The demo hall's own people: its staff, volunteers and managers, and admins.
+const HALL_PEOPLE: &[Who] = &[Staff, Volunteer, Manager, Admin];
+/// Who answers calls for help: the hall's volunteers and managers, and admins.
+const FLOOR_WATCHERS: &[Who] = &[Volunteer, Manager, Admin];
 
 /// (method, OpenAPI path, who may, body). Paths use `{hall}` = demo, `{id}` = window 1 (or
-/// kiosk 999 under `kiosks`), `{token}` = a ticket of the demo hall, `{username}` = volunteer1.
+/// kiosk 999 under `kiosks`, or window 1's call for help under `help-requests`), `{token}` = a ticket of the demo hall, `{username}` = volunteer1.
 /// Logout comes last: it ends the session it is sent with.
 fn table() -> Vec<(&'static str, &'static str, &'static [Who], Option<Value>)> {
     let window = |op: &'static str, body: Option<Value>| ("post", op, WINDOW_1, body);
@@ -73,6 +77,13 @@ fn table() -> Vec<(&'static str, &'static str, &'static [Who], Option<Value>)> {
         ("put", "/api/v1/windows/{id}/services", DEMO_MANAGERS, Some(json!({"services": ["A", "F"]}))),
         window("/api/v1/windows/{id}/sign-out", None),
         ("get", "/api/v1/halls/{hall}/floor", DEMO_MANAGERS, None),
+        ("get", "/api/v1/halls/{hall}/board", HALL_PEOPLE, None),
+        ("get", "/api/v1/halls/{hall}/tickets/lookup", HALL_PEOPLE, None),
+        window("/api/v1/windows/{id}/help", Some(json!({"reason": "需要引导"}))),
+        ("get", "/api/v1/halls/{hall}/help-requests", HALL_PEOPLE, None),
+        ("post", "/api/v1/help-requests/{id}/take", FLOOR_WATCHERS, None),
+        ("post", "/api/v1/help-requests/{id}/done", FLOOR_WATCHERS, None),
+        ("post", "/api/v1/help-requests/{id}/cancel", WINDOW_1, None),
         ("get", "/api/v1/halls/{hall}/window-choices", SIGNED_IN, None),
         ("get", "/api/v1/halls/{hall}/settings", EVERYONE, None),
         ("put", "/api/v1/halls/{hall}/settings", DEMO_MANAGERS, None),
@@ -201,6 +212,9 @@ async fn every_route_admits_exactly_whom_the_table_says(backend: Backend) {
     let window = app.window_id(1).await.to_string();
     let ticket = app.issue("A").await;
     let token = ticket["token"].as_str().expect("token").to_owned();
+    let (status, help) = app.post(&format!("/api/v1/windows/{window}/help"), None, Some(&tokens[0].1)).await;
+    assert_eq!(status, 201, "{help}");
+    let help = help["id"].to_string();
 
     // Every route in the document has a row, and every row a route.
     let (_, document) = app.get("/api/v1/openapi.json").await;
@@ -229,7 +243,13 @@ async fn every_route_admits_exactly_whom_the_table_says(backend: Backend) {
     let (_, settings) = app.get("/api/v1/halls/demo/settings").await;
     let mut wrong = Vec::new();
     for (method, template, allowed, body) in table {
-        let id = if template.contains("/kiosks/") { "999" } else { window.as_str() };
+        let id = if template.contains("/kiosks/") {
+            "999"
+        } else if template.contains("/help-requests/") {
+            help.as_str()
+        } else {
+            window.as_str()
+        };
         let path = template
             .replace("{hall}", "demo")
             .replace("{id}", id)

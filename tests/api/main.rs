@@ -15,4 +15,5 @@ mod replay;
 mod restart;
 mod security;
 mod taxpayers;
+mod volunteer;
 pub mod websocket;

@@ -20,8 +20,10 @@ pub struct DateParam {
 }
 
 #[derive(Deserialize)]
-pub struct OptionalDate {
+pub struct DayQuery {
     date: Option<NaiveDate>,
+    /// Only the bookings of this mobile number (a volunteer finding someone's booking).
+    phone: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/halls/{hall}/services/{service}/slots", tag = "appointments",
@@ -153,7 +155,10 @@ pub async fn reschedule_appointment(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckInBody {
-    pub phone: String,
+    /// The booking's mobile number; a signed-in volunteer, staff member or manager of the
+    /// booking's hall may leave it out (they check the person's code in for them).
+    #[serde(default)]
+    pub phone: Option<String>,
     /// Where: `kiosk` (default) or `mobile`; a volunteer's or staff's session checks in on theirs.
     pub channel: Option<String>,
 }
@@ -174,7 +179,17 @@ pub async fn check_in(
         (None, Some("mobile")) => Channel::Mobile,
         _ => Channel::Kiosk,
     };
-    let done = appointments::check_in(&state, &path, &body.phone, channel, who.0.as_ref().map(|a| a.id)).await?;
+    let proof = match (body.phone.as_deref(), who.0.as_ref()) {
+        (Some(phone), _) => appointments::Proof::Phone(phone),
+        (None, Some(actor)) => appointments::Proof::HallStaff(actor),
+        (None, None) => {
+            return Err(crate::error::AppError::bad_request(
+                ErrorCode::InvalidPhone,
+                "give the booking's mobile number to check in",
+            ))
+        }
+    };
+    let done = appointments::check_in(&state, &path, proof, channel).await?;
     if done.again {
         let mut body =
             crate::error::AppError::conflict(ErrorCode::AlreadyCheckedIn, "this booking is already checked in").body();
@@ -185,17 +200,18 @@ pub async fn check_in(
 }
 
 #[utoipa::path(get, path = "/api/v1/halls/{hall}/appointments", tag = "appointments",
-    params(("hall" = String, Path), ("date" = Option<String>, Query, description = "YYYY-MM-DD; today by default")),
+    params(("hall" = String, Path), ("date" = Option<String>, Query, description = "YYYY-MM-DD; today by default"),
+        ("phone" = Option<String>, Query, description = "only this mobile number's bookings")),
     responses((status = 200, body = [AppointmentView]), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn day_list(
     state: web::Data<AppState>,
     path: web::Path<String>,
     who: Authenticated,
-    query: web::Query<OptionalDate>,
+    query: web::Query<DayQuery>,
 ) -> AppResult<HttpResponse> {
     let hall = state.halls.get(&path).await?;
     let day = query.date.unwrap_or_else(|| crate::domain::numbering::business_date(state.clock.now(), hall.timezone));
-    Ok(HttpResponse::Ok().json(appointments::of_day(&state, &who.0, &hall, day).await?))
+    Ok(HttpResponse::Ok().json(appointments::of_day(&state, &who.0, &hall, day, query.phone.as_deref()).await?))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -7,6 +7,7 @@ mod devices;
 mod manager;
 mod public;
 mod staff;
+mod volunteer;
 
 pub use admin::*;
 pub use appointments::*;
@@ -14,6 +15,7 @@ pub use devices::*;
 pub use manager::*;
 pub use public::*;
 pub use staff::*;
+pub use volunteer::*;
 
 use actix_web::web;
 use serde::Serialize;
@@ -76,6 +78,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/halls/{hall}/window-choices", web::get().to(window_choices))
         .route("/windows/{id}/services", web::put().to(set_services))
         .route("/halls/{hall}/floor", web::get().to(floor))
+        .route("/halls/{hall}/board", web::get().to(board))
+        .route("/halls/{hall}/tickets/lookup", web::get().to(lookup_number))
+        .route("/windows/{id}/help", web::post().to(request_help))
+        .route("/halls/{hall}/help-requests", web::get().to(list_help_requests))
+        .route("/help-requests/{id}/take", web::post().to(take_help))
+        .route("/help-requests/{id}/done", web::post().to(finish_help))
+        .route("/help-requests/{id}/cancel", web::post().to(cancel_help))
         .route("/halls/{hall}/settings", web::get().to(get_settings))
         .route("/halls/{hall}/settings", web::put().to(put_settings))
         .route("/halls/{hall}/diversions", web::post().to(record_diversion))

@@ -171,8 +171,11 @@ pub struct DiversionBody {
     #[serde(default, deserialize_with = "coded")]
     #[schema(value_type = Option<String>)]
     pub channel: Option<Channel>,
-    /// `online` (default), `self_service` or `other`.
+    /// `online` (default; the e-tax bureau), `wechat_alipay`, `self_service`, `bank` or `other`.
     pub target: Option<String>,
+    /// A short note (volunteers; no personal data), at most 200 characters.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/v1/halls/{hall}/diversions", tag = "halls", params(("hall" = String, Path)), request_body = DiversionBody,
@@ -194,7 +197,14 @@ pub async fn record_diversion(
     }
     limit_anonymous(&state, &req, &hall, &who, "divert").await?;
     let target = body.target.as_deref().unwrap_or("online");
-    let view = crate::services::diversions::record(&state, &hall, &body.service, channel, target).await?;
+    let new = crate::services::diversions::NewDiversion {
+        service: &body.service,
+        channel,
+        target,
+        by: who.0.as_ref().map(|a| a.id),
+        note: body.note.as_deref(),
+    };
+    let view = crate::services::diversions::record(&state, &hall, new).await?;
     Ok(HttpResponse::Created().json(view))
 }
 

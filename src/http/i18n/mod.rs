@@ -311,6 +311,8 @@ const TEXTS: &[(&str, &str, &str)] = &[
     ("err_already_has_ticket", "您已有该业务的号码", "You already have a ticket for this"),
     ("err_phone_required", "请填写手机号码", "Please give your mobile number"),
     ("err_invalid_phone", "手机号码格式不正确", "That is not a valid mobile number"),
+    ("err_already_taken", "已有志愿者接单", "Someone has already taken it"),
+    ("err_help_request_not_found", "找不到该协助请求", "No such call for help"),
     ("err_invalid_id_number", "请填写正确的 18 位居民身份证号码", "Enter a valid 18-character resident ID number"),
     (
         "err_remote_cap_reached",
