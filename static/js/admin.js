@@ -564,6 +564,7 @@
   // set on services stay.
   var NUMBERS = ['remote_cap', 'almost_turn_ahead', 'cutoff_margin_minutes', 'kiosk_return_seconds'];
   var OPTIONAL = ['stop_issuing_minutes_before_close', 'recall_limit', 'no_show_grace_minutes'];
+  var WATCH = ['waiting', 'longest_wait_minutes', 'estimated_wait_minutes'];
   var BOOKING = ['slot_minutes', 'places_per_slot', 'walk_in_share_percent', 'horizon_working_days', 'per_week',
     'change_deadline_minutes', 'no_show_limit', 'no_show_window_days', 'block_days', 'check_in_before_minutes',
     'check_in_grace_minutes', 'keep_personal_days'];
@@ -576,6 +577,32 @@
     var bk = s.appointments || {};
     f.bk_same_day.checked = !!bk.same_day;
     f.bk_id_number.value = bk.id_number || 'off';
+    var watch = s.watch || {};
+    var th = watch.thresholds || {};
+    WATCH.forEach(function (k) { f['w_' + k].value = th[k] === null || th[k] === undefined ? '' : th[k]; });
+    f.w_clear_percent.value = watch.clear_percent || '';
+    f.w_help_unanswered_minutes.value = watch.help_unanswered_minutes || '';
+    var rows = $('watch-services');
+    rows.innerHTML = '';
+    setup.services.filter(function (sv) { return sv.active; }).forEach(function (sv) {
+      var own = (watch.services || {})[sv.code] || {};
+      var tr = document.createElement('tr');
+      tr.dataset.service = sv.code;
+      var name = document.createElement('td');
+      name.textContent = sv.code + ' ' + sv.name;
+      tr.appendChild(name);
+      WATCH.forEach(function (k) {
+        var td = document.createElement('td');
+        var input = document.createElement('input');
+        input.type = 'number';
+        input.min = 1;
+        input.dataset.key = k;
+        input.value = own[k] === null || own[k] === undefined ? '' : own[k];
+        td.appendChild(input);
+        tr.appendChild(td);
+      });
+      rows.appendChild(tr);
+    });
     BOOKING.forEach(function (k) { f['bk_' + k].value = bk[k] === undefined ? '' : bk[k]; });
   }
 
@@ -591,6 +618,22 @@
       s.appointments = Object.assign({}, s.appointments || {});
       s.appointments.same_day = f.bk_same_day.checked;
       s.appointments.id_number = f.bk_id_number.value;
+      s.watch = Object.assign({}, s.watch || {});
+      s.watch.thresholds = {};
+      WATCH.forEach(function (k) { s.watch.thresholds[k] = num(f['w_' + k].value); });
+      s.watch.clear_percent = num(f.w_clear_percent.value) || 80;
+      s.watch.help_unanswered_minutes = num(f.w_help_unanswered_minutes.value) || 3;
+      s.watch.services = {};
+      Array.prototype.forEach.call($('watch-services').children, function (tr) {
+        var own = {};
+        var any = false;
+        Array.prototype.forEach.call(tr.querySelectorAll('input'), function (input) {
+          var v = num(input.value);
+          own[input.dataset.key] = v;
+          if (v !== null) any = true;
+        });
+        if (any) s.watch.services[tr.dataset.service] = own;
+      });
       BOOKING.forEach(function (k) { s.appointments[k] = num(f['bk_' + k].value) || 0; });
       S.api('PUT', '/halls/' + enc(hall) + '/settings', s).then(function () { ok(); return loadSetup(); }).catch(fail);
     };

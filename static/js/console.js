@@ -301,6 +301,59 @@
     act('pause', reason ? { reason: reason } : {});
   }
 
+  // ---------- calling for help ----------
+  var helpId = null;
+  var helpDoneTimer = null;
+
+  function askHelp(reason) {
+    S.api('POST', '/windows/' + windowId + '/help', reason ? { reason: reason } : {}).then(function (h) {
+      helpId = h.id;
+      showHelp(h);
+    }).catch(function (err) { S.toast(S.describe(err)); });
+  }
+
+  function openHelp() {
+    var box = $('help-reasons');
+    box.innerHTML = '';
+    (S.config.help_reasons || []).forEach(function (r) {
+      var b = el('button', 'reason-btn', r);
+      b.type = 'button';
+      b.dataset.reason = r;
+      b.onclick = function () { $('help-dialog').close(); askHelp(r); };
+      box.appendChild(b);
+    });
+    $('help-other').value = '';
+    $('help-dialog').showModal();
+  }
+
+  // The window's own call for help as it stands: waiting, taken by whom, done.
+  function showHelp(h) {
+    var status = $('help-status');
+    clearTimeout(helpDoneTimer);
+    var active = h && (h.status === 'open' || h.status === 'taken');
+    status.hidden = !h || h.status === 'cancelled';
+    $('help-withdraw').hidden = !active;
+    $('help-ask').hidden = !!active;
+    if (!h) return;
+    status.className = 'help-status help-' + h.status;
+    status.textContent = h.status === 'open' ? T.c_help_open
+      : h.status === 'taken' ? T.c_help_taken.replace('{name}', h.taken_by || '')
+        : h.status === 'done' ? T.c_help_done : '';
+    if (h.status === 'done') helpDoneTimer = setTimeout(function () { status.hidden = true; }, 15000);
+  }
+
+  function refreshHelp() {
+    if (!view) return;
+    var number = view.window.number;
+    S.api('GET', '/halls/' + encodeURIComponent(me.hall_code || S.config.hall) + '/help-requests').then(function (list) {
+      var mine = list.filter(function (h) { return h.window === number; })[0];
+      // A finished call shows only when this console followed it.
+      if (mine && mine.status !== 'open' && mine.status !== 'taken' && mine.id !== helpId) mine = null;
+      helpId = mine ? mine.id : null;
+      showHelp(mine || null);
+    }).catch(function () { /* the console reports access problems itself */ });
+  }
+
   // ---------- auto-call ----------
   function autocallKey() { return 'hallq.autocall.' + windowId; }
 
@@ -413,11 +466,14 @@
     $('console').hidden = false;
     history.replaceState(null, '', location.pathname + '?window=' + id);
     loadAutocall();
-    load();
+    load().then(refreshHelp);
     if (!stream) {
       stream = new window.HallStream(me.hall_code || S.config.hall, {
-        onSnapshot: scheduleLoad,
-        onEvent: scheduleLoad,
+        onSnapshot: function () { scheduleLoad(); refreshHelp(); },
+        onEvent: function (e) {
+          scheduleLoad();
+          if (e.help && view && e.help.window === view.window.number) refreshHelp();
+        },
         onConnection: function (connected) {
           $('connection').hidden = connected;
           document.body.classList.toggle('offline', !connected);
@@ -453,6 +509,18 @@
     $('autocall-on').onchange = saveAutocall;
     $('autocall-seconds').onchange = saveAutocall;
     $('autocall-cancel').onclick = cancelAutocall;
+    $('help-ask').onclick = openHelp;
+    $('help-cancel').onclick = function () { $('help-dialog').close(); };
+    $('help-form').onsubmit = function (e) {
+      e.preventDefault();
+      $('help-dialog').close();
+      askHelp($('help-other').value.trim());
+    };
+    $('help-withdraw').onclick = function () {
+      if (helpId === null) return;
+      S.api('POST', '/help-requests/' + helpId + '/cancel').then(showHelp)
+        .catch(function (err) { S.toast(S.describe(err)); });
+    };
     $('sign-out').onclick = signOut;
     document.addEventListener('keydown', onKey);
     setInterval(tick, 1000);

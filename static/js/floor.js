@@ -20,12 +20,17 @@
 
   function serverNow() { return Date.now() + offset; }
 
+  var board = null;
+
   function load() {
     if (loading) { again = true; return; }
     loading = true;
-    S.api('GET', '/halls/' + encodeURIComponent(hall) + '/floor').then(function (v) {
+    var path = '/halls/' + encodeURIComponent(hall);
+    Promise.all([S.api('GET', path + '/floor'), S.api('GET', path + '/board')]).then(function (both) {
+      var v = both[0];
       offset = Date.parse(v.server_time) - Date.now();
       view = v;
+      board = both[1];
       render();
     }).catch(function (err) { S.toast(S.describe(err)); }).then(function () {
       loading = false;
@@ -67,7 +72,41 @@
     return b;
   }
 
+  // The floor watch: 建议开启社保收现窗口 with the figures and a button per closed cash window,
+  // and calls for help nobody has answered.
+  function renderWatch() {
+    var advice = $('advice');
+    advice.innerHTML = '';
+    var advised = board.services.filter(function (s) { return s.advise_cash_windows; });
+    advice.hidden = advised.length === 0;
+    advised.forEach(function (s) {
+      var line = el('div', 'advice-line');
+      line.dataset.service = s.service;
+      line.appendChild(el('strong', '', T.v_advice));
+      var names = s.closed_cash_windows.map(function (n) { return T.v_window_n.replace('{n}', n); }).join('、');
+      line.appendChild(el('span', '', ' ' + T.v_advice_detail.replace('{service}', s.service + ' ' + (en ? s.name_en : s.name))
+        .replace('{waiting}', s.waiting).replace('{longest}', s.longest_wait_minutes)
+        .replace('{estimate}', s.estimated_wait_minutes).replace('{windows}', names)));
+      s.closed_cash_windows.forEach(function (n) {
+        var w = view.windows.filter(function (x) { return x.number === n; })[0];
+        if (w) line.appendChild(button(T.act_open_plain + ' ' + w.name, 'small-btn primary', function () { act(w, 'open'); }, 'open-cash'));
+      });
+      advice.appendChild(line);
+    });
+    var help = $('floor-help');
+    help.innerHTML = '';
+    var overdue = board.help.filter(function (h) { return h.overdue; });
+    help.hidden = overdue.length === 0;
+    overdue.forEach(function (h) {
+      var line = el('div', 'warning help-warning', T.f_help_unanswered.replace('{window}', h.window_name)
+        .replace('{minutes}', S.minutes(S.minutesSince(h.created_at, serverNow()))) + (h.reason ? '（' + h.reason + '）' : ''));
+      line.dataset.help = h.id;
+      help.appendChild(line);
+    });
+  }
+
   function render() {
+    if (board) renderWatch();
     var warnings = $('warnings');
     warnings.innerHTML = '';
     view.queues.filter(function (q) { return q.over_target || q.estimate_over_target; }).forEach(function (q) {

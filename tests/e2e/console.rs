@@ -10,7 +10,7 @@ const SHORT: Duration = Duration::from_secs(5);
 const LOAD: Duration = Duration::from_secs(15);
 
 /// Signs in through the page's form.
-async fn sign_in(client: &Client, username: &str) {
+pub(crate) async fn sign_in(client: &Client, username: &str) {
     wait_for(client, "!document.getElementById('login').hidden", LOAD).await;
     client.find(Locator::Id("login-user")).await.expect("user field").send_keys(username).await.expect("type");
     client.find(Locator::Id("login-pass")).await.expect("password").send_keys(DEMO_PASSWORD).await.expect("type");
@@ -18,7 +18,7 @@ async fn sign_in(client: &Client, username: &str) {
 }
 
 /// Opens the console, signs in and picks a window.
-async fn open_console(app: &TestApp, client: &Client, username: &str, window: u32) {
+pub(crate) async fn open_console(app: &TestApp, client: &Client, username: &str, window: u32) {
     client.goto(&app.url("/window")).await.expect("console loads");
     sign_in(client, username).await;
     let pick = format!("#picker-list [data-window=\"{window}\"]");

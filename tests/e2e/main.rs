@@ -8,3 +8,4 @@ mod browser;
 mod console;
 mod display;
 mod taxpayer;
+mod volunteer;

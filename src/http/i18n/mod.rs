@@ -2,6 +2,7 @@
 //! a cookie).
 mod admin;
 mod booking;
+mod volunteer;
 
 use actix_web::HttpRequest;
 use serde_json::{Map, Value};
@@ -495,6 +496,7 @@ pub fn texts(lang: Lang) -> Value {
         .iter()
         .chain(admin::ADMIN_TEXTS)
         .chain(booking::BOOKING_TEXTS)
+        .chain(volunteer::VOLUNTEER_TEXTS)
         .map(|(key, zh, en)| ((*key).to_owned(), Value::from(if lang == Lang::En { *en } else { *zh })))
         .collect();
     Value::Object(map)
