@@ -11,6 +11,7 @@ pub mod hall;
 pub mod help_request;
 pub mod kiosk;
 pub mod opening_hour;
+pub mod print_request;
 pub mod queue_alert;
 pub mod queue_counter;
 pub mod rating;

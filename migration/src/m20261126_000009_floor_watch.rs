@@ -1,6 +1,6 @@
 //! The volunteer tablet: windows' calls for help (who asked, who took it, when), queue alerts as
 //! they were raised and cleared (the alert's state, and a record for the reports), and who
-//! recorded a diversion, with an optional note.
+//! recorded a diversion, with an optional note; tickets a volunteer sends to a kiosk to print.
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -33,6 +33,18 @@ enum QueueAlerts {
     Waiting,
     LongestWaitMinutes,
     EstimatedWaitMinutes,
+}
+
+#[derive(DeriveIden)]
+enum PrintRequests {
+    Table,
+    Id,
+    HallId,
+    KioskId,
+    TicketId,
+    RequestedBy,
+    CreatedAt,
+    PrintedAt,
 }
 
 #[derive(DeriveIden)]
@@ -100,6 +112,20 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
+            .create_table(
+                Table::create()
+                    .table(PrintRequests::Table)
+                    .col(big_pk_auto(PrintRequests::Id))
+                    .col(integer(PrintRequests::HallId))
+                    .col(integer(PrintRequests::KioskId))
+                    .col(big_integer(PrintRequests::TicketId))
+                    .col(integer_null(PrintRequests::RequestedBy))
+                    .col(timestamp_with_time_zone(PrintRequests::CreatedAt))
+                    .col(timestamp_with_time_zone_null(PrintRequests::PrintedAt))
+                    .to_owned(),
+            )
+            .await?;
+        manager
             .alter_table(
                 Table::alter().table(Diversions::Table).add_column(integer_null(Diversions::RecordedBy)).to_owned(),
             )
@@ -114,6 +140,7 @@ impl MigrationTrait for Migration {
         manager
             .alter_table(Table::alter().table(Diversions::Table).drop_column(Diversions::RecordedBy).to_owned())
             .await?;
+        manager.drop_table(Table::drop().table(PrintRequests::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(QueueAlerts::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(HelpRequests::Table).to_owned()).await
     }

@@ -40,6 +40,8 @@ pub enum EventKind {
     /// A queue passed its alert threshold, or fell back well below it.
     QueueAlertRaised,
     QueueAlertCleared,
+    /// A volunteer sent a ticket to a registered kiosk to print.
+    PrintRequested,
 }
 
 impl EventKind {
@@ -70,6 +72,7 @@ impl EventKind {
             Self::HelpCancelled => "help_cancelled",
             Self::QueueAlertRaised => "queue_alert_raised",
             Self::QueueAlertCleared => "queue_alert_cleared",
+            Self::PrintRequested => "print_requested",
         }
     }
 }
@@ -150,6 +153,17 @@ pub enum EventBody {
     Alert {
         alert: PublicAlert,
     },
+    /// Which print request for which kiosk: the kiosk claims it (with its device token) to
+    /// learn the ticket; the stream never carries a ticket's token.
+    Print {
+        print: PublicPrint,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PublicPrint {
+    pub id: i64,
+    pub kiosk: i32,
 }
 
 /// The wire form of one event: what is stored and what every client receives.
@@ -256,5 +270,6 @@ mod tests {
         for kind in [EventKind::QueueAlertRaised, EventKind::QueueAlertCleared] {
             round_trip(kind, EventBody::Alert { alert: alert.clone() });
         }
+        round_trip(EventKind::PrintRequested, EventBody::Print { print: PublicPrint { id: 5, kiosk: 2 } });
     }
 }

@@ -47,6 +47,8 @@ use utoipa::OpenApi;
         api::take_help,
         api::finish_help,
         api::cancel_help,
+        api::send_to_kiosk,
+        api::claim_print,
         api::window_choices,
         api::get_settings,
         api::put_settings,

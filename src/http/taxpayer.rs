@@ -122,10 +122,11 @@ pub async fn kiosk(
         }
         return Ok(response.finish());
     }
-    let registered = match super::extract::kiosk_token(&req) {
-        Some(token) => devices::kiosk_for(&state, &hall, &token).await?.is_some(),
-        None => false,
+    let device = match super::extract::kiosk_token(&req) {
+        Some(token) => devices::kiosk_for(&state, &hall, &token).await?,
+        None => None,
     };
+    let registered = device.is_some();
     let (lang, _) = Lang::of(&req);
     let config = json!({
         "hall": hall.code,
@@ -139,6 +140,8 @@ pub async fn kiosk(
         "hours": hall.schedule.hours_on_day_of(state.clock.now(), hall.timezone),
         "returnSeconds": hall.settings.kiosk_return_seconds,
         "registered": registered,
+        // A registered kiosk prints the tickets volunteers send it (`print_requested`).
+        "kiosk": device.map(|k| k.id),
     });
     let mut context = tera::Context::new();
     context.insert("hall_name", hall_name(&hall, lang));

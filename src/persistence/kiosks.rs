@@ -99,3 +99,48 @@ pub async fn revoke(conn: &impl ConnectionTrait, hall: HallId, id: i32, at: Date
         .await?;
     Ok(result.rows_affected == 1)
 }
+
+/// A ticket sent to a kiosk to print.
+pub async fn insert_print(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    kiosk: i32,
+    ticket: i64,
+    by: UserId,
+    at: DateTime<Utc>,
+) -> Result<i64, DbErr> {
+    let model = entity::print_request::ActiveModel {
+        id: sea_orm::ActiveValue::NotSet,
+        hall_id: Set(hall.0),
+        kiosk_id: Set(kiosk),
+        ticket_id: Set(ticket),
+        requested_by: Set(Some(by.0)),
+        created_at: Set(at),
+        printed_at: Set(None),
+    };
+    Ok(entity::print_request::Entity::insert(model).exec(conn).await?.last_insert_id)
+}
+
+/// Marks a kiosk's print request as taken by it; false when it is not that kiosk's or was
+/// already printed. Answers the ticket's id.
+pub async fn claim_print(
+    conn: &impl ConnectionTrait,
+    id: i64,
+    kiosk: i32,
+    at: DateTime<Utc>,
+) -> Result<Option<i64>, DbErr> {
+    use entity::print_request::{Column, Entity};
+    let claimed = Entity::update_many()
+        .col_expr(Column::PrintedAt, Expr::value(at))
+        .filter(Column::Id.eq(id))
+        .filter(Column::KioskId.eq(kiosk))
+        .filter(Column::PrintedAt.is_null())
+        .exec(conn)
+        .await?
+        .rows_affected
+        == 1;
+    if !claimed {
+        return Ok(None);
+    }
+    Ok(Entity::find_by_id(id).one(conn).await?.map(|p| p.ticket_id))
+}

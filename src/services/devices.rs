@@ -132,6 +132,69 @@ pub async fn display_for(state: &Core, hall: &HallConfig, token: &str) -> AppRes
     device_for(state, hall, token, DISPLAY).await
 }
 
+/// A ticket sent to a kiosk to print.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PrintView {
+    pub id: i64,
+    pub kiosk: i32,
+    pub kiosk_name: String,
+    pub number: String,
+}
+
+/// A volunteer (or manager) sends a ticket to one of the hall's registered kiosks to print:
+/// recorded, and announced to that kiosk by an event that names only the request.
+#[tracing::instrument(skip(state, actor, token), fields(user = %actor.username))]
+pub async fn send_to_kiosk(state: &Core, actor: &Actor, token: &str, kiosk: i32) -> AppResult<PrintView> {
+    let (hall, ticket) = super::tickets::find_by_token(state, token).await?;
+    if !super::floor_watch::works_floor(actor, hall.id) {
+        return Err(AppError::forbidden("tickets are sent to kiosks by the hall's volunteers and managers"));
+    }
+    let device = kiosks::list(&state.db, hall.id)
+        .await?
+        .into_iter()
+        .find(|k| k.id == kiosk && k.kind == KIOSK && k.revoked_at.is_none())
+        .ok_or_else(|| {
+            AppError::not_found(
+                ErrorCode::KioskNotFound,
+                format!("hall '{}' has no registered kiosk {kiosk}", hall.code),
+            )
+        })?;
+    let mut write = super::hall_write::HallWrite::begin(state, &hall).await?;
+    let id = kiosks::insert_print(&write.txn, hall.id, device.id, ticket.id.0, actor.id, write.now).await?;
+    let body =
+        crate::domain::events::EventBody::Print { print: crate::domain::events::PublicPrint { id, kiosk: device.id } };
+    write.emit(crate::domain::events::EventKind::PrintRequested, body, Some(actor.id)).await?;
+    write.commit(state).await?;
+    tracing::info!(hall = %hall.code, kiosk = device.id, number = %ticket.number, "ticket sent to a kiosk");
+    Ok(PrintView { id, kiosk: device.id, kiosk_name: device.name, number: ticket.number })
+}
+
+/// The hall's registered kiosks (not revoked), by name: where a volunteer may send a ticket.
+pub async fn printing_kiosks(state: &Core, hall: &HallConfig) -> AppResult<Vec<(i32, String)>> {
+    Ok(kiosks::list(&state.db, hall.id)
+        .await?
+        .into_iter()
+        .filter(|k| k.kind == KIOSK && k.revoked_at.is_none())
+        .map(|k| (k.id, k.name))
+        .collect())
+}
+
+/// A registered kiosk takes a print request meant for it (once): the ticket to print.
+pub async fn claim_print(state: &Core, device_token: Option<&str>, id: i64) -> AppResult<super::views::TicketView> {
+    let device = match device_token.filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit())) {
+        Some(token) => kiosks::authenticate(&state.db, &token_hash(token), KIOSK, state.clock.now()).await?,
+        None => None,
+    };
+    let Some(device) = device else { return Err(AppError::unauthorized()) };
+    let ticket = kiosks::claim_print(&state.db, id, device.id, state.clock.now()).await?.ok_or_else(|| {
+        AppError::not_found(ErrorCode::NotFound, "no print request waits for this kiosk with that id")
+    })?;
+    let row = crate::persistence::tickets::find(&state.db, crate::domain::ids::TicketId(ticket))
+        .await?
+        .ok_or_else(|| AppError::internal("ticket vanished"))?;
+    super::tickets::view_by_token(state, &row.token).await
+}
+
 async fn device_for(state: &Core, hall: &HallConfig, token: &str, kind: &str) -> AppResult<Option<KioskRow>> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);

@@ -231,6 +231,14 @@ pub struct Board {
     /// Some service takes bookings: the tablet offers check-in.
     pub appointments: bool,
     pub help_unanswered_minutes: u32,
+    /// The hall's registered kiosks a ticket may be sent to for printing.
+    pub kiosks: Vec<KioskChoice>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct KioskChoice {
+    pub id: i32,
+    pub name: String,
 }
 
 fn figures(s: &ServiceView) -> Figures {
@@ -309,6 +317,11 @@ pub async fn board(state: &Core, actor: &Actor, hall: &HallConfig) -> AppResult<
         diversions: crate::services::diversions::by_target(state, hall, day).await?,
         appointments: hall.active_services().any(|s| s.appointments),
         help_unanswered_minutes: hall.settings.watch.help_unanswered_minutes,
+        kiosks: crate::services::devices::printing_kiosks(state, hall)
+            .await?
+            .into_iter()
+            .map(|(id, name)| KioskChoice { id, name })
+            .collect(),
     })
 }
 

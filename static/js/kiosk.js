@@ -278,8 +278,13 @@
 
   var stream = new window.HallStream(config.hall, {
     onSnapshot: function () { scheduleRefresh(); },
-    onEvent: function (e) {
-      if (e.type === 'hall_configured') {
+    onEvent: function (e, fresh) {
+      if (e.type === 'print_requested') {
+        // A volunteer sent a ticket here: claim it with this kiosk's device cookie and print.
+        if (fresh && config.kiosk && e.print.kiosk === config.kiosk) {
+          H.api('POST', '/kiosk-prints/' + e.print.id + '/claim').then(print).catch(function () { /* printed elsewhere */ });
+        }
+      } else if (e.type === 'hall_configured') {
         // New tiles, hours or settings: reload now if nobody is using the kiosk, else after.
         configChanged = true;
         if (document.body.dataset.screen === 'start' && !busy) location.reload();

@@ -190,6 +190,18 @@
         $('issue-service').textContent = serviceLabel(s) + (t.priority === 'green' ? ' · ' + T.k_green : '');
         $('issue-qr').src = '/t/' + enc(t.token) + '/qr.svg';
         $('issue-ahead').textContent = fill(T.v_ahead, { n: t.ahead }) + ' · ' + fill(T.v_estimate, { minutes: S.minutes(t.estimated_wait_minutes) });
+        var kiosks = $('issue-kiosks');
+        kiosks.innerHTML = '';
+        $('issue-print').hidden = board.kiosks.length === 0;
+        board.kiosks.forEach(function (k) {
+          var b = button(k.name, 'act v-choice', function () {
+            S.api('POST', '/tickets/' + enc(t.token) + '/print', { kiosk: k.id }).then(function () {
+              S.toast(fill(T.v_print_sent, { kiosk: k.name }), 'ok');
+            }).catch(function (err) { $('issue-error').textContent = S.describe(err); });
+          });
+          b.dataset.kiosk = k.id;
+          kiosks.appendChild(b);
+        });
       }).catch(function (err) { $('issue-error').textContent = S.describe(err); });
     });
     openDialog('issue-dialog');

@@ -84,6 +84,9 @@ fn table() -> Vec<(&'static str, &'static str, &'static [Who], Option<Value>)> {
         ("post", "/api/v1/help-requests/{id}/take", FLOOR_WATCHERS, None),
         ("post", "/api/v1/help-requests/{id}/done", FLOOR_WATCHERS, None),
         ("post", "/api/v1/help-requests/{id}/cancel", WINDOW_1, None),
+        ("post", "/api/v1/tickets/{token}/print", FLOOR_WATCHERS, Some(json!({"kiosk": 999}))),
+        // Registered kiosks only (their device token), never a person's session.
+        ("post", "/api/v1/kiosk-prints/{id}/claim", &[], None),
         ("get", "/api/v1/halls/{hall}/window-choices", SIGNED_IN, None),
         ("get", "/api/v1/halls/{hall}/settings", EVERYONE, None),
         ("put", "/api/v1/halls/{hall}/settings", DEMO_MANAGERS, None),

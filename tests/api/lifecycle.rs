@@ -45,6 +45,7 @@ async fn every_table_has_an_entity(backend: Backend) {
         entity::help_request::Entity.table_name(),
         entity::kiosk::Entity.table_name(),
         entity::opening_hour::Entity.table_name(),
+        entity::print_request::Entity.table_name(),
         entity::queue_alert::Entity.table_name(),
         entity::queue_counter::Entity.table_name(),
         entity::rating::Entity.table_name(),

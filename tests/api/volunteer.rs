@@ -290,3 +290,51 @@ async fn a_volunteer_finds_a_booking_by_mobile_number_and_checks_it_in_by_its_co
     assert_eq!(status, 201, "{ticket}");
     assert_eq!((ticket["priority"].as_str(), ticket["channel"].as_str()), (Some("appointment"), Some("volunteer")));
 }
+
+#[actix_web::test]
+async fn a_volunteer_sends_a_ticket_to_a_registered_kiosk_which_prints_it_once() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let manager = app.login("manager1").await;
+    let volunteer = app.login("volunteer1").await;
+    let (status, kiosk) =
+        app.post("/api/v1/halls/demo/kiosks", Some(json!({"name": "东门取号机"})), Some(&manager)).await;
+    assert_eq!(status, 201, "{kiosk}");
+    let device = kiosk["setup_url"].as_str().expect("setup").rsplit('=').next().expect("token").to_owned();
+    let (_, board) = app.get_as("/api/v1/halls/demo/board", &volunteer).await;
+    assert_eq!(board["kiosks"], json!([{"id": kiosk["id"], "name": "东门取号机"}]));
+
+    let (_, ticket) = app
+        .post("/api/v1/halls/demo/tickets", Some(json!({"service": "A", "channel": "volunteer"})), Some(&volunteer))
+        .await;
+    let token = ticket["token"].as_str().expect("token");
+    let print = format!("/api/v1/tickets/{token}/print");
+    assert_error(&app.post(&print, Some(json!({"kiosk": 999})), Some(&volunteer)).await, 404, "kiosk_not_found");
+    let staff = app.login("window1").await;
+    assert_eq!(app.post(&print, Some(json!({"kiosk": kiosk["id"]})), Some(&staff)).await.0, 403);
+    let (status, sent) = app.post(&print, Some(json!({"kiosk": kiosk["id"]})), Some(&volunteer)).await;
+    assert_eq!(status, 201, "{sent}");
+    assert_eq!((sent["number"].as_str(), sent["kiosk_name"].as_str()), (Some("A001"), Some("东门取号机")));
+    let events = events_of(&app, "print_requested").await;
+    assert_eq!(events[0].1["print"], json!({"id": sent["id"], "kiosk": kiosk["id"]}));
+    assert!(!events[0].1.to_string().contains(token), "the stream never carries the token");
+
+    // The kiosk claims it with its device token, once.
+    let claim = format!("/api/v1/kiosk-prints/{}/claim", sent["id"]);
+    let send = |with: Option<&str>| {
+        let mut request = app.client.post(app.url(&claim));
+        if let Some(with) = with {
+            request = request.insert_header(("x-kiosk-token", with.to_owned()));
+        }
+        async move {
+            let mut response = request.send().await.expect("sent");
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            (response.status().as_u16(), body)
+        }
+    };
+    assert_eq!(send(None).await.0, 401);
+    assert_eq!(send(Some(&"0".repeat(64))).await.0, 401);
+    let (status, printed) = send(Some(&device)).await;
+    assert_eq!(status, 200, "{printed}");
+    assert_eq!((printed["number"].as_str(), printed["token"].as_str()), (Some("A001"), Some(token)));
+    assert_eq!(send(Some(&device)).await.0, 404, "printed once");
+}

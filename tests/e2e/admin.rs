@@ -199,6 +199,19 @@ async fn a_hall_is_set_up_in_the_browser_from_an_empty_install_to_a_first_call()
     wait_for(&browser, "document.querySelectorAll('#checklist-items li.done').length === 5", LOAD).await;
     eval(&browser, "document.querySelector('#settings h3').scrollIntoView(); return true;").await;
     screenshot(&browser, "admin-8-booking-rules-1366x768.png").await;
+    // Floor alerts: A's own waiting threshold, saved with the form and read back.
+    eval(&browser, "document.querySelector('#watch-services').scrollIntoView(); return true;").await;
+    let a_waiting = "#watch-services tr[data-service=A] input[data-key=waiting]";
+    browser.find(Locator::Css(a_waiting)).await.expect("A waiting").send_keys("25").await.expect("type");
+    screenshot(&browser, "admin-9-floor-alerts-1366x768.png").await;
+    click(&browser, "#settings-form button[type=submit]").await;
+    let (_, saved) = app.get("/api/v1/halls/county/settings").await;
+    let saved_a = || async { app.get("/api/v1/halls/county/settings").await.1["watch"]["services"]["A"].clone() };
+    let deadline = std::time::Instant::now() + LOAD;
+    while saved_a().await != json!({"waiting": 25, "longest_wait_minutes": null, "estimated_wait_minutes": null}) {
+        assert!(std::time::Instant::now() < deadline, "saved: {}", saved["watch"]);
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 
     for client in [browser, kiosk, console] {
         let _ = client.close().await;

@@ -70,6 +70,11 @@ async fn a_growing_queue_raises_the_alert_and_the_tablet_helps_people() {
     let (_, mut settings) = app.get("/api/v1/halls/demo/settings").await;
     settings["watch"] = json!({"services": {"C": {"waiting": 3}}});
     assert_eq!(app.put("/api/v1/halls/demo/settings", settings, &manager).await.0, 200);
+    // A registered kiosk the tablet can send tickets to.
+    let (_, kiosk) = app.post("/api/v1/halls/demo/kiosks", Some(json!({"name": "东门取号机"})), Some(&manager)).await;
+    let Some(kiosk_screen) = crate::browser::open_screen(1024, 768).await else { return };
+    kiosk_screen.goto(&app.url(kiosk["setup_url"].as_str().expect("setup url"))).await.expect("kiosk");
+    wait_for(&kiosk_screen, "window.hallqKiosk !== undefined", LOAD).await;
     let Some(tablet) = open_tablet(&app, 800, 1280, "volunteer1").await else { return };
     assert_eq!(eval(&tablet, "return document.querySelectorAll('#board .v-card.alert').length;").await, json!(0));
     for _ in 0..3 {
@@ -97,6 +102,17 @@ async fn a_growing_queue_raises_the_alert_and_the_tablet_helps_people() {
     .await;
     assert_eq!(eval(&tablet, "return document.getElementById('issue-number').textContent;").await, json!("A001"));
     screenshot(&tablet, "volunteer-5-ticket-800x1280.png").await;
+    // Sent to the kiosk, which prints it.
+    click(&tablet, "#issue-kiosks [data-kiosk]").await;
+    wait_for(
+        &kiosk_screen,
+        "(document.getElementById('print-frame').getAttribute('src') || '').indexOf('/print?') > 0",
+        LOAD,
+    )
+    .await;
+    let (_, printed) = app.get_as("/api/v1/halls/demo/tickets/lookup?number=A001", &manager).await;
+    assert_eq!(printed["ticket"]["priority"], "green");
+    kiosk_screen.close().await.expect("close");
     click(&tablet, "#issue-dialog [data-close]").await;
 
     // A diversion in two taps: the service, then where they were sent.

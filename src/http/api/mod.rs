@@ -85,6 +85,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/help-requests/{id}/take", web::post().to(take_help))
         .route("/help-requests/{id}/done", web::post().to(finish_help))
         .route("/help-requests/{id}/cancel", web::post().to(cancel_help))
+        .route("/tickets/{token}/print", web::post().to(send_to_kiosk))
+        .route("/kiosk-prints/{id}/claim", web::post().to(claim_print))
         .route("/halls/{hall}/settings", web::get().to(get_settings))
         .route("/halls/{hall}/settings", web::put().to(put_settings))
         .route("/halls/{hall}/diversions", web::post().to(record_diversion))

@@ -132,3 +132,36 @@ pub async fn lookup_number(
     Ok(HttpResponse::Ok()
         .json(floor_watch::lookup_number(&state, &who.0, &hall, query.number.as_deref().unwrap_or("")).await?))
 }
+
+#[derive(Deserialize, ToSchema)]
+pub struct PrintBody {
+    /// A registered kiosk of the ticket's hall (its id, as the board lists them).
+    pub kiosk: i32,
+}
+
+#[utoipa::path(post, path = "/api/v1/tickets/{token}/print", tag = "volunteers", params(("token" = String, Path)),
+    request_body = PrintBody,
+    responses((status = 201, body = crate::services::devices::PrintView, description = "sent: the kiosk prints it"),
+        (status = 403, body = ErrorBody), (status = 404, description = "ticket_not_found, kiosk_not_found", body = ErrorBody)))]
+pub async fn send_to_kiosk(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    who: Authenticated,
+    body: web::Json<PrintBody>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Created().json(crate::services::devices::send_to_kiosk(&state, &who.0, &path, body.kiosk).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/kiosk-prints/{id}/claim", tag = "volunteers", params(("id" = i64, Path)),
+    responses((status = 200, body = crate::services::views::TicketView, description = "the ticket to print, with its token"),
+        (status = 401, description = "not a registered kiosk (device cookie or X-Kiosk-Token)", body = ErrorBody),
+        (status = 404, description = "no such request for this kiosk, or printed already", body = ErrorBody)))]
+pub async fn claim_print(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    path: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let token = crate::http::extract::kiosk_token(&req);
+    Ok(HttpResponse::Ok()
+        .json(crate::services::devices::claim_print(&state, token.as_deref(), path.into_inner()).await?))
+}

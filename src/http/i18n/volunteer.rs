@@ -43,6 +43,8 @@ pub(super) const VOLUNTEER_TEXTS: &[(&str, &str, &str)] = &[
     ("v_ahead", "前面还有 {n} 人", "{n} ahead"),
     ("v_estimate", "预计等候 {minutes}", "about {minutes}"),
     ("v_done", "完成", "Done"),
+    ("v_print_at", "或在取号机打印纸质号票：", "Or print the ticket at a kiosk:"),
+    ("v_print_sent", "已发送到 {kiosk} 打印", "Sent to {kiosk} to print"),
     ("v_cancel", "取消", "Cancel"),
     (
         "v_check_in_hint",
