@@ -95,7 +95,9 @@
     });
     var help = $('floor-help');
     help.innerHTML = '';
-    var overdue = board.help.filter(function (h) { return h.overdue; });
+    var overdue = board.help.filter(function (h) {
+      return h.status === 'open' && S.minutesSince(h.created_at, serverNow()) >= board.help_unanswered_minutes;
+    });
     help.hidden = overdue.length === 0;
     overdue.forEach(function (h) {
       var line = el('div', 'warning help-warning', T.f_help_unanswered.replace('{window}', h.window_name)

@@ -88,7 +88,9 @@
     var active = board.help.filter(function (h) { return h.status === 'open' || h.status === 'taken'; });
     $('help-none').hidden = active.length > 0;
     active.forEach(function (h) {
-      var li = el('li', 'help-card help-' + h.status + (h.overdue ? ' overdue' : ''));
+      // Overdue by the clock now, not only as of the last read of the board.
+      var overdue = h.status === 'open' && S.minutesSince(h.created_at, serverNow()) >= board.help_unanswered_minutes;
+      var li = el('li', 'help-card help-' + h.status + (overdue ? ' overdue' : ''));
       li.dataset.help = h.id;
       var head = el('div', 'help-head');
       head.appendChild(el('strong', 'help-window', fill(T.v_help_window, { window: h.window_name })));
@@ -96,7 +98,7 @@
       head.appendChild(el('span', 'help-age', age < 1 ? T.v_just_now : fill(T.v_help_ago, { minutes: S.minutes(age) })));
       li.appendChild(head);
       if (h.reason) li.appendChild(el('div', 'help-reason', h.reason));
-      if (h.overdue) li.appendChild(el('div', 'help-overdue', T.v_help_overdue));
+      if (overdue) li.appendChild(el('div', 'help-overdue', T.v_help_overdue));
       var foot = el('div', 'help-foot');
       if (h.status === 'open') {
         foot.appendChild(button(T.v_help_take, 'act primary help-take', function () { helpAction(h, 'take'); }));
@@ -349,7 +351,7 @@
       });
       stream.start();
       // Waits and ages grow by themselves: redraw the minutes, and read the board now and then.
-      setInterval(function () { if (board) render(); }, 15000);
+      setInterval(function () { if (board) render(); }, 10000);
       setInterval(load, 30000);
     }).catch(function (err) { S.toast(S.describe(err)); });
   }
