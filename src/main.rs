@@ -3,12 +3,15 @@ use hallq::startup::Application;
 use std::collections::HashMap;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: hallq [--config FILE]\n       hallq replay --hall demo [--start RFC3339] SCRIPT|-\n\nSettings come from defaults, then FILE (or HALLQ_CONFIG), then HALLQ_* environment variables; see README.md.\n`replay` runs a script of actions on the demo hall in memory and prints one JSON line per call (docs/replay.md).";
+const USAGE: &str = "usage: hallq [--config FILE]\n       hallq replay --hall demo [--start RFC3339] SCRIPT|-\n       hallq generate-history [--config FILE] --hall demo --days N --per-day M [--seed S] [--force]\n\nSettings come from defaults, then FILE (or HALLQ_CONFIG), then HALLQ_* environment variables; see README.md.\n`replay` runs a script of actions on the demo hall in memory and prints one JSON line per call (docs/replay.md).\n`generate-history` fills the N business days before today with realistic traffic in the configured database (docs/reports.md).";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().is_some_and(|a| a == "replay") {
         return replay(&args[1..]);
+    }
+    if args.first().is_some_and(|a| a == "generate-history") {
+        return generate_history(&args[1..]);
     }
     let config_file = match args.as_slice() {
         [] => None,
@@ -110,4 +113,79 @@ fn replay(args: &[String]) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// `hallq generate-history --hall demo --days N --per-day M [--seed S] [--force]`.
+fn generate_history(args: &[String]) -> ExitCode {
+    let (mut hall, mut days, mut per_day, mut seed, mut force, mut config_file) = (None, None, None, 1u64, false, None);
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let mut number = || rest.next().and_then(|v| v.parse::<u64>().ok());
+        match arg.as_str() {
+            "--hall" => hall = rest.next().cloned(),
+            "--days" => days = number(),
+            "--per-day" => per_day = number(),
+            "--seed" => match number() {
+                Some(s) => seed = s,
+                None => days = None,
+            },
+            "--force" => force = true,
+            "--config" => config_file = rest.next().cloned(),
+            _ => days = None,
+        }
+    }
+    let (Some(hall), Some(days), Some(per_day)) = (hall, days, per_day) else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let settings = match Settings::load(config_file.as_deref(), &env) {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("hallq: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    hallq::telemetry::init(&settings.log);
+    actix_web::rt::System::new().block_on(async move {
+        let clock = hallq::domain::clock::SystemClock;
+        let db = match hallq::startup::prepare_database(&settings, &clock).await {
+            Ok(db) => db,
+            Err(err) => {
+                eprintln!("hallq: {err}");
+                return ExitCode::from(1);
+            }
+        };
+        let halls = hallq::services::halls::HallCache::new(db.clone());
+        let Ok(config) = halls.get(&hall).await else {
+            eprintln!("hallq: there is no hall '{hall}'");
+            return ExitCode::from(2);
+        };
+        let today = hallq::domain::numbering::business_date(chrono::Utc::now(), config.timezone);
+        let options = hallq::history::Options {
+            days: u32::try_from(days).unwrap_or(u32::MAX),
+            per_day: u32::try_from(per_day).unwrap_or(u32::MAX),
+            seed,
+            force,
+        };
+        let started = std::time::Instant::now();
+        match hallq::history::generate(&db, &config, today, &options).await {
+            Ok(done) => {
+                println!(
+                    "{{\"days\":{},\"skipped_days\":{},\"tickets\":{},\"ratings\":{},\"diversions\":{},\"seconds\":{:.1}}}",
+                    done.days,
+                    done.skipped_days,
+                    done.tickets,
+                    done.ratings,
+                    done.diversions,
+                    started.elapsed().as_secs_f64()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("hallq: {err}");
+                ExitCode::from(2)
+            }
+        }
+    })
 }

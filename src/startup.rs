@@ -227,6 +227,15 @@ fn load_templates() -> Result<tera::Tera, StartupError> {
     tera::Tera::new(&glob.to_string_lossy()).map_err(|e| StartupError::Templates(format!("{e:?}")))
 }
 
+/// The database ready for use outside the server (`hallq generate-history`): connected,
+/// migrated, the demo hall seeded when it is empty and the demo is on.
+pub async fn prepare_database(settings: &Settings, clock: &dyn Clock) -> Result<DatabaseConnection, StartupError> {
+    let db = connect(settings).await?;
+    Migrator::up(&db, None).await.map_err(|e| StartupError::Migration(e.to_string()))?;
+    seed_if_empty(&db, settings, clock).await?;
+    Ok(db)
+}
+
 async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartupError> {
     let url = settings.database_url.clone();
     let fail = |cause: String| StartupError::Database { url: url.clone(), cause };

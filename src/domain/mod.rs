@@ -16,6 +16,7 @@ pub mod lockout;
 pub mod numbering;
 pub mod privacy;
 pub mod rating;
+pub mod report;
 pub mod role;
 pub mod schedule;
 pub mod settings;

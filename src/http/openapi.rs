@@ -41,6 +41,7 @@ use utoipa::OpenApi;
         api::set_services,
         api::floor,
         api::board,
+        api::report,
         api::lookup_number,
         api::request_help,
         api::list_help_requests,

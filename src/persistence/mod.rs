@@ -9,6 +9,7 @@ pub mod halls;
 pub mod kiosks;
 pub mod queue;
 pub mod ratings;
+pub mod reports;
 pub mod secrets;
 pub mod seed;
 pub mod setup;

@@ -14,6 +14,7 @@ pub mod keyed_hash;
 pub mod limits;
 pub mod notice;
 pub mod ratings;
+pub mod reports;
 pub mod settings;
 pub mod setup;
 pub mod snapshot;

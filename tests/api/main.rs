@@ -12,6 +12,7 @@ mod errors;
 mod hours;
 mod lifecycle;
 mod replay;
+mod reports;
 mod restart;
 mod security;
 mod taxpayers;

@@ -6,6 +6,7 @@ mod appointments;
 mod devices;
 mod manager;
 mod public;
+mod reports;
 mod staff;
 mod volunteer;
 
@@ -14,6 +15,7 @@ pub use appointments::*;
 pub use devices::*;
 pub use manager::*;
 pub use public::*;
+pub use reports::*;
 pub use staff::*;
 pub use volunteer::*;
 
@@ -79,6 +81,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/windows/{id}/services", web::put().to(set_services))
         .route("/halls/{hall}/floor", web::get().to(floor))
         .route("/halls/{hall}/board", web::get().to(board))
+        .route("/halls/{hall}/reports", web::get().to(report))
         .route("/halls/{hall}/tickets/lookup", web::get().to(lookup_number))
         .route("/windows/{id}/help", web::post().to(request_help))
         .route("/halls/{hall}/help-requests", web::get().to(list_help_requests))

@@ -1,0 +1,310 @@
+//! Report figures (what the business-environment evaluation asks): per group of tickets, how
+//! many were issued, served, missed, cancelled and transferred; wait (issued → called) and
+//! handling (started → finished) in minutes, mean, p50, p90 and max; the share called within
+//! the service's target; ratings and the satisfaction rate; diversions. Pure: fed the day's
+//! facts, it knows nothing of where they come from.
+use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// How a report groups its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupBy {
+    Service,
+    Window,
+    Staff,
+    /// Hour of the day the ticket was issued (hall time), `08` … `17`.
+    Hour,
+    /// Weekday the ticket was issued, `1` (Monday) … `7`.
+    Weekday,
+    Day,
+    /// Calendar month, `2026-11` (an addition for a year's report).
+    Month,
+}
+
+impl GroupBy {
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "service" => Self::Service,
+            "window" => Self::Window,
+            "staff" => Self::Staff,
+            "hour" => Self::Hour,
+            "weekday" => Self::Weekday,
+            "day" => Self::Day,
+            "month" => Self::Month,
+            _ => return None,
+        })
+    }
+}
+
+/// How a ticket ended (or where it stands).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Served,
+    NoShow,
+    Cancelled,
+    /// Still waiting, called or being served (a report of today).
+    Open,
+}
+
+/// One ticket as reports see it. Times are hall-local for grouping; durations in seconds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TicketFact {
+    pub service: i32,
+    pub window: Option<i32>,
+    pub staff: Option<i32>,
+    pub issued_local: NaiveDateTime,
+    /// Issued → (last) called, for tickets that were called.
+    pub wait_seconds: Option<i64>,
+    /// Started → finished, for tickets served.
+    pub handle_seconds: Option<i64>,
+    pub outcome: Outcome,
+    pub transferred: bool,
+    pub target_wait_seconds: i64,
+    /// 1 … 5 when rated.
+    pub rating: Option<u8>,
+}
+
+/// A diversion as reports see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DiversionFact {
+    pub service: i32,
+    pub local: NaiveDateTime,
+}
+
+/// The figures of one group.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+pub struct Figures {
+    pub issued: u32,
+    pub served: u32,
+    pub no_show: u32,
+    pub cancelled: u32,
+    pub transferred: u32,
+    pub wait_mean_min: Option<f64>,
+    pub wait_p50_min: Option<f64>,
+    pub wait_p90_min: Option<f64>,
+    pub wait_max_min: Option<f64>,
+    pub handle_mean_min: Option<f64>,
+    pub handle_p50_min: Option<f64>,
+    pub handle_p90_min: Option<f64>,
+    /// Share (0–1) of called tickets called within their service's target wait.
+    pub within_target: Option<f64>,
+    /// Count per score, `"1"` … `"5"`.
+    pub ratings: BTreeMap<String, u32>,
+    /// 满意率: share (0–1) of ratings that are 满意 (4) or 非常满意 (5).
+    pub satisfaction: Option<f64>,
+    pub diversions: u32,
+}
+
+/// The key a fact falls under.
+pub fn key_of(
+    by: GroupBy,
+    service: i32,
+    window: Option<i32>,
+    staff: Option<i32>,
+    local: NaiveDateTime,
+) -> Option<String> {
+    Some(match by {
+        GroupBy::Service => service.to_string(),
+        GroupBy::Window => window?.to_string(),
+        GroupBy::Staff => staff?.to_string(),
+        GroupBy::Hour => format!("{:02}", local.hour()),
+        GroupBy::Weekday => local.weekday().number_from_monday().to_string(),
+        GroupBy::Day => local.date().to_string(),
+        GroupBy::Month => format!("{}-{:02}", local.year(), local.month()),
+    })
+}
+
+/// Nearest-rank percentile of sorted values: the smallest value with at least `p` of them at
+/// or below it.
+pub fn percentile(sorted: &[i64], p: f64) -> Option<i64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    Some(sorted[rank - 1])
+}
+
+fn minutes(seconds: f64) -> f64 {
+    (seconds / 60.0 * 10.0).round() / 10.0
+}
+
+fn share(part: u32, whole: u32) -> Option<f64> {
+    (whole > 0).then(|| (f64::from(part) / f64::from(whole) * 1000.0).round() / 1000.0)
+}
+
+/// The figures of a group of tickets and its diversions.
+pub fn summarise<'a>(facts: impl IntoIterator<Item = &'a TicketFact>, diversions: u32) -> Figures {
+    let mut waits = Vec::new();
+    let mut handles = Vec::new();
+    let (mut issued, mut served, mut no_show, mut cancelled, mut transferred, mut within) = (0, 0, 0, 0, 0, 0);
+    let mut ratings = [0u32; 5];
+    for f in facts {
+        issued += 1;
+        match f.outcome {
+            Outcome::Served => served += 1,
+            Outcome::NoShow => no_show += 1,
+            Outcome::Cancelled => cancelled += 1,
+            Outcome::Open => {}
+        }
+        transferred += u32::from(f.transferred);
+        if let Some(wait) = f.wait_seconds {
+            waits.push(wait.max(0));
+            within += u32::from(wait <= f.target_wait_seconds);
+        }
+        if let Some(handle) = f.handle_seconds {
+            handles.push(handle.max(0));
+        }
+        if let Some(score @ 1..=5) = f.rating {
+            ratings[usize::from(score) - 1] += 1;
+        }
+    }
+    waits.sort_unstable();
+    handles.sort_unstable();
+    let mean = |v: &[i64]| (!v.is_empty()).then(|| minutes(v.iter().sum::<i64>() as f64 / v.len() as f64));
+    let pct = |v: &[i64], p: f64| percentile(v, p).map(|s| minutes(s as f64));
+    let rated: u32 = ratings.iter().sum();
+    Figures {
+        issued,
+        served,
+        no_show,
+        cancelled,
+        transferred,
+        wait_mean_min: mean(&waits),
+        wait_p50_min: pct(&waits, 0.5),
+        wait_p90_min: pct(&waits, 0.9),
+        wait_max_min: waits.last().map(|s| minutes(*s as f64)),
+        handle_mean_min: mean(&handles),
+        handle_p50_min: pct(&handles, 0.5),
+        handle_p90_min: pct(&handles, 0.9),
+        within_target: share(within, waits.len() as u32),
+        ratings: (1..=5).map(|s| (s.to_string(), ratings[s - 1])).collect(),
+        satisfaction: share(ratings[3] + ratings[4], rated),
+        diversions,
+    }
+}
+
+/// Facts grouped by key (keys sorted as text; callers order for display).
+pub fn group<'a>(
+    by: GroupBy,
+    facts: &'a [TicketFact],
+    diversions: &[DiversionFact],
+) -> BTreeMap<String, (Vec<&'a TicketFact>, u32)> {
+    let mut groups: BTreeMap<String, (Vec<&TicketFact>, u32)> = BTreeMap::new();
+    for f in facts {
+        if let Some(key) = key_of(by, f.service, f.window, f.staff, f.issued_local) {
+            groups.entry(key).or_default().0.push(f);
+        }
+    }
+    for d in diversions {
+        // Diversions have no window or staff: they count only where the grouping allows.
+        if let Some(key) = key_of(by, d.service, None, None, d.local) {
+            groups.entry(key).or_default().1 += 1;
+        }
+    }
+    groups
+}
+
+/// The weekday names reports show.
+pub fn weekday_label(number: &str, en: bool) -> String {
+    const ZH: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+    const EN: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    number
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| if en { EN.get(n.wrapping_sub(1)) } else { ZH.get(n.wrapping_sub(1)) })
+        .map_or_else(|| number.to_owned(), |s| (*s).to_owned())
+}
+
+/// Whether a date range is one a report may cover (at most 400 days, from before to).
+pub fn valid_range(from: NaiveDate, to: NaiveDate) -> bool {
+    from <= to && (to - from).num_days() <= 400
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(h: u32, m: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 11, 23).expect("date").and_hms_opt(h, m, 0).expect("time")
+    }
+
+    fn fact(wait_min: Option<i64>, handle_min: Option<i64>, outcome: Outcome, rating: Option<u8>) -> TicketFact {
+        TicketFact {
+            service: 1,
+            window: Some(3),
+            staff: Some(7),
+            issued_local: at(9, 10),
+            wait_seconds: wait_min.map(|m| m * 60),
+            handle_seconds: handle_min.map(|m| m * 60),
+            outcome,
+            transferred: false,
+            target_wait_seconds: 20 * 60,
+            rating,
+        }
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let v = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+        assert_eq!(percentile(&v, 0.5), Some(5));
+        assert_eq!(percentile(&v, 0.9), Some(9));
+        assert_eq!(percentile(&v, 1.0), Some(10));
+        assert_eq!(percentile(&[7], 0.9), Some(7));
+        assert_eq!(percentile(&[], 0.5), None);
+        assert_eq!(percentile(&[1, 2, 3], 0.5), Some(2));
+    }
+
+    /// A small scripted day worked out by hand: waits 5, 10, 15, 30 minutes (one no-show after
+    /// its call), one cancelled before its call; handling 6, 8, 10 minutes; ratings 5, 4, 2.
+    #[test]
+    fn a_scripted_day_gives_the_hand_computed_figures() {
+        let mut transferred = fact(Some(15), Some(10), Outcome::Served, None);
+        transferred.transferred = true;
+        let day = [
+            fact(Some(5), Some(6), Outcome::Served, Some(5)),
+            fact(Some(10), Some(8), Outcome::Served, Some(4)),
+            transferred,
+            fact(Some(30), None, Outcome::NoShow, None),
+            fact(None, None, Outcome::Cancelled, Some(2)),
+        ];
+        let f = summarise(&day, 2);
+        assert_eq!((f.issued, f.served, f.no_show, f.cancelled, f.transferred), (5, 3, 1, 1, 1));
+        assert_eq!(f.wait_mean_min, Some(15.0), "(5+10+15+30)/4");
+        assert_eq!(f.wait_p50_min, Some(10.0), "rank ceil(0.5×4) = 2");
+        assert_eq!(f.wait_p90_min, Some(30.0), "rank ceil(0.9×4) = 4");
+        assert_eq!(f.wait_max_min, Some(30.0));
+        assert_eq!(f.handle_mean_min, Some(8.0));
+        assert_eq!(f.handle_p50_min, Some(8.0));
+        assert_eq!(f.handle_p90_min, Some(10.0));
+        assert_eq!(f.within_target, Some(0.75), "3 of 4 called within 20 minutes");
+        assert_eq!(f.ratings["5"], 1);
+        assert_eq!(f.ratings["2"], 1);
+        assert_eq!(f.satisfaction, Some(0.667), "2 of 3 rated 4 or 5");
+        assert_eq!(f.diversions, 2);
+        let empty = summarise(&[], 0);
+        assert_eq!((empty.wait_mean_min, empty.within_target, empty.satisfaction), (None, None, None));
+    }
+
+    #[test]
+    fn facts_group_by_each_key() {
+        let mut late = fact(Some(1), None, Outcome::Served, None);
+        late.issued_local = at(14, 5);
+        late.window = None;
+        let facts = [fact(Some(1), None, Outcome::Served, None), late];
+        let diversions = [DiversionFact { service: 1, local: at(9, 30) }];
+        let by_hour = group(GroupBy::Hour, &facts, &diversions);
+        assert_eq!(by_hour.keys().collect::<Vec<_>>(), ["09", "14"]);
+        assert_eq!(by_hour["09"].1, 1);
+        let by_window = group(GroupBy::Window, &facts, &diversions);
+        assert_eq!(by_window.keys().collect::<Vec<_>>(), ["3"], "never called: no window; diversions have none");
+        assert_eq!(group(GroupBy::Weekday, &facts, &[]).keys().collect::<Vec<_>>(), ["1"]);
+        assert_eq!(group(GroupBy::Month, &facts, &[]).keys().collect::<Vec<_>>(), ["2026-11"]);
+        assert_eq!(weekday_label("1", false), "周一");
+        assert_eq!(weekday_label("7", true), "Sun");
+        assert_eq!(GroupBy::parse("hour"), Some(GroupBy::Hour));
+        assert_eq!(GroupBy::parse("year"), None);
+    }
+}
