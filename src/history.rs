@@ -3,8 +3,9 @@
 //!
 //! Arrivals follow a county hall's day (08:30–12:00, 13:30–17:30) with a morning peak; the
 //! declaration period (the 1st–15th) is busier and opens the social-insurance cash windows.
-//! Each day is then served by the hall's own windows: a ticket goes to whichever window serving
-//! its service frees up first, handling is lognormal around the service's typical time, 3 % are
+//! Each day is then served by the hall's own windows (each as several desks when the traffic
+//! asked for is more than they could serve): a ticket goes to whichever window serving its
+//! service frees up first, handling is lognormal around the service's typical time, 3 % are
 //! no-shows, 2 % transferred, tickets not reached by 17:45 are cancelled; 40 % of those served
 //! rate the service, mostly well; diversions are 6 % of arrivals. Days that already have
 //! tickets, and today, are never touched.
@@ -51,6 +52,8 @@ const HALF_HOURS: [(u32, f64); 15] = [
     (17 * 60, 0.3),
 ];
 const LAST_CALL_MINUTE: u32 = 17 * 60 + 45;
+/// Minutes a window serves in a county day (08:30–12:00, 13:30–17:30).
+const WORKING_MINUTES: f64 = 450.0;
 const TARGETS: [&str; 5] = ["online", "wechat_alipay", "self_service", "bank", "other"];
 
 fn pick(rng: &mut StdRng, weights: &[f64]) -> usize {
@@ -152,8 +155,24 @@ pub async fn generate(
             })
             .collect();
         arrivals.sort_by(|a, b| a.0.total_cmp(&b.0));
-        // Windows open that day: the cash windows only in the declaration period.
-        let open: Vec<_> = rows.iter().filter(|w| w.active && (w.kind != WindowKind::SiCash || peak)).collect();
+        // Windows open that day: the cash windows only in the declaration period. When more
+        // people come than the hall's windows could serve by closing time, each window works
+        // as several desks (a bigger hall), so waits stay those of a hall sized for its traffic.
+        let windows_open: Vec<_> = rows.iter().filter(|w| w.active && (w.kind != WindowKind::SiCash || peak)).collect();
+        let served_per_day: f64 = windows_open
+            .iter()
+            .map(|w| {
+                let minutes: Vec<f64> = services
+                    .iter()
+                    .filter(|s| w.services.contains(&s.id))
+                    .map(|s| s.typical_handling.num_seconds() as f64 / 60.0 + 1.0)
+                    .collect();
+                let mean = if minutes.is_empty() { 10.0 } else { minutes.iter().sum::<f64>() / minutes.len() as f64 };
+                WORKING_MINUTES / mean
+            })
+            .sum();
+        let desks = (mean * 1.2 / served_per_day.max(1.0)).ceil().max(1.0) as usize;
+        let open: Vec<_> = windows_open.iter().flat_map(|w| std::iter::repeat_n(*w, desks)).collect();
         let mut free_at: Vec<f64> = vec![f64::from(HALF_HOURS[0].0); open.len()];
         let mut seq = vec![0u32; services.len()];
         let mut tickets = Vec::with_capacity(count);

@@ -10,6 +10,7 @@ mod m20261126_000006_administration;
 mod m20261126_000007_appointments;
 mod m20261126_000008_appointment_id_hash;
 mod m20261126_000009_floor_watch;
+mod m20261126_000010_report_index;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_appointments::Migration),
             Box::new(m20261126_000008_appointment_id_hash::Migration),
             Box::new(m20261126_000009_floor_watch::Migration),
+            Box::new(m20261126_000010_report_index::Migration),
         ]
     }
 }

@@ -56,11 +56,11 @@ pub struct Report {
     pub help_requests: HelpFigures,
 }
 
-fn outcome(status: &str) -> Outcome {
-    match status {
-        "done" => Outcome::Served,
-        "no_show" => Outcome::NoShow,
-        "cancelled" => Outcome::Cancelled,
+fn outcome(code: i32) -> Outcome {
+    match code {
+        1 => Outcome::Served,
+        2 => Outcome::NoShow,
+        3 => Outcome::Cancelled,
         _ => Outcome::Open,
     }
 }
@@ -103,10 +103,10 @@ pub async fn report(
             service: t.service_id,
             window: t.window_id,
             staff: t.served_by,
-            issued_local: t.issued_at.with_timezone(&tz).naive_local(),
-            wait_seconds: seconds(t.issued_at, t.called_at),
-            handle_seconds: t.started_at.and_then(|s| seconds(s, t.finished_at)),
-            outcome: outcome(&t.status),
+            issued_local: DateTime::from_timestamp(t.issued_at, 0).unwrap_or_default().with_timezone(&tz).naive_local(),
+            wait_seconds: t.wait_seconds,
+            handle_seconds: t.handle_seconds,
+            outcome: outcome(t.outcome),
             transferred: t.transfer_count > 0,
             target_wait_seconds: target.get(&t.service_id).copied().unwrap_or(i64::MAX),
             rating: t.score.and_then(|s| u8::try_from(s).ok()),

@@ -2,6 +2,7 @@
 //! read back and compared with the JSON, who may see them, and generated history whose report
 //! totals equal a direct count.
 use crate::helpers::{app_at, assert_error, spawn_app, Backend, TestApp};
+use crate::on_both_databases;
 use chrono::Duration;
 use sea_orm::ConnectionTrait;
 use serde_json::{json, Value};
@@ -57,9 +58,10 @@ async fn scripted_day(app: &TestApp) {
     assert_eq!(diverted.0, 201);
 }
 
-#[actix_web::test]
-async fn a_scripted_day_reports_the_hand_computed_figures_in_json_csv_and_xlsx() {
-    let setup = spawn_app(Backend::Sqlite).await;
+on_both_databases!(a_scripted_day_reports_the_hand_computed_figures_in_json_csv_and_xlsx);
+
+async fn a_scripted_day_reports_the_hand_computed_figures_in_json_csv_and_xlsx(backend: Backend) {
+    let setup = spawn_app(backend).await;
     let app = app_at(&setup, NINE).await;
     scripted_day(&app).await;
     let manager = app.login("manager1").await;
