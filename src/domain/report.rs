@@ -22,6 +22,8 @@ pub enum GroupBy {
     Day,
     /// Calendar month, `2026-11` (an addition for a year's report).
     Month,
+    /// Weekday and hour, `1-09` (an addition for the hour × weekday heat map).
+    HourWeekday,
 }
 
 impl GroupBy {
@@ -34,6 +36,7 @@ impl GroupBy {
             "weekday" => Self::Weekday,
             "day" => Self::Day,
             "month" => Self::Month,
+            "hour_weekday" => Self::HourWeekday,
             _ => return None,
         })
     }
@@ -114,6 +117,7 @@ pub fn key_of(
         GroupBy::Weekday => local.weekday().number_from_monday().to_string(),
         GroupBy::Day => local.date().to_string(),
         GroupBy::Month => format!("{}-{:02}", local.year(), local.month()),
+        GroupBy::HourWeekday => format!("{}-{:02}", local.weekday().number_from_monday(), local.hour()),
     })
 }
 
@@ -306,5 +310,6 @@ mod tests {
         assert_eq!(weekday_label("7", true), "Sun");
         assert_eq!(GroupBy::parse("hour"), Some(GroupBy::Hour));
         assert_eq!(GroupBy::parse("year"), None);
+        assert_eq!(group(GroupBy::HourWeekday, &facts, &[]).keys().collect::<Vec<_>>(), ["1-09", "1-14"]);
     }
 }

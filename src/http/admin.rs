@@ -13,7 +13,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(home))
         .route("/admin/halls/{hall}", web::get().to(hall))
         .route("/admin/audit", web::get().to(audit))
-        .route("/admin/password", web::get().to(password));
+        .route("/admin/password", web::get().to(password))
+        .route("/admin/reports/{hall}", web::get().to(reports));
 }
 
 fn page(
@@ -55,4 +56,11 @@ pub async fn audit(state: web::Data<AppState>, req: HttpRequest) -> AppResult<Ht
 
 pub async fn password(state: web::Data<AppState>, req: HttpRequest) -> AppResult<HttpResponse> {
     page(&state, &req, "admin/password.html", "password", None)
+}
+
+pub async fn reports(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let Ok(hall) = state.halls.get(&path).await else { return not_found(state, req).await };
+    let (lang, _) = Lang::of(&req);
+    let name = if lang == Lang::En { &hall.name_en } else { &hall.name };
+    page(&state, &req, "admin/reports.html", "reports", Some((&hall.code, name, hall.timezone.name())))
 }

@@ -170,6 +170,10 @@ fn describe(
         GroupBy::Hour => (0, key.to_owned(), format!("{key}:00–{:02}:00", id + 1)),
         GroupBy::Weekday => (0, key.to_owned(), rules::weekday_label(key, en)),
         GroupBy::Day | GroupBy::Month => (0, key.to_owned(), key.to_owned()),
+        GroupBy::HourWeekday => {
+            let (day, hour) = key.split_once('-').unwrap_or((key, ""));
+            (0, key.to_owned(), format!("{} {hour}:00", rules::weekday_label(day, en)))
+        }
     }
 }
 

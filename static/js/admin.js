@@ -731,5 +731,6 @@
     else if (config.page === 'hall') hallPage();
     else if (config.page === 'audit') auditPage();
     else if (config.page === 'password') passwordPage();
+    else if (config.page === 'reports' && window.hallqReports) window.hallqReports.start();
   }).catch(fail);
 })();

@@ -7,5 +7,6 @@ mod booking;
 mod browser;
 mod console;
 mod display;
+mod reports;
 mod taxpayer;
 mod volunteer;

@@ -24,7 +24,7 @@ pub struct ReportQuery {
     params(("hall" = String, Path),
         ("from" = Option<String>, Query, description = "YYYY-MM-DD, first business day (default: today)"),
         ("to" = Option<String>, Query, description = "YYYY-MM-DD, last business day (default: from)"),
-        ("by" = Option<String>, Query, description = "service (default), window, staff, hour, weekday, day or month"),
+        ("by" = Option<String>, Query, description = "service (default), window, staff, hour, weekday, day, month or hour_weekday"),
         ("format" = Option<String>, Query, description = "json (default), csv (UTF-8 with BOM) or xlsx")),
     responses((status = 200, body = Report), (status = 400, description = "invalid_query", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
@@ -39,9 +39,8 @@ pub async fn report(
     let bad = |message: &str| AppError::bad_request(ErrorCode::InvalidQuery, message.to_owned());
     let by = match query.by.as_deref() {
         None => GroupBy::Service,
-        Some(text) => {
-            GroupBy::parse(text).ok_or_else(|| bad("by is service, window, staff, hour, weekday, day or month"))?
-        }
+        Some(text) => GroupBy::parse(text)
+            .ok_or_else(|| bad("by is service, window, staff, hour, weekday, day, month or hour_weekday"))?,
     };
     let today = crate::domain::numbering::business_date(state.clock.now(), hall.timezone);
     let from = query.from.unwrap_or(today);

@@ -2,6 +2,7 @@
 //! a cookie).
 mod admin;
 mod booking;
+mod reports;
 mod volunteer;
 
 use actix_web::HttpRequest;
@@ -497,6 +498,7 @@ pub fn texts(lang: Lang) -> Value {
         .chain(admin::ADMIN_TEXTS)
         .chain(booking::BOOKING_TEXTS)
         .chain(volunteer::VOLUNTEER_TEXTS)
+        .chain(reports::REPORT_TEXTS)
         .map(|(key, zh, en)| ((*key).to_owned(), Value::from(if lang == Lang::En { *en } else { *zh })))
         .collect();
     Value::Object(map)
