@@ -14,7 +14,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/halls/{hall}", web::get().to(hall))
         .route("/admin/audit", web::get().to(audit))
         .route("/admin/password", web::get().to(password))
-        .route("/admin/reports/{hall}", web::get().to(reports));
+        .route("/admin/reports/{hall}", web::get().to(reports))
+        .route("/admin/live/{hall}", web::get().to(live))
+        .route("/admin/reports/{hall}/monthly", web::get().to(monthly));
 }
 
 fn page(
@@ -63,4 +65,19 @@ pub async fn reports(state: web::Data<AppState>, req: HttpRequest, path: web::Pa
     let (lang, _) = Lang::of(&req);
     let name = if lang == Lang::En { &hall.name_en } else { &hall.name };
     page(&state, &req, "admin/reports.html", "reports", Some((&hall.code, name, hall.timezone.name())))
+}
+
+pub async fn live(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let Ok(hall) = state.halls.get(&path).await else { return not_found(state, req).await };
+    let (lang, _) = Lang::of(&req);
+    let name = if lang == Lang::En { &hall.name_en } else { &hall.name };
+    page(&state, &req, "admin/live.html", "live", Some((&hall.code, name, hall.timezone.name())))
+}
+
+/// The printable monthly summary (`?month=YYYY-MM`, this month by default), A4.
+pub async fn monthly(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let Ok(hall) = state.halls.get(&path).await else { return not_found(state, req).await };
+    let (lang, _) = Lang::of(&req);
+    let name = if lang == Lang::En { &hall.name_en } else { &hall.name };
+    page(&state, &req, "admin/monthly.html", "monthly", Some((&hall.code, name, hall.timezone.name())))
 }

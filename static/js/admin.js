@@ -732,5 +732,6 @@
     else if (config.page === 'audit') auditPage();
     else if (config.page === 'password') passwordPage();
     else if (config.page === 'reports' && window.hallqReports) window.hallqReports.start();
+    else if (config.page === 'live' && window.hallqDashboard) window.hallqDashboard.start();
   }).catch(fail);
 })();

@@ -145,6 +145,7 @@
       var by = f.by.value;
       $('download-csv').href = '/api/v1' + query(by, 'csv');
       $('download-xlsx').href = '/api/v1' + query(by, 'xlsx');
+      $('monthly-link').href = '/admin/reports/' + enc(hall) + '/monthly?month=' + f.from.value.slice(0, 7);
       Promise.all([S.api('GET', query(by)), S.api('GET', query('day')), S.api('GET', query('hour_weekday')), S.api('GET', query('service'))])
         .then(function (all) {
           last = all;

@@ -6,6 +6,7 @@ mod admin;
 mod booking;
 mod browser;
 mod console;
+mod dashboard;
 mod display;
 mod reports;
 mod taxpayer;

@@ -36,6 +36,22 @@ async fn the_reports_page_shows_figures_charts_and_the_table_at_two_sizes() {
         let csv = eval(&browser, "return document.getElementById('download-csv').getAttribute('href');").await;
         assert_eq!(csv, json!(format!("/api/v1/halls/demo/reports?{query}&format=csv")));
         screenshot(&browser, &format!("reports-1-{width}x{height}.png")).await;
+        if width == 1366 {
+            // The printable monthly summary of November (signed in already: the same session).
+            browser.goto(&app.url("/admin/reports/demo/monthly?month=2026-11")).await.expect("monthly");
+            wait_for(&browser, "document.body.dataset.monthLoaded === '2026-11'", LOAD).await;
+            let (_, month) = app
+                .get_as(
+                    "/api/v1/halls/demo/reports?from=2026-11-01&to=2026-11-30&by=service",
+                    &app.login("manager1").await,
+                )
+                .await;
+            let issued = eval(&browser, "return document.querySelector('#m-overview tr td').textContent;").await;
+            assert_eq!(issued, json!(month["total"]["issued"].to_string()));
+            let title = eval(&browser, "return document.getElementById('m-title').textContent;").await;
+            assert_eq!(title, json!("2026年11月 办税服务统计汇总"));
+            screenshot(&browser, "reports-2-monthly-a4.png").await;
+        }
         browser.close().await.expect("close");
     }
 }
