@@ -25,13 +25,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let env: HashMap<String, String> = std::env::vars().collect();
-    let settings = match Settings::load(config_file.as_deref(), &env) {
+    let settings = match load_settings(config_file.as_deref()) {
         Ok(settings) => settings,
-        Err(err) => {
-            eprintln!("hallq: {err}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     hallq::telemetry::init(&settings.log);
     actix_web::rt::System::new().block_on(async move {
@@ -138,13 +134,9 @@ fn generate_history(args: &[String]) -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    let env: HashMap<String, String> = std::env::vars().collect();
-    let settings = match Settings::load(config_file.as_deref(), &env) {
+    let settings = match load_settings(config_file.as_deref()) {
         Ok(settings) => settings,
-        Err(err) => {
-            eprintln!("hallq: {err}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     hallq::telemetry::init(&settings.log);
     actix_web::rt::System::new().block_on(async move {
@@ -187,5 +179,14 @@ fn generate_history(args: &[String]) -> ExitCode {
                 ExitCode::from(2)
             }
         }
+    })
+}
+
+/// Settings from defaults, the file and the environment; a bad value is reported (exit 2).
+fn load_settings(config_file: Option<&str>) -> Result<Settings, ExitCode> {
+    let env: HashMap<String, String> = std::env::vars().collect();
+    Settings::load(config_file, &env).map_err(|err| {
+        eprintln!("hallq: {err}");
+        ExitCode::from(2)
     })
 }

@@ -14,9 +14,6 @@
     var enc = encodeURIComponent;
     var en = S.config.lang === 'en';
     var offset = 0;
-    var loading = false;
-    var again = false;
-    var timer = null;
 
     function serverNow() { return Date.now() + offset; }
     function pct(v) { return v === null || v === undefined ? '—' : (v * 100).toFixed(0) + '%'; }
@@ -92,25 +89,19 @@
       });
     }
 
-    function load() {
-      if (loading) { again = true; return; }
-      loading = true;
+    var reload = S.reloader(function () {
       var base = '/halls/' + enc(hall);
-      Promise.all([S.api('GET', base + '/floor'), S.api('GET', base + '/board'),
+      return Promise.all([S.api('GET', base + '/floor'), S.api('GET', base + '/board'),
         S.api('GET', base + '/reports?by=service'), S.api('GET', base + '/reports?by=window')])
         .then(function (all) {
           offset = Date.parse(all[0].server_time) - Date.now();
           last = all;
           render(all[0], all[1], all[2], all[3]);
           document.body.dataset.liveIssued = String(all[2].total.issued);
-        }).catch(function (err) { S.toast(S.describe(err)); })
-        .then(function () { loading = false; if (again) { again = false; load(); } });
-    }
-
-    function scheduleLoad() {
-      if (timer) return;
-      timer = setTimeout(function () { timer = null; load(); }, 1000);
-    }
+        });
+    }, 1000);
+    var load = reload.now;
+    var scheduleLoad = reload.soon;
 
     load();
     new window.HallStream(hall, {

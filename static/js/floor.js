@@ -12,9 +12,6 @@
 
   var view = null;
   var offset = 0;
-  var loading = false;
-  var again = false;
-  var timer = null;
   var pauseTarget = null;
   var editTarget = null;
 
@@ -22,27 +19,19 @@
 
   var board = null;
 
-  function load() {
-    if (loading) { again = true; return; }
-    loading = true;
+  // At most one reload per 150 ms, however fast events come.
+  var reload = S.reloader(function () {
     var path = '/halls/' + encodeURIComponent(hall);
-    Promise.all([S.api('GET', path + '/floor'), S.api('GET', path + '/board')]).then(function (both) {
+    return Promise.all([S.api('GET', path + '/floor'), S.api('GET', path + '/board')]).then(function (both) {
       var v = both[0];
       offset = Date.parse(v.server_time) - Date.now();
       view = v;
       board = both[1];
       render();
-    }).catch(function (err) { S.toast(S.describe(err)); }).then(function () {
-      loading = false;
-      if (again) { again = false; load(); }
     });
-  }
-
-  // At most one reload per 150 ms, however fast events come.
-  function scheduleLoad() {
-    if (timer) return;
-    timer = setTimeout(function () { timer = null; load(); }, 150);
-  }
+  }, 150);
+  var load = reload.now;
+  var scheduleLoad = reload.soon;
 
   function serviceName(code) {
     var s = view.services.filter(function (x) { return x.code === code; })[0];

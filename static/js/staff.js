@@ -89,8 +89,30 @@
     return t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
   }
 
+  // A page's read of the server, one at a time: `reload.now()` reads at once (or once more
+  // after the read in flight), `reload.soon()` at most once per `ms` however fast events come.
+  function reloader(read, ms) {
+    var loading = false;
+    var again = false;
+    var timer = null;
+    function now() {
+      if (loading) { again = true; return; }
+      loading = true;
+      Promise.resolve().then(read).catch(function (err) { toast(describe(err)); }).then(function () {
+        loading = false;
+        if (again) { again = false; now(); }
+      });
+    }
+    function soon() {
+      if (timer) return;
+      timer = setTimeout(function () { timer = null; now(); }, ms);
+    }
+    return { now: now, soon: soon };
+  }
+
   window.hallqStaff = {
     config: config, T: T, $: $, el: el, api: api, toast: toast, describe: describe,
-    minutesSince: minutesSince, duration: duration, minutes: minutes, time: time, dateTime: dateTime, signIn: signIn, logout: logout, inInput: inInput
+    minutesSince: minutesSince, duration: duration, minutes: minutes, time: time, dateTime: dateTime, signIn: signIn, logout: logout, inInput: inInput,
+    reloader: reloader
   };
 })();

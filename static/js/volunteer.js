@@ -17,9 +17,6 @@
   var me = null;
   var board = null;
   var offset = 0;
-  var loading = false;
-  var again = false;
-  var timer = null;
   var sounds = 0;
   var divertService = null;
 
@@ -35,23 +32,15 @@
     try { audio.currentTime = 0; audio.play().catch(function () {}); } catch (e) { /* no sound */ }
   }
 
-  function load() {
-    if (loading) { again = true; return; }
-    loading = true;
-    S.api('GET', '/halls/' + enc(hall) + '/board').then(function (b) {
+  var reload = S.reloader(function () {
+    return S.api('GET', '/halls/' + enc(hall) + '/board').then(function (b) {
       offset = Date.parse(b.server_time) - Date.now();
       board = b;
       render();
-    }).catch(function (err) { S.toast(S.describe(err)); }).then(function () {
-      loading = false;
-      if (again) { again = false; load(); }
     });
-  }
-
-  function scheduleLoad() {
-    if (timer) return;
-    timer = setTimeout(function () { timer = null; load(); }, 200);
-  }
+  }, 200);
+  var load = reload.now;
+  var scheduleLoad = reload.soon;
 
   function button(text, cls, onclick) {
     var b = el('button', cls || 'act', text);
