@@ -71,11 +71,16 @@ pub struct TicketFact {
 }
 
 /// A diversion as reports see it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiversionFact {
     pub service: i32,
     pub local: NaiveDateTime,
+    /// Where the person was sent (`online`, `wechat_alipay`, …).
+    pub target: String,
 }
+
+/// Upper edges (minutes) of the wait histogram's buckets; the last bucket is everything above.
+pub const WAIT_BUCKETS_MIN: [i64; 5] = [5, 10, 20, 30, 60];
 
 /// The figures of one group.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
@@ -92,6 +97,9 @@ pub struct Figures {
     pub handle_mean_min: Option<f64>,
     pub handle_p50_min: Option<f64>,
     pub handle_p90_min: Option<f64>,
+    pub handle_max_min: Option<f64>,
+    /// Called tickets per wait bucket: under 5, 5–10, 10–20, 20–30, 30–60 and 60 minutes or more.
+    pub wait_histogram: Vec<u32>,
     /// Share (0–1) of called tickets called within their service's target wait.
     pub within_target: Option<f64>,
     /// Count per score, `"1"` … `"5"`.
@@ -99,6 +107,10 @@ pub struct Figures {
     /// 满意率: share (0–1) of ratings that are 满意 (4) or 非常满意 (5).
     pub satisfaction: Option<f64>,
     pub diversions: u32,
+    /// Diversions per place people were sent.
+    pub diversions_by_target: BTreeMap<String, u32>,
+    /// Share (0–1) of visits diverted: diversions ÷ (tickets issued + diversions).
+    pub diverted_share: Option<f64>,
 }
 
 /// The key a fact falls under.
@@ -140,7 +152,10 @@ fn share(part: u32, whole: u32) -> Option<f64> {
 }
 
 /// The figures of a group of tickets and its diversions.
-pub fn summarise<'a>(facts: impl IntoIterator<Item = &'a TicketFact>, diversions: u32) -> Figures {
+pub fn summarise<'a, 'b>(
+    facts: impl IntoIterator<Item = &'a TicketFact>,
+    diversions: impl IntoIterator<Item = &'b DiversionFact>,
+) -> Figures {
     let mut waits = Vec::new();
     let mut handles = Vec::new();
     let (mut issued, mut served, mut no_show, mut cancelled, mut transferred, mut within) = (0, 0, 0, 0, 0, 0);
@@ -167,6 +182,16 @@ pub fn summarise<'a>(facts: impl IntoIterator<Item = &'a TicketFact>, diversions
     }
     waits.sort_unstable();
     handles.sort_unstable();
+    let mut wait_histogram = vec![0u32; WAIT_BUCKETS_MIN.len() + 1];
+    for wait in &waits {
+        let bucket = WAIT_BUCKETS_MIN.iter().position(|edge| *wait < edge * 60).unwrap_or(WAIT_BUCKETS_MIN.len());
+        wait_histogram[bucket] += 1;
+    }
+    let mut diversions_by_target: BTreeMap<String, u32> = BTreeMap::new();
+    for d in diversions {
+        *diversions_by_target.entry(d.target.clone()).or_default() += 1;
+    }
+    let diverted: u32 = diversions_by_target.values().sum();
     let mean = |v: &[i64]| (!v.is_empty()).then(|| minutes(v.iter().sum::<i64>() as f64 / v.len() as f64));
     let pct = |v: &[i64], p: f64| percentile(v, p).map(|s| minutes(s as f64));
     let rated: u32 = ratings.iter().sum();
@@ -183,20 +208,23 @@ pub fn summarise<'a>(facts: impl IntoIterator<Item = &'a TicketFact>, diversions
         handle_mean_min: mean(&handles),
         handle_p50_min: pct(&handles, 0.5),
         handle_p90_min: pct(&handles, 0.9),
+        handle_max_min: handles.last().map(|s| minutes(*s as f64)),
+        wait_histogram,
         within_target: share(within, waits.len() as u32),
         ratings: (1..=5).map(|s| (s.to_string(), ratings[s - 1])).collect(),
         satisfaction: share(ratings[3] + ratings[4], rated),
-        diversions,
+        diversions: diverted,
+        diversions_by_target,
+        diverted_share: share(diverted, issued + diverted),
     }
 }
 
 /// Facts grouped by key (keys sorted as text; callers order for display).
-pub fn group<'a>(
-    by: GroupBy,
-    facts: &'a [TicketFact],
-    diversions: &[DiversionFact],
-) -> BTreeMap<String, (Vec<&'a TicketFact>, u32)> {
-    let mut groups: BTreeMap<String, (Vec<&TicketFact>, u32)> = BTreeMap::new();
+/// A group's tickets and diversions.
+pub type Group<'a> = (Vec<&'a TicketFact>, Vec<&'a DiversionFact>);
+
+pub fn group<'a>(by: GroupBy, facts: &'a [TicketFact], diversions: &'a [DiversionFact]) -> BTreeMap<String, Group<'a>> {
+    let mut groups: BTreeMap<String, Group<'a>> = BTreeMap::new();
     for f in facts {
         if let Some(key) = key_of(by, f.service, f.window, f.staff, f.issued_local) {
             groups.entry(key).or_default().0.push(f);
@@ -205,7 +233,7 @@ pub fn group<'a>(
     for d in diversions {
         // Diversions have no window or staff: they count only where the grouping allows.
         if let Some(key) = key_of(by, d.service, None, None, d.local) {
-            groups.entry(key).or_default().1 += 1;
+            groups.entry(key).or_default().1.push(d);
         }
     }
     groups
@@ -274,7 +302,9 @@ mod tests {
             fact(Some(30), None, Outcome::NoShow, None),
             fact(None, None, Outcome::Cancelled, Some(2)),
         ];
-        let f = summarise(&day, 2);
+        let sent = |target: &str| DiversionFact { service: 1, local: at(9, 30), target: target.into() };
+        let diverted = [sent("online"), sent("bank")];
+        let f = summarise(&day, &diverted);
         assert_eq!((f.issued, f.served, f.no_show, f.cancelled, f.transferred), (5, 3, 1, 1, 1));
         assert_eq!(f.wait_mean_min, Some(15.0), "(5+10+15+30)/4");
         assert_eq!(f.wait_p50_min, Some(10.0), "rank ceil(0.5×4) = 2");
@@ -288,7 +318,11 @@ mod tests {
         assert_eq!(f.ratings["2"], 1);
         assert_eq!(f.satisfaction, Some(0.667), "2 of 3 rated 4 or 5");
         assert_eq!(f.diversions, 2);
-        let empty = summarise(&[], 0);
+        assert_eq!(f.diversions_by_target["bank"], 1);
+        assert_eq!(f.diverted_share, Some(0.286), "2 of 5 + 2 visits");
+        assert_eq!(f.handle_max_min, Some(10.0));
+        assert_eq!(f.wait_histogram, vec![0, 1, 2, 0, 1, 0], "5 → 5–10; 10 and 15 → 10–20; 30 → 30–60");
+        let empty = summarise(&[], &[]);
         assert_eq!((empty.wait_mean_min, empty.within_target, empty.satisfaction), (None, None, None));
     }
 
@@ -298,10 +332,10 @@ mod tests {
         late.issued_local = at(14, 5);
         late.window = None;
         let facts = [fact(Some(1), None, Outcome::Served, None), late];
-        let diversions = [DiversionFact { service: 1, local: at(9, 30) }];
+        let diversions = [DiversionFact { service: 1, local: at(9, 30), target: "online".into() }];
         let by_hour = group(GroupBy::Hour, &facts, &diversions);
         assert_eq!(by_hour.keys().collect::<Vec<_>>(), ["09", "14"]);
-        assert_eq!(by_hour["09"].1, 1);
+        assert_eq!(by_hour["09"].1.len(), 1);
         let by_window = group(GroupBy::Window, &facts, &diversions);
         assert_eq!(by_window.keys().collect::<Vec<_>>(), ["3"], "never called: no window; diversions have none");
         assert_eq!(group(GroupBy::Weekday, &facts, &[]).keys().collect::<Vec<_>>(), ["1"]);

@@ -95,21 +95,22 @@ async fn tickets_in_part(
         .collect()
 }
 
-/// Diversions between two business days: (service, when).
+/// Diversions between two business days: (service, when, where to).
 pub async fn diversions_between(
     conn: &impl ConnectionTrait,
     hall: HallId,
     from: NaiveDate,
     to: NaiveDate,
-) -> Result<Vec<(i32, DateTime<Utc>)>, DbErr> {
+) -> Result<Vec<(i32, DateTime<Utc>, String)>, DbErr> {
     let rows = conn
         .query_all_raw(statement(
             conn,
-            "SELECT service_id, created_at FROM diversions WHERE hall_id = $1 AND business_date >= $2 AND business_date <= $3",
+            "SELECT service_id, created_at, target FROM diversions \
+             WHERE hall_id = $1 AND business_date >= $2 AND business_date <= $3",
             [hall.0.into(), from.into(), to.into()],
         ))
         .await?;
-    rows.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?))).collect()
+    rows.iter().map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?))).collect()
 }
 
 /// Bookings for days between two days, counted by status.

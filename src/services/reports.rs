@@ -50,6 +50,8 @@ pub struct Report {
     pub by: GroupBy,
     pub rows: Vec<ReportRow>,
     pub total: Figures,
+    /// Upper edges (minutes) of `wait_histogram`'s buckets; the last bucket is the rest.
+    pub wait_buckets_min: Vec<i64>,
     /// Bookings for days in the range, by how they ended (addition).
     pub appointments: AppointmentFigures,
     /// Windows' calls for help in the range (addition).
@@ -115,7 +117,7 @@ pub async fn report(
     let diversions: Vec<DiversionFact> = store::diversions_between(&state.db, hall.id, from, to)
         .await?
         .into_iter()
-        .map(|(service, at)| DiversionFact { service, local: at.with_timezone(&tz).naive_local() })
+        .map(|(service, at, target)| DiversionFact { service, local: at.with_timezone(&tz).naive_local(), target })
         .collect();
     let staff_names: HashMap<UserId, String> = if by == GroupBy::Staff {
         let ids: Vec<UserId> = facts
@@ -137,11 +139,20 @@ pub async fn report(
         })
         .collect();
     rows.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.key.cmp(&b.1.key)));
-    let total = rules::summarise(&facts, diversions.len() as u32);
+    let total = rules::summarise(&facts, &diversions);
     let appointments = appointment_figures(state, hall, from, to).await?;
     let help_requests = help_figures(state, hall, from, to).await?;
     tracing::info!(tickets = facts.len(), elapsed_ms = started.elapsed().as_millis() as u64, "report");
-    Ok(Report { from, to, by, rows: rows.into_iter().map(|(_, r)| r).collect(), total, appointments, help_requests })
+    Ok(Report {
+        from,
+        to,
+        by,
+        rows: rows.into_iter().map(|(_, r)| r).collect(),
+        total,
+        wait_buckets_min: rules::WAIT_BUCKETS_MIN.to_vec(),
+        appointments,
+        help_requests,
+    })
 }
 
 /// (sort order, key as the API shows it, label) of a group.
@@ -286,6 +297,7 @@ pub fn table(report: &Report, en: bool) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
             f.handle_mean_min,
             f.handle_p50_min,
             f.handle_p90_min,
+            f.handle_max_min,
             f.within_target,
         ] {
             cells.push(v.map_or(Cell::Empty, Cell::Number));
@@ -295,6 +307,7 @@ pub fn table(report: &Report, en: bool) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
         }
         cells.push(f.satisfaction.map_or(Cell::Empty, Cell::Number));
         cells.push(Cell::Number(f64::from(f.diversions)));
+        cells.push(f.diverted_share.map_or(Cell::Empty, Cell::Number));
         cells
     };
     let mut lines: Vec<Vec<Cell>> = report.rows.iter().map(|r| line(&r.label, &r.figures)).collect();

@@ -70,6 +70,10 @@
         if (w.state === 'paused' && w.pause_reason) state += '（' + w.pause_reason + '）';
         tr.appendChild(el('td', '', state));
         tr.appendChild(el('td', '', w.signed_in ? w.signed_in.display_name : '—'));
+        // Tickets this window could call: the waiting of the services it serves.
+        var callable = floor.queues.filter(function (q) { return w.services.indexOf(q.service) >= 0; })
+          .reduce(function (n, q) { return n + q.waiting; }, 0);
+        tr.appendChild(el('td', 'num', String(callable)));
         [String(r.served || 0), mins(r.wait_mean_min), mins(r.handle_mean_min), pct(r.within_target)].forEach(function (v) {
           tr.appendChild(el('td', 'num', v));
         });

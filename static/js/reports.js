@@ -124,20 +124,29 @@
       }, true);
     }
 
+    // The wait distribution per service: the share of its called tickets in each wait bucket.
     function waits(byService) {
-      var names = byService.rows.map(function (r) { return r.label; });
-      var series = function (name, field, color) {
-        return { name: name, type: 'bar', data: byService.rows.map(function (r) { return r[field]; }), itemStyle: { color: color } };
-      };
+      var edges = byService.wait_buckets_min;
+      var names = edges.map(function (e, i) { return (i ? edges[i - 1] : 0) + '–' + e; }).concat(['≥' + edges[edges.length - 1]]);
+      var colors = ['#1f7a3f', '#7fb069', '#f5c542', '#e0a100', '#d9622b', '#b3202a'];
+      var rows = byService.rows.filter(function (r) { return r.wait_histogram.some(function (n) { return n > 0; }); });
       chart('chart-waits').setOption({
         textStyle: font,
         animation: false,
-        tooltip: { trigger: 'axis' },
-        legend: { data: [T.r_p50, T.r_p90, T.r_max] },
-        grid: { left: 50, right: 20, top: 40, bottom: 30 },
-        xAxis: { type: 'category', data: names },
-        yAxis: { type: 'value', name: T.minutes },
-        series: [series(T.r_p50, 'wait_p50_min', '#1f7a3f'), series(T.r_p90, 'wait_p90_min', '#b26a00'), series(T.r_max, 'wait_max_min', '#b3202a')]
+        tooltip: { trigger: 'axis', valueFormatter: function (v) { return v.toFixed(1) + '%'; } },
+        legend: { data: names.map(function (n) { return n + ' ' + T.min; }) },
+        grid: { left: 90, right: 20, top: 40, bottom: 30 },
+        xAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } },
+        yAxis: { type: 'category', data: rows.map(function (r) { return r.label; }), inverse: true },
+        series: names.map(function (n, i) {
+          return {
+            name: n + ' ' + T.min, type: 'bar', stack: 'share', itemStyle: { color: colors[i] },
+            data: rows.map(function (r) {
+              var all = r.wait_histogram.reduce(function (a, b) { return a + b; }, 0);
+              return all ? r.wait_histogram[i] * 100 / all : 0;
+            })
+          };
+        })
       }, true);
     }
 

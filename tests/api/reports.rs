@@ -77,7 +77,8 @@ async fn a_scripted_day_reports_the_hand_computed_figures_in_json_csv_and_xlsx(b
         "wait_mean_min": 10.5, "wait_p50_min": 5.0, "wait_p90_min": 16.0, "wait_max_min": 16.0,
         "handle_mean_min": 8.0, "handle_p50_min": 6.0, "handle_p90_min": 10.0,
         "within_target": 1.0, "ratings": {"1": 0, "2": 1, "3": 0, "4": 0, "5": 1},
-        "satisfaction": 0.5, "diversions": 1,
+        "satisfaction": 0.5, "diversions": 1, "handle_max_min": 10.0, "wait_histogram": [0, 1, 1, 0, 0, 0],
+        "diversions_by_target": {"online": 1}, "diverted_share": 0.25,
     });
     for (field, value) in expected.as_object().expect("object") {
         assert_eq!(&a[field], value, "{field}");
@@ -106,8 +107,10 @@ async fn a_scripted_day_reports_the_hand_computed_figures_in_json_csv_and_xlsx(b
     let number = |cell: &str| cell.parse::<f64>().expect("number");
     assert_eq!(number(lines[1][1]), 3.0);
     assert_eq!(number(lines[1][6]), 10.5, "mean wait");
-    assert_eq!(number(lines[1][13]), 1.0, "within target");
-    assert_eq!(number(lines[1][19]), 0.5, "satisfaction");
+    assert_eq!(number(lines[1][13]), 10.0, "longest handling");
+    assert_eq!(number(lines[1][14]), 1.0, "within target");
+    assert_eq!(number(lines[1][20]), 0.5, "satisfaction");
+    assert_eq!(number(lines[1][22]), 0.25, "1 of 3 + 1 visits diverted");
     assert_eq!(lines[2][0], "合计");
 
     // XLSX: numbers stored as numbers, equal to the JSON.
@@ -120,7 +123,7 @@ async fn a_scripted_day_reports_the_hand_computed_figures_in_json_csv_and_xlsx(b
     assert_eq!(sheet.get((1, 0)), Some(&Data::String("A 综合申报".into())));
     assert_eq!(sheet.get((1, 1)), Some(&Data::Float(3.0)));
     assert_eq!(sheet.get((1, 6)), Some(&Data::Float(10.5)));
-    assert_eq!(sheet.get((1, 19)), Some(&Data::Float(0.5)));
+    assert_eq!(sheet.get((1, 20)), Some(&Data::Float(0.5)));
 
     // Bad queries, and who may ask.
     for bad in ["by=year", "from=2026-11-27&to=2026-11-26", "format=pdf", "from=2024-01-01&to=2026-11-26"] {
