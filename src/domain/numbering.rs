@@ -8,6 +8,12 @@ pub fn business_date(at: DateTime<Utc>, timezone: Tz) -> NaiveDate {
     at.with_timezone(&timezone).date_naive()
 }
 
+/// The instant a business day starts: its first moment in the hall's timezone (the earliest,
+/// should a clock change fall at midnight). None only for a day that has no such moment.
+pub fn day_start(day: NaiveDate, timezone: Tz) -> Option<DateTime<Utc>> {
+    day.and_hms_opt(0, 0, 0)?.and_local_timezone(timezone).earliest().map(|t| t.with_timezone(&Utc))
+}
+
 /// `A` + 7 → `A007`; past 999 the number simply grows (`A1000`).
 pub fn format_number(prefix: &str, seq: u32) -> String {
     format!("{prefix}{seq:03}")

@@ -93,13 +93,7 @@ pub async fn list(state: &Core, actor: &Actor, query: AuditQuery) -> AppResult<V
         }
     }
     let timezone = hall.as_ref().map_or(state.settings.timezone, |h| h.timezone);
-    let start_of = |day: NaiveDate| {
-        use chrono::TimeZone;
-        timezone
-            .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-    };
+    let start_of = |day: NaiveDate| crate::domain::numbering::day_start(day, timezone);
     let actor_id = match query.actor.as_deref().filter(|a| !a.is_empty()) {
         Some(name) => match users::find_by_username(&state.db, name).await? {
             Some(user) => Some(user.id),

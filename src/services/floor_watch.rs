@@ -132,10 +132,8 @@ pub async fn list_help(
 }
 
 fn start_of_today(hall: &HallConfig, now: DateTime<Utc>) -> DateTime<Utc> {
-    let day = business_date(now, hall.timezone);
-    day.and_hms_opt(0, 0, 0)
-        .and_then(|midnight| midnight.and_local_timezone(hall.timezone).earliest())
-        .map_or(now - chrono::Duration::hours(24), |t| t.with_timezone(&Utc))
+    crate::domain::numbering::day_start(business_date(now, hall.timezone), hall.timezone)
+        .unwrap_or(now - chrono::Duration::hours(24))
 }
 
 /// Takes, finishes or withdraws a call for help. Taking is first come: of ten volunteers

@@ -211,10 +211,7 @@ async fn appointment_figures(
 
 async fn help_figures(state: &Core, hall: &HallConfig, from: NaiveDate, to: NaiveDate) -> AppResult<HelpFigures> {
     let start = |day: NaiveDate| {
-        day.and_hms_opt(0, 0, 0)
-            .and_then(|t| t.and_local_timezone(hall.timezone).earliest())
-            .map(|t| t.with_timezone(&Utc))
-            .ok_or_else(|| AppError::internal("no local midnight"))
+        crate::domain::numbering::day_start(day, hall.timezone).ok_or_else(|| AppError::internal("no local midnight"))
     };
     let rows = store::help_between(&state.db, hall.id, start(from)?, start(to + chrono::Duration::days(1))?).await?;
     let to_take: Vec<i64> = rows.iter().filter_map(|(c, t, _, _)| seconds(*c, *t)).collect();
