@@ -1,9 +1,10 @@
 use hallq::config::Settings;
 use hallq::startup::Application;
 use std::collections::HashMap;
+use std::io::Write;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: hallq [--config FILE]\n       hallq replay --hall demo [--start RFC3339] SCRIPT|-\n       hallq generate-history [--config FILE] --hall demo --days N --per-day M [--seed S] [--force]\n\nSettings come from defaults, then FILE (or HALLQ_CONFIG), then HALLQ_* environment variables; see README.md.\n`replay` runs a script of actions on the demo hall in memory and prints one JSON line per call (docs/replay.md).\n`generate-history` fills the N business days before today with realistic traffic in the configured database (docs/reports.md).";
+const USAGE: &str = "usage: hallq [--config FILE]\n       hallq replay --hall demo [--start RFC3339] SCRIPT|-\n       hallq generate-history [--config FILE] --hall demo --days N --per-day M [--seed S] [--force]\n       hallq simulate SCENARIO.json|-\n       hallq staffing SCENARIO.json|- [--target 0.8] [--check]\n\nSettings come from defaults, then FILE (or HALLQ_CONFIG), then HALLQ_* environment variables; see README.md.\n`replay` runs a script of actions on the demo hall in memory and prints one JSON line per call (docs/replay.md).\n`generate-history` fills the N business days before today with realistic traffic in the configured database (docs/reports.md).\n`simulate` runs a peak-day scenario through the hall's own rules and prints the waits as JSON; `staffing` proposes windows per half hour (docs/planning.md).";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -12,6 +13,12 @@ fn main() -> ExitCode {
     }
     if args.first().is_some_and(|a| a == "generate-history") {
         return generate_history(&args[1..]);
+    }
+    if args.first().is_some_and(|a| a == "simulate") {
+        return simulate(&args[1..]);
+    }
+    if args.first().is_some_and(|a| a == "staffing") {
+        return staffing(&args[1..]);
     }
     let config_file = match args.as_slice() {
         [] => None,
@@ -85,18 +92,9 @@ fn replay(args: &[String]) -> ExitCode {
         eprintln!("hallq replay: --start '{start}' is not an RFC 3339 time such as 2026-01-05T09:00:00+08:00");
         return ExitCode::from(2);
     };
-    let script = if script_path == "-" {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map(|_| text)
-    } else {
-        std::fs::read_to_string(&script_path)
-    };
-    let script = match script {
+    let script = match read_input("replay", &script_path) {
         Ok(script) => script,
-        Err(err) => {
-            eprintln!("hallq replay: cannot read {script_path}: {err}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     // The server's default queue rules, from the same environment a server would read.
     let env: HashMap<String, String> = std::env::vars().collect();
@@ -180,6 +178,97 @@ fn generate_history(args: &[String]) -> ExitCode {
             }
         }
     })
+}
+
+/// A file's text, or standard input's for `-`; a failure is reported (exit 2).
+fn read_input(command: &str, path: &str) -> Result<String, ExitCode> {
+    let text = if path == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map(|_| text)
+    } else {
+        std::fs::read_to_string(path)
+    };
+    text.map_err(|err| {
+        eprintln!("hallq {command}: cannot read {path}: {err}");
+        ExitCode::from(2)
+    })
+}
+
+/// A scenario file read and parsed; a failure is reported (exit 2).
+fn read_scenario(command: &str, path: &str) -> Result<hallq::domain::simulation::Scenario, ExitCode> {
+    let text = read_input(command, path)?;
+    hallq::domain::simulation::Scenario::from_json(&text).map_err(|err| {
+        eprintln!("hallq {command}: {err}");
+        ExitCode::from(2)
+    })
+}
+
+fn print_json(value: &impl serde::Serialize) -> ExitCode {
+    match serde_json::to_string_pretty(value) {
+        Ok(text) => {
+            // A closed pipe (`| head`) is the reader's choice, not an error.
+            let _ = writeln!(std::io::stdout().lock(), "{text}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("hallq: {err}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `hallq simulate SCENARIO.json`: the waits a scenario gives, as JSON on stdout.
+fn simulate(args: &[String]) -> ExitCode {
+    let [path] = args else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let scenario = match read_scenario("simulate", path) {
+        Ok(scenario) => scenario,
+        Err(code) => return code,
+    };
+    match hallq::domain::simulation::simulate(&scenario) {
+        Ok(result) => print_json(&result),
+        Err(err) => {
+            eprintln!("hallq simulate: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `hallq staffing SCENARIO.json [--target 0.8] [--check]`: windows per half hour.
+fn staffing(args: &[String]) -> ExitCode {
+    let (mut path, mut target, mut check) = (None, 0.8, false);
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--target" => match rest.next().and_then(|v| v.parse::<f64>().ok()) {
+                Some(t) => target = t,
+                None => path = None,
+            },
+            "--check" => check = true,
+            _ if path.is_none() => path = Some(arg.clone()),
+            _ => {
+                eprintln!("{USAGE}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let Some(path) = path else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let scenario = match read_scenario("staffing", &path) {
+        Ok(scenario) => scenario,
+        Err(code) => return code,
+    };
+    match hallq::domain::staffing::plan(&scenario, target, check) {
+        Ok(plan) => print_json(&plan),
+        Err(err) => {
+            eprintln!("hallq staffing: {err}");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// Settings from defaults, the file and the environment; a bad value is reported (exit 2).

@@ -45,6 +45,10 @@ impl ManualClock {
         Self(Arc::new(Mutex::new(at)))
     }
 
+    pub fn set(&self, at: DateTime<Utc>) {
+        *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = at;
+    }
+
     pub fn advance(&self, by: chrono::Duration) {
         let mut now = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         *now += by;

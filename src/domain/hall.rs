@@ -1,10 +1,11 @@
 //! One hall's queues and windows in memory: the same actions the server takes, decided by the
 //! same rules (the calling order in `dispatch`, the lifecycle in `lifecycle`, window states in
 //! `window`), with a `Clock` and no database. `hallq replay` runs scripts on it, and the
-//! peak-day simulator will run the real rules through it.
+//! peak-day simulator (`domain::simulation`) runs the real rules through it, by window index
+//! and ticket id rather than by number, and forgetting closed tickets as it goes.
 use super::clock::Clock;
 use super::codes::ErrorCode;
-use super::dispatch::{self, choose_next, Candidate, WindowProfile};
+use super::dispatch::{self, choose_next, Candidate, TargetWaits, WindowProfile};
 use super::hall_config::HallConfig;
 use super::ids::{ServiceId, TicketId, WindowId};
 use super::lifecycle::{RuleError, Ticket, TransferTo};
@@ -63,13 +64,17 @@ pub struct Hall {
     clock: Arc<dyn Clock>,
     rules: QueueRules,
     last_seq: HashMap<ServiceId, u32>,
+    /// From `config`, which the hall never changes.
+    target_waits: TargetWaits,
+    next_id: i64,
 }
 
 impl Hall {
     /// `defaults` are the server's queue rules; the hall's own settings win where set.
     pub fn new(config: HallConfig, windows: Vec<MemoryWindow>, clock: Arc<dyn Clock>, defaults: QueueRules) -> Self {
         let rules = config.settings.queue_rules(defaults);
-        Self { config, windows, tickets: Vec::new(), clock, rules, last_seq: HashMap::new() }
+        let target_waits = config.target_waits();
+        Self { config, windows, tickets: Vec::new(), clock, rules, last_seq: HashMap::new(), target_waits, next_id: 0 }
     }
 
     fn service_id(&self, code: &str) -> Result<ServiceId, Refusal> {
@@ -90,12 +95,19 @@ impl Hall {
     /// Takes a ticket; returns its number.
     pub fn issue(&mut self, service: &str, priority: Priority) -> Result<String, Refusal> {
         let service = self.service_id(service)?;
+        self.issue_for(service, priority);
+        Ok(self.tickets.last().map(|t| t.number.clone()).unwrap_or_default())
+    }
+
+    /// Takes a ticket for a known service; returns its id.
+    pub fn issue_for(&mut self, service: ServiceId, priority: Priority) -> TicketId {
         let seq = self.last_seq.entry(service).or_insert(0);
         *seq += 1;
         let number = format_number(self.config.service_code(service), *seq);
-        let id = TicketId(i64::try_from(self.tickets.len()).unwrap_or(i64::MAX) + 1);
-        self.tickets.push(Ticket::issued(id, number.clone(), service, priority, self.clock.now()));
-        Ok(number)
+        self.next_id += 1;
+        let id = TicketId(self.next_id);
+        self.tickets.push(Ticket::issued(id, number, service, priority, self.clock.now()));
+        id
     }
 
     /// Checks a window can call now: open and holding nothing.
@@ -119,18 +131,24 @@ impl Hall {
     /// Calls the ticket the calling order gives this window; `None` when nobody waits for it.
     pub fn call_next(&mut self, number: i32) -> Result<Option<String>, Refusal> {
         let index = self.window_index(number)?;
+        let called = self.call_next_at(index)?;
+        Ok(called.and_then(|id| self.tickets.iter().find(|t| t.id == id)).map(|t| t.number.clone()))
+    }
+
+    /// `call_next` by the window's index in `windows`; returns the id of the ticket called.
+    pub fn call_next_at(&mut self, index: usize) -> Result<Option<TicketId>, Refusal> {
         self.ready_to_call(index)?;
         let window = &self.windows[index];
         let profile = WindowProfile { id: window.id, services: window.services.clone() };
         let now = self.clock.now();
         let candidates: Vec<Candidate> = self.queued().map(Ticket::candidate).collect();
-        let Some(choice) = choose_next(&profile, &candidates, &self.config.target_waits(), now).map(|c| c.id) else {
+        let Some(choice) = choose_next(&profile, &candidates, &self.target_waits, now).map(|c| c.id) else {
             return Ok(None);
         };
         let ticket =
             self.tickets.iter_mut().find(|t| t.id == choice).ok_or_else(|| refuse(ErrorCode::Internal, "vanished"))?;
         ticket.call(profile.id, None, now)?;
-        Ok(Some(ticket.number.clone()))
+        Ok(Some(choice))
     }
 
     /// Calls one queued ticket by its number.
@@ -160,10 +178,54 @@ impl Hall {
     /// The ticket a window holds, for the actions on it.
     fn held_mut(&mut self, window_number: i32) -> Result<&mut Ticket, Refusal> {
         let index = self.window_index(window_number)?;
+        self.held_mut_at(index)
+    }
+
+    fn held_mut_at(&mut self, index: usize) -> Result<&mut Ticket, Refusal> {
+        let window_number = self.windows[index].number;
         let held = self.held_by(self.windows[index].id).ok_or_else(|| {
             refuse(ErrorCode::NoTicket, format!("window {window_number} holds no ticket; call one first"))
         })?;
         Ok(&mut self.tickets[held])
+    }
+
+    /// `start` by window index.
+    pub fn start_at(&mut self, index: usize) -> Result<(), Refusal> {
+        let now = self.clock.now();
+        self.held_mut_at(index)?.start(now)?;
+        Ok(())
+    }
+
+    /// `finish` by window index.
+    pub fn finish_at(&mut self, index: usize) -> Result<(), Refusal> {
+        let now = self.clock.now();
+        self.held_mut_at(index)?.finish(now)?;
+        Ok(())
+    }
+
+    /// `no_show` by window index.
+    pub fn no_show_at(&mut self, index: usize) -> Result<(), Refusal> {
+        let now = self.clock.now();
+        self.held_mut_at(index)?.no_show(now)?;
+        Ok(())
+    }
+
+    /// `change_window` by window index.
+    pub fn change_window_at(&mut self, index: usize, action: WindowAction) -> Result<(), Refusal> {
+        let holds = self.held_by(self.windows[index].id).is_some();
+        self.windows[index].state = self.windows[index].state.apply(action, holds)?;
+        Ok(())
+    }
+
+    /// Drops finished, no-show and cancelled tickets, which no rule looks at again except a
+    /// restore: a long simulation keeps only the live ones.
+    pub fn forget_closed(&mut self) {
+        self.tickets.retain(|t| t.status.is_queued() || t.status.is_at_window());
+    }
+
+    /// Tickets queued now (waiting or transferred).
+    pub fn queued_tickets(&self) -> impl Iterator<Item = &Ticket> {
+        self.queued()
     }
 
     pub fn recall(&mut self, window: i32) -> Result<(), Refusal> {
@@ -224,9 +286,7 @@ impl Hall {
     /// Opens, closes, pauses or resumes a window.
     pub fn change_window(&mut self, number: i32, action: WindowAction) -> Result<(), Refusal> {
         let index = self.window_index(number)?;
-        let holds = self.held_by(self.windows[index].id).is_some();
-        self.windows[index].state = self.windows[index].state.apply(action, holds)?;
-        Ok(())
+        self.change_window_at(index, action)
     }
 
     /// A window's ordered services, specialty first.
@@ -244,11 +304,20 @@ impl Hall {
     /// People ahead of a queued ticket (0 for any other), by the one calling order.
     pub fn ahead(&self, ticket_number: &str) -> Option<u32> {
         let ticket = self.tickets.iter().find(|t| t.number == ticket_number)?;
+        Some(self.ahead_of_ticket(ticket))
+    }
+
+    /// People ahead of a ticket by id (as `ahead`).
+    pub fn ahead_of(&self, id: TicketId) -> Option<u32> {
+        self.tickets.iter().rev().find(|t| t.id == id).map(|t| self.ahead_of_ticket(t))
+    }
+
+    fn ahead_of_ticket(&self, ticket: &Ticket) -> u32 {
         if !ticket.status.is_queued() {
-            return Some(0);
+            return 0;
         }
         let queue: Vec<Candidate> = self.queued().map(Ticket::candidate).collect();
-        Some(dispatch::ahead(&ticket.candidate(), &queue, &self.config.target_waits(), self.clock.now()))
+        dispatch::ahead(&ticket.candidate(), &queue, &self.target_waits, self.clock.now())
     }
 
     /// The numbers a window would call, in order, if it called again and again alone.
@@ -256,7 +325,7 @@ impl Hall {
         let window = &self.windows[self.window_index(number)?];
         let profile = WindowProfile { id: window.id, services: window.services.clone() };
         let queue: Vec<Candidate> = self.queued().map(Ticket::candidate).collect();
-        let ordered = dispatch::calling_order(&profile, &queue, &self.config.target_waits(), self.clock.now());
+        let ordered = dispatch::calling_order(&profile, &queue, &self.target_waits, self.clock.now());
         let by_id: HashMap<TicketId, &str> = self.tickets.iter().map(|t| (t.id, t.number.as_str())).collect();
         Ok(ordered.iter().filter_map(|c| by_id.get(&c.id).map(|n| (*n).to_owned())).collect())
     }
