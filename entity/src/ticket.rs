@@ -37,6 +37,8 @@ pub struct Model {
     pub client_id: Option<String>,
     /// A checked-in booking's booked start: the calling order places the ticket by it.
     pub booked_for: Option<DateTimeUtc>,
+    /// The wait estimate (minutes) given when it was taken.
+    pub estimated_wait_minutes: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,7 @@ mod m20261126_000007_appointments;
 mod m20261126_000008_appointment_id_hash;
 mod m20261126_000009_floor_watch;
 mod m20261126_000010_report_index;
+mod m20261126_000011_ticket_estimate;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_appointment_id_hash::Migration),
             Box::new(m20261126_000009_floor_watch::Migration),
             Box::new(m20261126_000010_report_index::Migration),
+            Box::new(m20261126_000011_ticket_estimate::Migration),
         ]
     }
 }

@@ -68,6 +68,8 @@ pub struct TicketFact {
     pub target_wait_seconds: i64,
     /// 1 … 5 when rated.
     pub rating: Option<u8>,
+    /// The wait estimate given at issue, minutes (tickets taken before it was kept have none).
+    pub estimate_minutes: Option<i32>,
 }
 
 /// A diversion as reports see it.
@@ -111,6 +113,10 @@ pub struct Figures {
     pub diversions_by_target: BTreeMap<String, u32>,
     /// Share (0–1) of visits diverted: diversions ÷ (tickets issued + diversions).
     pub diverted_share: Option<f64>,
+    /// How far the wait estimate given at issue was from the wait the ticket had (called
+    /// tickets that were given one): median and p90 of the absolute difference, minutes.
+    pub estimate_error_p50_min: Option<f64>,
+    pub estimate_error_p90_min: Option<f64>,
 }
 
 /// The key a fact falls under.
@@ -158,6 +164,7 @@ pub fn summarise<'a, 'b>(
 ) -> Figures {
     let mut waits = Vec::new();
     let mut handles = Vec::new();
+    let mut estimate_errors = Vec::new();
     let (mut issued, mut served, mut no_show, mut cancelled, mut transferred, mut within) = (0, 0, 0, 0, 0, 0);
     let mut ratings = [0u32; 5];
     for f in facts {
@@ -172,6 +179,9 @@ pub fn summarise<'a, 'b>(
         if let Some(wait) = f.wait_seconds {
             waits.push(wait.max(0));
             within += u32::from(wait <= f.target_wait_seconds);
+            if let Some(estimate) = f.estimate_minutes {
+                estimate_errors.push((i64::from(estimate) * 60 - wait.max(0)).abs());
+            }
         }
         if let Some(handle) = f.handle_seconds {
             handles.push(handle.max(0));
@@ -182,6 +192,7 @@ pub fn summarise<'a, 'b>(
     }
     waits.sort_unstable();
     handles.sort_unstable();
+    estimate_errors.sort_unstable();
     let mut wait_histogram = vec![0u32; WAIT_BUCKETS_MIN.len() + 1];
     for wait in &waits {
         let bucket = WAIT_BUCKETS_MIN.iter().position(|edge| *wait < edge * 60).unwrap_or(WAIT_BUCKETS_MIN.len());
@@ -216,6 +227,8 @@ pub fn summarise<'a, 'b>(
         diversions: diverted,
         diversions_by_target,
         diverted_share: share(diverted, issued + diverted),
+        estimate_error_p50_min: pct(&estimate_errors, 0.5),
+        estimate_error_p90_min: pct(&estimate_errors, 0.9),
     }
 }
 
@@ -275,7 +288,24 @@ mod tests {
             transferred: false,
             target_wait_seconds: 20 * 60,
             rating,
+            estimate_minutes: None,
         }
+    }
+
+    #[test]
+    fn the_estimate_error_is_the_absolute_difference_for_called_tickets_given_one() {
+        let mut early = fact(Some(10), Some(5), Outcome::Served, None);
+        early.estimate_minutes = Some(4);
+        let mut late = fact(Some(2), Some(5), Outcome::Served, None);
+        late.estimate_minutes = Some(5);
+        let mut never_called = fact(None, None, Outcome::Cancelled, None);
+        never_called.estimate_minutes = Some(30);
+        let without = fact(Some(50), Some(5), Outcome::Served, None);
+        let f = summarise(&[early, late, never_called, without], &[]);
+        assert_eq!(f.estimate_error_p50_min, Some(3.0));
+        assert_eq!(f.estimate_error_p90_min, Some(6.0));
+        let none = summarise(&[fact(Some(3), None, Outcome::Served, None)], &[]);
+        assert_eq!(none.estimate_error_p50_min, None);
     }
 
     #[test]

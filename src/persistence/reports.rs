@@ -22,6 +22,8 @@ pub struct TicketRecord {
     pub outcome: i32,
     pub transfer_count: i32,
     pub score: Option<i16>,
+    /// The wait estimate given at issue, minutes.
+    pub estimated_wait_minutes: Option<i32>,
 }
 
 /// Unix seconds of a timestamp column, in the database's own dialect.
@@ -69,7 +71,7 @@ async fn tickets_in_part(
     let sql = format!(
         "SELECT t.service_id, t.window_id, t.served_by, {issued}, {called} - {issued}, {finished} - {started}, \
                 CASE t.status WHEN 'done' THEN 1 WHEN 'no_show' THEN 2 WHEN 'cancelled' THEN 3 ELSE 0 END, \
-                t.transfer_count, r.score \
+                t.transfer_count, r.score, t.estimated_wait_minutes \
          FROM tickets t LEFT JOIN ratings r ON r.ticket_id = t.id \
          WHERE t.hall_id = $1 AND t.business_date >= $2 AND t.business_date <= $3",
         issued = e("t.issued_at"),
@@ -90,6 +92,7 @@ async fn tickets_in_part(
                 outcome: r.try_get_by_index(6)?,
                 transfer_count: r.try_get_by_index(7)?,
                 score: r.try_get_by_index(8)?,
+                estimated_wait_minutes: r.try_get_by_index(9)?,
             })
         })
         .collect()

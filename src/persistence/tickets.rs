@@ -54,6 +54,8 @@ pub struct NewTicket<'a> {
     pub client_id: Option<&'a str>,
     /// A checked-in booking's booked start.
     pub booked_for: Option<DateTime<Utc>>,
+    /// The wait estimate given with it (reports set it against the actual wait).
+    pub estimated_wait_minutes: Option<i32>,
 }
 
 pub async fn insert(conn: &impl ConnectionTrait, t: &NewTicket<'_>) -> Result<TicketId, DbErr> {
@@ -61,8 +63,8 @@ pub async fn insert(conn: &impl ConnectionTrait, t: &NewTicket<'_>) -> Result<Ti
         .query_one_raw(statement(
             conn,
             "INSERT INTO tickets (hall_id, issued_service_id, service_id, business_date, seq, number, priority, channel, \
-             status, token, issued_at, recall_count, transfer_count, phone, client_id, booked_for) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'waiting', $9, $10, 0, 0, $11, $12, $13) RETURNING id",
+             status, token, issued_at, recall_count, transfer_count, phone, client_id, booked_for, estimated_wait_minutes) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'waiting', $9, $10, 0, 0, $11, $12, $13, $14) RETURNING id",
             [
                 t.hall.0.into(),
                 t.service.0.into(),
@@ -77,6 +79,7 @@ pub async fn insert(conn: &impl ConnectionTrait, t: &NewTicket<'_>) -> Result<Ti
                 t.phone.map(str::to_owned).into(),
                 t.client_id.map(str::to_owned).into(),
                 t.booked_for.into(),
+                t.estimated_wait_minutes.into(),
             ],
         ))
         .await?

@@ -5,7 +5,7 @@
 use super::hall_write::{HallWrite, WriteParts};
 use super::views::public_ticket;
 use crate::domain::events::{EventBody, EventKind};
-use crate::domain::ids::{HallId, ServiceId, UserId};
+use crate::domain::ids::{HallId, ServiceId, TicketId, UserId};
 use crate::domain::numbering::{business_date, format_number};
 use crate::domain::schedule::OpenStatus;
 use crate::domain::ticket::{Channel, Priority};
@@ -30,6 +30,9 @@ pub struct IssueJob {
     pub client_id: Option<String>,
     /// A checked-in booking's booked start.
     pub booked_for: Option<chrono::DateTime<chrono::Utc>>,
+    /// The estimate's inputs (mean handling, open windows), read before the write: the estimate
+    /// given is stored with the ticket.
+    pub estimate: Option<(chrono::Duration, u32)>,
 }
 
 /// What issuing produced: the stored ticket and the people ahead of it at that moment.
@@ -148,7 +151,7 @@ async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) 
         let seq = tickets::next_seq(&write.txn, hall.id, job.service, day).await?;
         let number = format_number(code, u32::try_from(seq).unwrap_or(0));
         let token = super::tickets::new_token();
-        let new = NewTicket {
+        let mut new = NewTicket {
             hall: hall.id,
             service: job.service,
             day,
@@ -161,11 +164,23 @@ async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) 
             phone: job.phone.as_deref(),
             client_id: job.client_id.as_deref(),
             booked_for: job.booked_for,
+            estimated_wait_minutes: None,
         };
+        // The queue as it stands, plus this ticket: the people ahead and the estimate are known
+        // before the insert, so the estimate given is stored with the ticket.
+        let mut queued = tickets::service_queue_by_priority(&write.txn, &TicketRow::issued(TicketId(0), &new)).await?;
+        match queued.iter_mut().find(|(p, _)| *p == job.priority) {
+            Some((_, count)) => *count += 1,
+            None => queued.push((job.priority, 1)),
+        }
+        let ahead = crate::domain::dispatch::ahead_of_newest(queued, job.priority);
+        new.estimated_wait_minutes = job.estimate.map(|(mean, open)| {
+            let minutes =
+                if ahead == 0 { 0 } else { crate::domain::estimate::estimated_wait_minutes(ahead, mean, open) };
+            i32::try_from(minutes).unwrap_or(i32::MAX)
+        });
         let id = tickets::insert(&write.txn, &new).await?;
         let row = TicketRow::issued(id, &new);
-        let queued = tickets::service_queue_by_priority(&write.txn, &row).await?;
-        let ahead = crate::domain::dispatch::ahead_of_newest(queued, row.priority);
         let body = EventBody::Ticket { ticket: public_ticket(hall, &row), transfer_to: None };
         write.emit(EventKind::TicketIssued, body, job.actor).await?;
         issued.push(Ok((row, ahead)));

@@ -112,6 +112,7 @@ pub async fn report(
             transferred: t.transfer_count > 0,
             target_wait_seconds: target.get(&t.service_id).copied().unwrap_or(i64::MAX),
             rating: t.score.and_then(|s| u8::try_from(s).ok()),
+            estimate_minutes: t.estimated_wait_minutes,
         })
         .collect();
     let diversions: Vec<DiversionFact> = store::diversions_between(&state.db, hall.id, from, to)
@@ -243,6 +244,7 @@ pub fn table(report: &Report, en: bool) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
             "Mean handling (min)",
             "Handling p50 (min)",
             "Handling p90 (min)",
+            "Longest handling (min)",
             "Within target",
             "Rated 1",
             "Rated 2",
@@ -251,6 +253,9 @@ pub fn table(report: &Report, en: bool) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
             "Rated 5",
             "Satisfaction",
             "Diversions",
+            "Diverted share",
+            "Estimate error p50 (min)",
+            "Estimate error p90 (min)",
         ]
     } else {
         vec![
@@ -267,6 +272,7 @@ pub fn table(report: &Report, en: bool) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
             "平均办理(分钟)",
             "办理中位数(分钟)",
             "办理P90(分钟)",
+            "最长办理(分钟)",
             "目标时间内叫号率",
             "非常不满意",
             "不满意",
@@ -275,6 +281,9 @@ pub fn table(report: &Report, en: bool) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
             "非常满意",
             "满意率",
             "分流数",
+            "分流占比",
+            "预计等候误差中位数(分钟)",
+            "预计等候误差P90(分钟)",
         ]
     };
     let line = |label: &str, f: &Figures| {
@@ -305,6 +314,8 @@ pub fn table(report: &Report, en: bool) -> (Vec<&'static str>, Vec<Vec<Cell>>) {
         cells.push(f.satisfaction.map_or(Cell::Empty, Cell::Number));
         cells.push(Cell::Number(f64::from(f.diversions)));
         cells.push(f.diverted_share.map_or(Cell::Empty, Cell::Number));
+        cells.push(f.estimate_error_p50_min.map_or(Cell::Empty, Cell::Number));
+        cells.push(f.estimate_error_p90_min.map_or(Cell::Empty, Cell::Number));
         cells
     };
     let mut lines: Vec<Vec<Cell>> = report.rows.iter().map(|r| line(&r.label, &r.figures)).collect();

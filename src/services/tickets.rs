@@ -70,6 +70,9 @@ pub async fn issue(state: &Core, hall: &Arc<HallConfig>, request: IssueRequest<'
         phone: request.phone.filter(|_| hall.settings.require_phone),
         client_id: request.client_id,
         booked_for: request.booked_for,
+        estimate: Some(
+            estimate_inputs(state, hall, service.id, business_date(state.clock.now(), hall.timezone)).await?,
+        ),
     };
     let (row, ahead) = state.issuer.issue(hall, job).await?;
     // Outside the write: the estimate only reads, so it runs concurrently with writers.

@@ -112,6 +112,13 @@ async fn a_scripted_day_reports_the_hand_computed_figures_in_json_csv_and_xlsx(b
     assert_eq!(number(lines[1][20]), 0.5, "satisfaction");
     assert_eq!(number(lines[1][22]), 0.25, "1 of 3 + 1 visits diverted");
     assert_eq!(lines[2][0], "合计");
+    assert!(lines.iter().all(|l| l.len() == lines[0].len()), "a header for every column: {lines:?}");
+    assert_eq!((lines[0][13], lines[0][22]), ("最长办理(分钟)", "分流占比"));
+    // The estimate given at issue, kept with the ticket, against the wait it had.
+    let error = a["estimate_error_p50_min"].as_f64().expect("every ticket here was given an estimate");
+    assert_eq!(lines[0][23], "预计等候误差中位数(分钟)");
+    assert_eq!(number(lines[1][23]), error);
+    assert!(a["estimate_error_p90_min"].as_f64().expect("p90") >= error);
 
     // XLSX: numbers stored as numbers, equal to the JSON.
     let (kind, xlsx) = download(&app, &manager, &format!("{DAY}&by=service&format=xlsx")).await;
