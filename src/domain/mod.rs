@@ -9,6 +9,7 @@ pub mod erlang;
 pub mod estimate;
 pub mod events;
 pub mod floor_watch;
+pub mod forecast;
 pub mod hall;
 pub mod hall_config;
 pub mod ids;

@@ -491,7 +491,9 @@ pub struct HalfHour {
 
 /// Minutes of the day → "HH:MM".
 pub fn clock_text(minutes: f64) -> String {
-    let m = (minutes.round() as i64).rem_euclid(1440);
+    let whole = minutes.round() as i64;
+    // The end of a day is 24:00, not the next 00:00 (hours end there).
+    let m = if whole == 1440 { 1440 } else { whole.rem_euclid(1440) };
     format!("{:02}:{:02}", m / 60, m % 60)
 }
 

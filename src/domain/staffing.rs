@@ -133,13 +133,48 @@ fn pools(scenario: &Scenario) -> Vec<(Vec<usize>, Vec<usize>)> {
     for (services, windows) in &mut out {
         let serves =
             |w: &simulation::WindowSpec| w.services.iter().filter_map(|c| index(c)).any(|s| services.contains(&s));
+        let members: Vec<usize> =
+            scenario.windows.iter().enumerate().filter(|(_, w)| serves(w)).map(|(i, _)| i).collect();
+        // Coverage first: for each service, a window that has it as its specialty (else any
+        // that serves it), general before cash; so the first windows opened serve every service.
+        for s in services.iter() {
+            let code = scenario.services[*s].code.trim();
+            let lists = |w: &usize| scenario.windows[*w].services.iter().any(|c| c.trim() == code);
+            if windows.iter().any(lists) {
+                continue;
+            }
+            let specialty = |w: &usize| scenario.windows[*w].services.first().is_some_and(|c| c.trim() == code);
+            let general = |w: &usize| scenario.windows[*w].kind == WindowKind::General;
+            let pick = members
+                .iter()
+                .find(|w| general(w) && specialty(w))
+                .or_else(|| members.iter().find(|w| general(w) && lists(w)))
+                .or_else(|| members.iter().find(|w| lists(w)));
+            if let Some(w) = pick {
+                windows.push(*w);
+            }
+        }
         for kind in [WindowKind::General, WindowKind::SiCash] {
-            windows.extend(
-                scenario.windows.iter().enumerate().filter(|(_, w)| w.kind == kind && serves(w)).map(|(i, _)| i),
-            );
+            let rest: Vec<usize> =
+                members.iter().copied().filter(|w| scenario.windows[*w].kind == kind && !windows.contains(w)).collect();
+            windows.extend(rest);
         }
     }
     out
+}
+
+/// How many of a pool's first windows (in `pools` order) it takes to serve every service that
+/// has arrivals in a half hour.
+fn coverage(scenario: &Scenario, services: &[usize], windows: &[usize], grid: &Grid, slot: usize) -> u32 {
+    let mut needed = 0;
+    for s in services.iter().filter(|s| grid.rates[**s][slot] > 0.0) {
+        let code = scenario.services[*s].code.trim();
+        if let Some(rank) = windows.iter().position(|w| scenario.windows[*w].services.iter().any(|c| c.trim() == code))
+        {
+            needed = needed.max(rank as u32 + 1);
+        }
+    }
+    needed
 }
 
 /// The plan: Erlang C per pool and half hour; with `check`, simulated and topped up where a
@@ -179,7 +214,10 @@ pub fn plan(scenario: &Scenario, target: f64, check: bool) -> Result<StaffingPla
                         .fold(f64::INFINITY, f64::min);
                     let queue = Queue { arrivals_per_minute: lambda, handling_minutes: handling };
                     let available = windows.len() as u32;
-                    let erlang = queue.servers_for(target, wait, 500).unwrap_or(500);
+                    let erlang = queue
+                        .servers_for(target, wait, 500)
+                        .unwrap_or(500)
+                        .max(coverage(scenario, services, windows, &grid, slot));
                     let mut row = PoolRow {
                         from: if grid.whole_period {
                             "whole period".into()
@@ -206,6 +244,18 @@ pub fn plan(scenario: &Scenario, target: f64, check: bool) -> Result<StaffingPla
             }
         })
         .collect();
+    // A half hour nobody arrives in, while the hall is open (no lunch break): the windows of
+    // the half hour before stay to work off its queue.
+    for (pool, (_, windows)) in pools.iter_mut().zip(&groups) {
+        for slot in 1..grid.slots {
+            let minute = day_start + slot as f64 * 30.0;
+            if pool.rows[slot].arrivals_per_hour == 0.0 && windows.iter().any(|w| open_at(scenario, *w, minute)) {
+                let before = pool.rows[slot - 1].windows;
+                pool.rows[slot].windows = before;
+                pool.rows[slot].erlang_windows = before;
+            }
+        }
+    }
     let mut planned = planned_scenario(scenario, &pools, &grid, day_start);
     let mut checked = None;
     if check {
@@ -220,17 +270,42 @@ pub fn plan(scenario: &Scenario, target: f64, check: bool) -> Result<StaffingPla
                 .collect();
             let attained = result.services.values().all(|s| s.customers == 0 || s.within_target + 1e-9 >= target)
                 && result.unserved == 0;
+            // A service short over the day, though no half hour is: one more window wherever
+            // its pool has people.
+            let mut short_slots = short_slots;
+            if short_slots.is_empty() && !attained {
+                let short: Vec<&String> = result
+                    .services
+                    .iter()
+                    .filter(|(_, s)| s.customers > 0 && s.within_target + 1e-9 < target)
+                    .map(|(code, _)| code)
+                    .collect();
+                for pool in pools.iter().filter(|p| p.services.iter().any(|c| short.contains(&c))) {
+                    short_slots.extend(
+                        pool.rows.iter().enumerate().filter(|(_, r)| r.arrivals_per_hour > 0.0).map(|(i, _)| i),
+                    );
+                }
+            }
             let room =
-                short_slots.iter().any(|slot| pools.iter().any(|p| p.rows[*slot].windows < p.rows[*slot].available));
+                short_slots.iter().flat_map(|slot| slot.saturating_sub(1)..(slot + 3).min(grid.slots)).any(|slot| {
+                    pools
+                        .iter()
+                        .any(|p| p.rows[slot].arrivals_per_hour > 0.0 && p.rows[slot].windows < p.rows[slot].available)
+                });
             if attained && short_slots.is_empty() || !room || top_ups == MAX_TOP_UPS || grid.whole_period && attained {
                 checked = Some(Check { attained, top_ups, result });
                 break;
             }
-            // One more window where it fell short, and in the half hour before (the queue that
-            // spills into a half hour was built in the one before it).
+            // One more window where it fell short, in the half hour before (the queue that
+            // spills into a half hour was built in the one before it) and in the two after (where
+            // a backlog the hall could not prevent is worked off).
             for slot in &short_slots {
                 for pool in &mut pools {
-                    for s in [slot.checked_sub(1), Some(*slot)].into_iter().flatten() {
+                    for s in [slot.checked_sub(1), Some(*slot), Some(slot + 1), Some(slot + 2)]
+                        .into_iter()
+                        .flatten()
+                        .filter(|s| *s < grid.slots)
+                    {
                         let row = &mut pool.rows[s];
                         if row.arrivals_per_hour > 0.0 && row.windows < row.available {
                             row.windows += 1;
@@ -263,6 +338,16 @@ pub fn plan(scenario: &Scenario, target: f64, check: bool) -> Result<StaffingPla
         cash_windows,
         check: checked,
         scenario: planned,
+    })
+}
+
+/// Whether a window's own hours in the scenario (none: always) cover a minute of the day.
+fn open_at(scenario: &Scenario, window: usize, minute: f64) -> bool {
+    scenario.windows[window].open.as_ref().is_none_or(|hours| {
+        hours.iter().any(|[from, to]| {
+            let (a, b) = (simulation::parse_clock(from).unwrap_or(0.0), simulation::parse_clock(to).unwrap_or(0.0));
+            a <= minute && minute < b
+        })
     })
 }
 
@@ -339,17 +424,18 @@ mod tests {
         let a = [10, 30, 40, 40, 30, 20, 10, 0, 0, 0, 15, 25, 30, 25, 15, 10, 5, 0];
         let f = [10, 40, 80, 80, 50, 20, 10, 0, 0, 0, 10, 30, 40, 20, 10, 5, 5, 0];
         let mut windows: Vec<serde_json::Value> = Vec::new();
+        let hours = json!([["08:30", "12:00"], ["13:30", "17:30"]]);
         for _ in 0..4 {
-            windows.push(json!({"services": ["A", "B"]}));
+            windows.push(json!({"services": ["A", "B"], "open": hours}));
         }
         for _ in 0..2 {
-            windows.push(json!({"services": ["B", "A"]}));
+            windows.push(json!({"services": ["B", "A"], "open": hours}));
         }
         for _ in 0..3 {
-            windows.push(json!({"services": ["F"]}));
+            windows.push(json!({"services": ["F"], "open": hours}));
         }
         for _ in 0..4 {
-            windows.push(json!({"services": ["F"], "kind": "si_cash"}));
+            windows.push(json!({"services": ["F"], "kind": "si_cash", "open": hours}));
         }
         serde_json::from_value(json!({
             "seed": 4, "replications": 10, "duration_minutes": 540, "day_start": "08:30",
@@ -373,7 +459,12 @@ mod tests {
         assert_eq!(plan.pools[1].windows, [7, 8, 9, 10, 11, 12, 13]);
         assert_eq!(plan.half_hours.first().map(String::as_str), Some("08:30"));
         let lunch = &plan.pools[1].rows[8];
-        assert_eq!((lunch.from.as_str(), lunch.windows), ("12:30", 0));
+        assert_eq!((lunch.from.as_str(), lunch.windows), ("12:30", 0), "the hall is closed for lunch");
+        // Open round the clock, a half hour nobody comes in keeps the windows of the one before.
+        let mut always = peak_day();
+        always.windows.iter_mut().for_each(|w| w.open = None);
+        let carried = super::plan(&always, 0.8, false).expect("runs");
+        assert_eq!(carried.pools[1].rows[7].windows, carried.pools[1].rows[6].windows);
         // The F peak (80 an hour, 4 minutes, 15-minute target) needs more than its 3 windows:
         // the cash windows open for it, and only around it.
         let peak = &plan.pools[1].rows[2];

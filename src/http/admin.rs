@@ -16,6 +16,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/password", web::get().to(password))
         .route("/admin/reports/{hall}", web::get().to(reports))
         .route("/admin/live/{hall}", web::get().to(live))
+        .route("/admin/plan/{hall}", web::get().to(plan))
         .route("/admin/reports/{hall}/monthly", web::get().to(monthly));
 }
 
@@ -72,6 +73,14 @@ pub async fn live(state: web::Data<AppState>, req: HttpRequest, path: web::Path<
     let (lang, _) = Lang::of(&req);
     let name = if lang == Lang::En { &hall.name_en } else { &hall.name };
     page(&state, &req, "admin/live.html", "live", Some((&hall.code, name, hall.timezone.name())))
+}
+
+/// Peak-day planning: the forecast, the recommended windows and both simulations for a date.
+pub async fn plan(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let Ok(hall) = state.halls.get(&path).await else { return not_found(state, req).await };
+    let (lang, _) = Lang::of(&req);
+    let name = if lang == Lang::En { &hall.name_en } else { &hall.name };
+    page(&state, &req, "admin/plan.html", "plan", Some((&hall.code, name, hall.timezone.name())))
 }
 
 /// The printable monthly summary (`?month=YYYY-MM`, this month by default), A4.

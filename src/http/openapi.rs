@@ -42,6 +42,7 @@ use utoipa::OpenApi;
         api::floor,
         api::board,
         api::report,
+        api::plan,
         api::lookup_number,
         api::request_help,
         api::list_help_requests,

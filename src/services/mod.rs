@@ -13,6 +13,7 @@ pub mod issuer;
 pub mod keyed_hash;
 pub mod limits;
 pub mod notice;
+pub mod planning;
 pub mod ratings;
 pub mod reports;
 pub mod settings;

@@ -5,6 +5,7 @@ mod admin;
 mod appointments;
 mod devices;
 mod manager;
+mod planning;
 mod public;
 mod reports;
 mod staff;
@@ -14,6 +15,7 @@ pub use admin::*;
 pub use appointments::*;
 pub use devices::*;
 pub use manager::*;
+pub use planning::*;
 pub use public::*;
 pub use reports::*;
 pub use staff::*;
@@ -82,6 +84,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/halls/{hall}/floor", web::get().to(floor))
         .route("/halls/{hall}/board", web::get().to(board))
         .route("/halls/{hall}/reports", web::get().to(report))
+        .route("/halls/{hall}/plan", web::get().to(plan))
         .route("/halls/{hall}/tickets/lookup", web::get().to(lookup_number))
         .route("/windows/{id}/help", web::post().to(request_help))
         .route("/halls/{hall}/help-requests", web::get().to(list_help_requests))
