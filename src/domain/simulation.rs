@@ -825,7 +825,15 @@ impl<'a> Run<'a> {
         }
         self.windows[w].idle_since = self.now;
         if self.windows[w].closing {
+            // 延时服务: at the end of a session the window first serves whoever still waits for it.
+            if self.session_over() {
+                self.try_call(w)?;
+                if self.windows[w].holding.is_some() {
+                    return Ok(());
+                }
+            }
             self.windows[w].closing = false;
+            self.account(w);
             self.hall.change_window_at(w, WindowAction::Close).map_err(internal)?;
             return Ok(());
         }
@@ -873,6 +881,9 @@ impl<'a> Run<'a> {
                 self.try_call(w)?;
             }
         } else if open {
+            if self.windows[w].holding.is_none() && self.session_over() {
+                self.try_call(w)?;
+            }
             if self.windows[w].holding.is_some() {
                 self.windows[w].closing = true;
             } else {
@@ -881,6 +892,13 @@ impl<'a> Run<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Nobody arrives now (lunch, or the end of the day): windows whose hours end serve out
+    /// the queue before they close, as halls do (延时服务). A window closed while people keep
+    /// arriving (a plan with fewer windows) closes after the person at it.
+    fn session_over(&self) -> bool {
+        (0..self.c.services.len()).all(|s| self.rate(s, self.now).0 == 0.0)
     }
 
     /// The surge rule on each watched queue, as the live floor job applies it.

@@ -271,18 +271,28 @@ pub fn plan(scenario: &Scenario, target: f64, check: bool) -> Result<StaffingPla
             let attained = result.services.values().all(|s| s.customers == 0 || s.within_target + 1e-9 >= target)
                 && result.unserved == 0;
             // A service short over the day, though no half hour is: one more window wherever
-            // its pool has people.
+            // its pool has people and the next window to open serves it (a window that does not
+            // serve it would not help it).
             let mut short_slots = short_slots;
             if short_slots.is_empty() && !attained {
-                let short: Vec<&String> = result
+                let short: Vec<&str> = result
                     .services
                     .iter()
                     .filter(|(_, s)| s.customers > 0 && s.within_target + 1e-9 < target)
-                    .map(|(code, _)| code)
+                    .map(|(code, _)| code.as_str())
                     .collect();
-                for pool in pools.iter().filter(|p| p.services.iter().any(|c| short.contains(&c))) {
+                let helps = |pool: &Pool, row: &PoolRow| {
+                    pool.windows
+                        .get(row.windows as usize)
+                        .is_some_and(|w| scenario.windows[w - 1].services.iter().any(|c| short.contains(&c.trim())))
+                };
+                for pool in &pools {
                     short_slots.extend(
-                        pool.rows.iter().enumerate().filter(|(_, r)| r.arrivals_per_hour > 0.0).map(|(i, _)| i),
+                        pool.rows
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, r)| r.arrivals_per_hour > 0.0 && helps(pool, r))
+                            .map(|(i, _)| i),
                     );
                 }
             }

@@ -733,5 +733,6 @@
     else if (config.page === 'password') passwordPage();
     else if (config.page === 'reports' && window.hallqReports) window.hallqReports.start();
     else if (config.page === 'live' && window.hallqDashboard) window.hallqDashboard.start();
+    else if (config.page === 'plan' && window.hallqPlan) window.hallqPlan.start();
   }).catch(fail);
 })();

@@ -79,6 +79,7 @@ fn table() -> Vec<(&'static str, &'static str, &'static [Who], Option<Value>)> {
         ("get", "/api/v1/halls/{hall}/floor", DEMO_MANAGERS, None),
         ("get", "/api/v1/halls/{hall}/board", HALL_PEOPLE, None),
         ("get", "/api/v1/halls/{hall}/reports", DEMO_MANAGERS, None),
+        ("get", "/api/v1/halls/{hall}/plan", DEMO_MANAGERS, None),
         ("get", "/api/v1/halls/{hall}/tickets/lookup", HALL_PEOPLE, None),
         window("/api/v1/windows/{id}/help", Some(json!({"reason": "需要引导"}))),
         ("get", "/api/v1/halls/{hall}/help-requests", HALL_PEOPLE, None),

@@ -11,6 +11,7 @@ mod console;
 mod errors;
 mod hours;
 mod lifecycle;
+mod planning;
 mod replay;
 mod reports;
 mod restart;

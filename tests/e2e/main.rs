@@ -8,6 +8,7 @@ mod browser;
 mod console;
 mod dashboard;
 mod display;
+mod planning;
 mod reports;
 mod taxpayer;
 mod volunteer;

@@ -2,6 +2,7 @@
 //! a cookie).
 mod admin;
 mod booking;
+mod planning;
 mod reports;
 mod volunteer;
 
@@ -499,6 +500,7 @@ pub fn texts(lang: Lang) -> Value {
         .chain(booking::BOOKING_TEXTS)
         .chain(volunteer::VOLUNTEER_TEXTS)
         .chain(reports::REPORT_TEXTS)
+        .chain(planning::PLAN_TEXTS)
         .map(|(key, zh, en)| ((*key).to_owned(), Value::from(if lang == Lang::En { *en } else { *zh })))
         .collect();
     Value::Object(map)
