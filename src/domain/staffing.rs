@@ -55,6 +55,9 @@ pub struct PoolRow {
     pub short: u32,
     /// The share Erlang C predicts within the target with the planned windows.
     pub predicted_within: f64,
+    /// Whether any of the pool's windows is open then (its hours); none is planned otherwise.
+    #[serde(skip)]
+    pub in_hours: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -232,6 +235,7 @@ pub fn plan(scenario: &Scenario, target: f64, check: bool) -> Result<StaffingPla
                         available,
                         short: 0,
                         predicted_within: 0.0,
+                        in_hours: true,
                     };
                     set_windows(&mut row, erlang, &queue);
                     row
@@ -245,10 +249,19 @@ pub fn plan(scenario: &Scenario, target: f64, check: bool) -> Result<StaffingPla
         })
         .collect();
     // A half hour nobody arrives in, while the hall is open (no lunch break): the windows of
-    // the half hour before stay to work off its queue.
+    // the half hour before stay to work off its queue. A half hour none of the pool's windows
+    // is open in plans none.
     for (pool, (_, windows)) in pools.iter_mut().zip(&groups) {
-        for slot in 1..grid.slots {
+        for slot in 0..grid.slots {
             let minute = day_start + slot as f64 * 30.0;
+            if !windows.iter().any(|w| open_at(scenario, *w, minute)) {
+                let row = &mut pool.rows[slot];
+                (row.windows, row.erlang_windows, row.short, row.in_hours) = (0, 0, 0, false);
+                continue;
+            }
+            if slot == 0 {
+                continue;
+            }
             if pool.rows[slot].arrivals_per_hour == 0.0 && windows.iter().any(|w| open_at(scenario, *w, minute)) {
                 let before = pool.rows[slot - 1].windows;
                 pool.rows[slot].windows = before;
@@ -291,16 +304,17 @@ pub fn plan(scenario: &Scenario, target: f64, check: bool) -> Result<StaffingPla
                         pool.rows
                             .iter()
                             .enumerate()
-                            .filter(|(_, r)| r.arrivals_per_hour > 0.0 && helps(pool, r))
+                            .filter(|(_, r)| r.in_hours && r.arrivals_per_hour > 0.0 && helps(pool, r))
                             .map(|(i, _)| i),
                     );
                 }
             }
             let room =
                 short_slots.iter().flat_map(|slot| slot.saturating_sub(1)..(slot + 3).min(grid.slots)).any(|slot| {
-                    pools
-                        .iter()
-                        .any(|p| p.rows[slot].arrivals_per_hour > 0.0 && p.rows[slot].windows < p.rows[slot].available)
+                    pools.iter().any(|p| {
+                        let row = &p.rows[slot];
+                        row.in_hours && row.arrivals_per_hour > 0.0 && row.windows < row.available
+                    })
                 });
             if attained && short_slots.is_empty() || !room || top_ups == MAX_TOP_UPS || grid.whole_period && attained {
                 checked = Some(Check { attained, top_ups, result });
@@ -317,7 +331,7 @@ pub fn plan(scenario: &Scenario, target: f64, check: bool) -> Result<StaffingPla
                         .filter(|s| *s < grid.slots)
                     {
                         let row = &mut pool.rows[s];
-                        if row.arrivals_per_hour > 0.0 && row.windows < row.available {
+                        if row.in_hours && row.arrivals_per_hour > 0.0 && row.windows < row.available {
                             row.windows += 1;
                         }
                     }
@@ -386,7 +400,10 @@ fn planned_scenario(scenario: &Scenario, pools: &[Pool], grid: &Grid, day_start:
             let mut hours: Vec<[String; 2]> = Vec::new();
             let mut from = None;
             for slot in 0..=grid.slots {
-                let open = slot < grid.slots && rank < pool.rows[slot].windows as usize;
+                // Only within the window's own hours: the plan chooses among open windows.
+                let open = slot < grid.slots
+                    && rank < pool.rows[slot].windows as usize
+                    && open_at(scenario, w - 1, day_start + slot as f64 * 30.0);
                 match (open, from) {
                     (true, None) => from = Some(slot),
                     (false, Some(start)) => {
