@@ -217,11 +217,11 @@ pub fn accuracy(history: &[DayCounts], services: &[String], open: &dyn Fn(NaiveD
 }
 
 fn round2(v: f64) -> f64 {
-    (v * 100.0).round() / 100.0
+    super::simulation::round(v, 2)
 }
 
 fn round4(v: f64) -> f64 {
-    (v * 10_000.0).round() / 10_000.0
+    super::simulation::round(v, 4)
 }
 
 #[cfg(test)]

@@ -235,21 +235,18 @@ impl Hall {
     }
 
     pub fn start(&mut self, window: i32) -> Result<(), Refusal> {
-        let now = self.clock.now();
-        self.held_mut(window)?.start(now)?;
-        Ok(())
+        let index = self.window_index(window)?;
+        self.start_at(index)
     }
 
     pub fn finish(&mut self, window: i32) -> Result<(), Refusal> {
-        let now = self.clock.now();
-        self.held_mut(window)?.finish(now)?;
-        Ok(())
+        let index = self.window_index(window)?;
+        self.finish_at(index)
     }
 
     pub fn no_show(&mut self, window: i32) -> Result<(), Refusal> {
-        let now = self.clock.now();
-        self.held_mut(window)?.no_show(now)?;
-        Ok(())
+        let index = self.window_index(window)?;
+        self.no_show_at(index)
     }
 
     pub fn transfer(&mut self, window: i32, target: &TransferTarget, note: Option<String>) -> Result<(), Refusal> {

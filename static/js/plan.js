@@ -20,10 +20,10 @@
     var font = { fontFamily: 'Noto Sans CJK SC, Microsoft YaHei, sans-serif' };
     var colors = ['#b3202a', '#1f5fa8', '#1f7a3f', '#e0a100', '#6a4c93', '#8a94a3', '#d9622b', '#2a9d8f'];
 
-    function iso(d) { return d.getFullYear() + '-' + ('0' + (d.getMonth() + 1)).slice(-2) + '-' + ('0' + d.getDate()).slice(-2); }
     function tomorrow() {
-      var parts = new Intl.DateTimeFormat('en-CA', { timeZone: config.timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date()).split('-');
-      return iso(new Date(+parts[0], +parts[1] - 1, +parts[2] + 1));
+      var day = S.hallToday();
+      day.setDate(day.getDate() + 1);
+      return S.isoDate(day);
     }
     function query(format) {
       return '/halls/' + enc(hall) + '/plan?date=' + f.date.value + '&target=' + f.target.value + (format ? '&format=' + format : '');
@@ -100,6 +100,7 @@
         var short = shortAt(plan, i);
         if (short > 0) box.appendChild(el('li', '', fill(T.p_short_warning, { time: label, need: windowsAt(plan, i) + short, have: windowsAt(plan, i) })));
       });
+      if (plan.forecast.history_days < 5) box.appendChild(el('li', '', T.p_no_history));
       var check = plan.recommendation.check;
       Object.keys(plan.recommended.services).forEach(function (code) {
         var s = plan.recommended.services[code];

@@ -17,13 +17,8 @@
     var enc = encodeURIComponent;
     var f = $('report-filter');
 
-    function iso(d) { return d.getFullYear() + '-' + ('0' + (d.getMonth() + 1)).slice(-2) + '-' + ('0' + d.getDate()).slice(-2); }
-    // Today in the hall's timezone.
-    function hallToday() {
-      var parts = new Intl.DateTimeFormat('en-CA', { timeZone: config.timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
-      var p = parts.split('-');
-      return new Date(+p[0], +p[1] - 1, +p[2]);
-    }
+    var iso = S.isoDate;
+    var hallToday = S.hallToday;
     function range(kind) {
       var today = hallToday();
       var from = new Date(today);

@@ -110,9 +110,17 @@
     return { now: now, soon: soon };
   }
 
+  // A local calendar date as YYYY-MM-DD.
+  function isoDate(d) { return d.getFullYear() + '-' + ('0' + (d.getMonth() + 1)).slice(-2) + '-' + ('0' + d.getDate()).slice(-2); }
+  // Today in the hall's timezone, as a local Date at midnight (for date inputs and ranges).
+  function hallToday() {
+    var parts = new Intl.DateTimeFormat('en-CA', { timeZone: config.timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date()).split('-');
+    return new Date(+parts[0], +parts[1] - 1, +parts[2]);
+  }
+
   window.hallqStaff = {
     config: config, T: T, $: $, el: el, api: api, toast: toast, describe: describe,
     minutesSince: minutesSince, duration: duration, minutes: minutes, time: time, dateTime: dateTime, signIn: signIn, logout: logout, inInput: inInput,
-    reloader: reloader
+    reloader: reloader, isoDate: isoDate, hallToday: hallToday
   };
 })();
