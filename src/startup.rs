@@ -75,8 +75,7 @@ impl Application {
         tracing::info!(ws_cap, per_address = settings.ws_max_per_address, "websocket caps");
         let connections = Connections::new(ws_cap, settings.ws_max_per_address);
         let db = connect(&settings).await?;
-        Migrator::up(&db, None).await.map_err(|e| StartupError::Migration(e.to_string()))?;
-        let generated = seed_if_empty(&db, &settings, clock.as_ref()).await?;
+        let generated = migrate_and_seed(&db, &settings, clock.as_ref()).await?;
         let cookie_key =
             crate::persistence::secrets::get_or_create(&db, "phone_cookie_key", &crate::services::tickets::new_token())
                 .await
@@ -231,9 +230,52 @@ fn load_templates() -> Result<tera::Tera, StartupError> {
 /// migrated, the demo hall seeded when it is empty and the demo is on.
 pub async fn prepare_database(settings: &Settings, clock: &dyn Clock) -> Result<DatabaseConnection, StartupError> {
     let db = connect(settings).await?;
-    Migrator::up(&db, None).await.map_err(|e| StartupError::Migration(e.to_string()))?;
-    seed_if_empty(&db, settings, clock).await?;
+    migrate_and_seed(&db, settings, clock).await?;
     Ok(db)
+}
+
+/// Brings the schema up to date and seeds an empty database.
+async fn migrate_and_seed(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    clock: &dyn Clock,
+) -> Result<GeneratedSecrets, StartupError> {
+    // Several instances may start at once on one PostgreSQL database: one migrates and seeds
+    // while the others wait for its lock, then find nothing left to do. (Without it, two
+    // instances creating the same tables at once fail on PostgreSQL's catalogue.) SQLite has
+    // one instance per file, and its own write lock.
+    let lock = if settings.is_sqlite() { None } else { Some(migration_lock(settings).await?) };
+    let prepared = async {
+        Migrator::up(db, None).await.map_err(|e| StartupError::Migration(e.to_string()))?;
+        seed_if_empty(db, settings, clock).await
+    }
+    .await;
+    if let Some((conn, txn)) = lock {
+        // Ending the transaction releases the lock.
+        let _ = txn.commit().await;
+        let _ = conn.close().await;
+    }
+    prepared
+}
+
+/// Key of the PostgreSQL advisory lock held while migrating and seeding ("hallq" in ASCII).
+const MIGRATION_LOCK_KEY: i64 = 0x68_61_6c_6c_71;
+
+/// Takes the migration lock on a connection of its own, inside a transaction: the lock is
+/// released when the transaction ends, or when the connection drops if this instance dies.
+async fn migration_lock(
+    settings: &Settings,
+) -> Result<(DatabaseConnection, sea_orm::DatabaseTransaction), StartupError> {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let fail = |cause: String| StartupError::Database { url: settings.database_url.clone(), cause };
+    let mut options = ConnectOptions::new(settings.database_url.clone());
+    options.max_connections(1).min_connections(1).connect_timeout(Duration::from_secs(10)).sqlx_logging(false);
+    let conn = Database::connect(options).await.map_err(|e| fail(e.to_string()))?;
+    let txn = conn.begin().await.map_err(|e| fail(e.to_string()))?;
+    txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"))
+        .await
+        .map_err(|e| fail(format!("cannot take the migration lock: {e}")))?;
+    Ok((conn, txn))
 }
 
 async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartupError> {

@@ -43,3 +43,29 @@ async fn migrations_run_down_and_up_again(backend: Backend) {
     Migrator::up(db, None).await.expect("up again");
     assert_eq!(Migrator::get_applied_migrations(db).await.expect("status").len(), Migrator::migrations().len());
 }
+
+/// Instances started together on an empty PostgreSQL database: one migrates and seeds under the
+/// advisory lock, the others wait and find the work done. Before the lock, one of two died in
+/// its migrations ("pg_type_typname_nsp_index") nearly every time.
+#[actix_web::test]
+async fn three_instances_started_at_once_on_an_empty_postgresql_database_all_come_up() {
+    for _ in 0..3 {
+        let database = std::sync::Arc::new(crate::helpers::TestDatabase::create(Backend::Postgres).await);
+        let (a, b, c) = futures_util::join!(
+            spawn_on(database.clone(), |s| s),
+            spawn_on(database.clone(), |s| s),
+            spawn_on(database.clone(), |s| s)
+        );
+        for app in [&a, &b, &c] {
+            assert_eq!(app.get("/readyz").await.0, 200);
+        }
+        // Seeded once: one demo hall, its six services.
+        let (_, services) = b.get("/api/v1/halls/demo/services").await;
+        assert_eq!(services.as_array().map(Vec::len), Some(6), "{services}");
+        let ticket = c.issue("A").await;
+        assert_eq!(ticket["number"], "A001");
+        for app in [&a, &b, &c] {
+            app.stop().await;
+        }
+    }
+}
