@@ -1,6 +1,7 @@
 //! hallq: queue and appointment system for public service halls.
 //!
 //! Data flows one way: `http` → `services` → `domain` + `persistence` → `realtime`.
+pub mod backup;
 pub mod config;
 pub mod domain;
 pub mod error;

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: hallq [--config FILE]\n       hallq replay --hall demo [--start RFC3339] SCRIPT|-\n       hallq generate-history [--config FILE] --hall demo --days N --per-day M [--seed S] [--force]\n       hallq simulate SCENARIO.json|-\n       hallq staffing SCENARIO.json|- [--target 0.8] [--check]\n\nSettings come from defaults, then FILE (or HALLQ_CONFIG), then HALLQ_* environment variables; see README.md.\n`replay` runs a script of actions on the demo hall in memory and prints one JSON line per call (docs/replay.md).\n`generate-history` fills the N business days before today with realistic traffic in the configured database (docs/reports.md).\n`simulate` runs a peak-day scenario through the hall's own rules and prints the waits as JSON; `staffing` proposes windows per half hour (docs/planning.md).";
+const USAGE: &str = "usage: hallq [--config FILE]\n       hallq replay --hall demo [--start RFC3339] SCRIPT|-\n       hallq generate-history [--config FILE] --hall demo --days N --per-day M [--seed S] [--force]\n       hallq backup [--config FILE] PATH\n       hallq restore [--config FILE] [--force] PATH\n       hallq simulate SCENARIO.json|-\n       hallq staffing SCENARIO.json|- [--target 0.8] [--check]\n\nSettings come from defaults, then FILE (or HALLQ_CONFIG), then HALLQ_* environment variables; see README.md.\n`replay` runs a script of actions on the demo hall in memory and prints one JSON line per call (docs/replay.md).\n`generate-history` fills the N business days before today with realistic traffic in the configured database (docs/reports.md).\n`backup` writes a consistent copy of the SQLite database while the server runs; `restore` puts one back (docs/deploy.md).\n`simulate` runs a peak-day scenario through the hall's own rules and prints the waits as JSON; `staffing` proposes windows per half hour (docs/planning.md).";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -13,6 +13,9 @@ fn main() -> ExitCode {
     }
     if args.first().is_some_and(|a| a == "generate-history") {
         return generate_history(&args[1..]);
+    }
+    if args.first().is_some_and(|a| a == "backup" || a == "restore") {
+        return backup_or_restore(&args[0], &args[1..]);
     }
     if args.first().is_some_and(|a| a == "simulate") {
         return simulate(&args[1..]);
@@ -174,6 +177,52 @@ fn generate_history(args: &[String]) -> ExitCode {
             }
             Err(err) => {
                 eprintln!("hallq: {err}");
+                ExitCode::from(2)
+            }
+        }
+    })
+}
+
+/// `hallq backup [--config FILE] PATH` and `hallq restore [--config FILE] [--force] PATH`.
+fn backup_or_restore(command: &str, args: &[String]) -> ExitCode {
+    let (mut path, mut config_file, mut force) = (None, None, false);
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--config" => config_file = rest.next().cloned(),
+            "--force" if command == "restore" => force = true,
+            _ if path.is_none() => path = Some(std::path::PathBuf::from(arg)),
+            _ => path = None,
+        }
+    }
+    let Some(path) = path else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let settings = match load_settings(config_file.as_deref()) {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    actix_web::rt::System::new().block_on(async move {
+        let done = if command == "backup" {
+            match sea_orm::Database::connect(&settings.database_url).await {
+                Ok(db) => hallq::backup::backup(&db, &path)
+                    .await
+                    .map(|bytes| format!("{{\"backup\":\"{}\",\"bytes\":{bytes}}}", path.display())),
+                Err(err) => Err(format!("cannot open the database: {err}")),
+            }
+        } else {
+            hallq::backup::restore(&path, &settings.database_url, force)
+                .await
+                .map(|()| format!("{{\"restored\":\"{}\"}}", path.display()))
+        };
+        match done {
+            Ok(line) => {
+                println!("{line}");
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("hallq {command}: {err}");
                 ExitCode::from(2)
             }
         }

@@ -176,3 +176,42 @@ fn a_thousand_websockets_from_one_client_under_1024_open_files_do_not_take_the_s
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The deployment's example settings file is one hallq accepts, and says what it claims.
+#[test]
+fn the_example_settings_file_in_deploy_loads() {
+    let env = std::collections::HashMap::new();
+    let settings = hallq::config::Settings::load(Some("deploy/hallq.toml.example"), &env).expect("the example loads");
+    assert_eq!(settings.bind.port(), 8080);
+    assert_eq!(settings.database_url, "sqlite:///var/lib/hallq/hallq.db");
+    assert!(settings.secure_cookies);
+}
+
+/// `hallq backup` and `hallq restore` as an operator runs them: refusals exit 2 with a reason.
+#[test]
+fn backup_and_restore_refuse_what_they_must() {
+    let dir = std::env::temp_dir().join(format!("hallq-backup-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let url = format!("sqlite://{}", dir.join("hall.db").display());
+    let junk = dir.join("junk.db");
+    std::fs::write(&junk, "not a database").expect("junk");
+    let out =
+        hallq().args(["restore", junk.to_str().expect("path")]).env("HALLQ_DATABASE_URL", &url).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a SQLite database"));
+    let out = hallq()
+        .args(["backup", junk.to_str().expect("path")])
+        .env("HALLQ_DATABASE_URL", format!("{url}?mode=rwc"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("never overwrites"));
+    let out = hallq()
+        .args(["backup", "/tmp/x.db"])
+        .env("HALLQ_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

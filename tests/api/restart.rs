@@ -69,3 +69,92 @@ async fn three_instances_started_at_once_on_an_empty_postgresql_database_all_com
         }
     }
 }
+
+/// `hallq backup` while tickets are being taken: the copy is the database at one instant (every
+/// ticket with its event, the event log without gaps), and restored it serves those tickets and
+/// numbers on from them.
+#[actix_web::test]
+async fn a_backup_under_load_restores_to_the_same_tickets_and_events() {
+    use sea_orm::{ConnectionTrait, Database};
+    let app = spawn_app(Backend::Sqlite).await;
+    let restored = std::sync::Arc::new(crate::helpers::TestDatabase::create(Backend::Sqlite).await);
+    let file = hallq::backup::sqlite_path(&restored.url).expect("a file");
+    let copy = file.with_extension("backup");
+    let _ = std::fs::remove_file(&copy);
+    // Eight takers, 40 tickets each, and the backup while they run.
+    let takers = (0..8).map(|i| {
+        let app = &app;
+        async move {
+            let mut tokens = Vec::new();
+            for _ in 0..40 {
+                let ticket = app.issue(["A", "B"][i % 2]).await;
+                tokens.push(ticket["token"].as_str().expect("token").to_owned());
+            }
+            tokens
+        }
+    });
+    let backup = async {
+        // Once the first tickets are in, whatever the machine's speed.
+        loop {
+            let taken = app
+                .app_state
+                .db
+                .query_one_raw(sea_orm::Statement::from_string(
+                    sea_orm::DatabaseBackend::Sqlite,
+                    "SELECT COUNT(*) FROM tickets",
+                ))
+                .await
+                .expect("count")
+                .expect("row")
+                .try_get_by_index::<i64>(0)
+                .expect("count");
+            if taken >= 20 {
+                break;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        hallq::backup::backup(&app.app_state.db, &copy).await.expect("backup")
+    };
+    let (tokens, bytes) = futures_util::join!(futures_util::future::join_all(takers), backup);
+    assert!(bytes > 0);
+    let tokens: Vec<String> = tokens.into_iter().flatten().collect();
+    assert_eq!(tokens.len(), 320);
+    assert!(hallq::backup::backup(&app.app_state.db, &copy).await.is_err(), "never overwrites");
+
+    // The copy is consistent: as many tickets as ticket_issued events, the log without gaps.
+    let count = |db: sea_orm::DatabaseConnection, sql: &'static str| async move {
+        let row = db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), sql)).await;
+        row.expect("query").expect("row").try_get_by_index::<i64>(0).expect("count")
+    };
+    let snapshot = Database::connect(format!("sqlite://{}?mode=ro", copy.display())).await.expect("open the copy");
+    let in_copy = count(snapshot.clone(), "SELECT COUNT(*) FROM tickets").await;
+    let a_in_copy = count(snapshot.clone(), "SELECT COUNT(*) FROM tickets WHERE number LIKE 'A%'").await;
+    assert_eq!(in_copy, count(snapshot.clone(), "SELECT COUNT(*) FROM events WHERE kind = 'ticket_issued'").await);
+    assert_eq!(
+        count(snapshot.clone(), "SELECT COUNT(*) FROM events").await,
+        count(snapshot.clone(), "SELECT COALESCE(MAX(seq), 0) FROM events").await,
+        "no gap in the event log"
+    );
+    let _ = snapshot.close().await;
+    assert!(in_copy >= 20, "the backup ran once tickets were being taken");
+    eprintln!("the backup holds {in_copy} of the 320 tickets");
+
+    // Restored under another name and served: the copy's tickets are there, the next continues.
+    hallq::backup::restore(&copy, &restored.url, false).await.expect("restore into a new file");
+    assert!(hallq::backup::restore(&copy, &restored.url, false).await.is_err(), "refuses without --force");
+    let server = spawn_on(restored.clone(), |s| s).await;
+    let known = tokens.iter().filter(|t| !t.is_empty());
+    let mut found = 0;
+    for token in known {
+        let (status, _) = server.get(&format!("/api/v1/tickets/{token}")).await;
+        found += i64::from(status == 200);
+    }
+    assert_eq!(found, in_copy, "every ticket in the copy, none other");
+    let next = server.issue("A").await;
+    assert_eq!(next["number"], format!("A{:03}", a_in_copy + 1), "numbering goes on from the copy");
+    // While the server holds it open, a forced restore is refused too.
+    let refused = hallq::backup::restore(&copy, &restored.url, true).await.expect_err("in use");
+    assert!(refused.contains("in use"), "{refused}");
+    server.stop().await;
+    let _ = std::fs::remove_file(&copy);
+}
