@@ -44,7 +44,7 @@ fn main() {
             public_rate_limit: 0,
             ..Settings::default()
         };
-        hallq::telemetry::init("error");
+        hallq::telemetry::init(&hallq::config::Settings { log: "error".into(), ..Default::default() });
         let app = Application::build(settings).await.expect("hallq builds");
         let base = format!("http://127.0.0.1:{}", app.port());
         actix_web::rt::spawn(app.run_until_stopped());

@@ -17,6 +17,8 @@ pub struct Settings {
     pub timezone: Tz,
     pub clock_start: Option<DateTime<Utc>>,
     pub log: String,
+    /// Log lines as JSON objects (`HALLQ_LOG_FORMAT=json`) rather than text.
+    pub log_json: bool,
     pub demo: bool,
     /// The demo hall's opening hours: round the clock (so it can be tried at any hour), or a
     /// county hall's week (Mon–Fri 08:30–12:00, 13:30–17:30, issuing stops 15 minutes before
@@ -72,6 +74,7 @@ impl Default for Settings {
             timezone: chrono_tz::Asia::Shanghai,
             clock_start: None,
             log: "info".into(),
+            log_json: false,
             demo: true,
             demo_hours: DemoHours::Always,
             recall_limit: 2,
@@ -120,6 +123,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("timezone", "HALLQ_TIMEZONE"),
     ("clock_start", "HALLQ_CLOCK_START"),
     ("log", "HALLQ_LOG"),
+    ("log_format", "HALLQ_LOG_FORMAT"),
     ("demo", "HALLQ_DEMO"),
     ("demo_hours", "HALLQ_DEMO_HOURS"),
     ("recall_limit", "HALLQ_RECALL_LIMIT"),
@@ -214,6 +218,13 @@ impl Settings {
                 tracing_subscriber::EnvFilter::try_new(value)
                     .map_err(|e| format!("'{value}' is not a tracing filter: {e}"))?;
                 self.log = value.into();
+            }
+            "log_format" => {
+                self.log_json = match value.trim() {
+                    "text" => false,
+                    "json" => true,
+                    _ => return Err(format!("'{value}' is not 'text' or 'json'")),
+                }
             }
             "demo" => self.demo = boolean(value)?,
             "demo_hours" => {

@@ -39,7 +39,7 @@ fn main() -> ExitCode {
         Ok(settings) => settings,
         Err(code) => return code,
     };
-    hallq::telemetry::init(&settings.log);
+    hallq::telemetry::init(&settings);
     actix_web::rt::System::new().block_on(async move {
         let host = settings.bind.ip();
         let app = match Application::build(settings).await {
@@ -139,7 +139,7 @@ fn generate_history(args: &[String]) -> ExitCode {
         Ok(settings) => settings,
         Err(code) => return code,
     };
-    hallq::telemetry::init(&settings.log);
+    hallq::telemetry::init(&settings);
     actix_web::rt::System::new().block_on(async move {
         let clock = hallq::domain::clock::SystemClock;
         let db = match hallq::startup::prepare_database(&settings, &clock).await {

@@ -24,7 +24,8 @@ pub fn start(state: Core) {
         let mut tick = tokio::time::interval(EVERY);
         loop {
             tick.tick().await;
-            if let Err(err) = run_once(&state).await {
+            let run = super::once_across_instances(&state.db, super::Job::Housekeeping, run_once(&state)).await;
+            if let Err(err) = run {
                 tracing::warn!(?err, "housekeeping failed; will try again");
             }
         }

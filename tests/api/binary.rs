@@ -215,3 +215,42 @@ fn backup_and_restore_refuse_what_they_must() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `HALLQ_LOG_FORMAT=json`: one JSON object per log line, and no colour codes in a pipe.
+#[test]
+fn json_logs_are_one_object_per_line_without_colour_codes() {
+    let dir = std::env::temp_dir().join(format!("hallq-json-logs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let mut child = hallq()
+        .env("HALLQ_LOG", "info")
+        .env("HALLQ_LOG_FORMAT", "json")
+        .env("HALLQ_BIND", "127.0.0.1:0")
+        .env("HALLQ_DATABASE_URL", format!("sqlite://{}", dir.join("hallq.db").display()))
+        .env("HALLQ_DEMO", "false")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut logged = 0;
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        assert!(!line.contains('\u{1b}'), "no colour codes: {line:?}");
+        if line.starts_with("hallq is serving at ") {
+            break;
+        }
+        if line.starts_with('{') {
+            let value: serde_json::Value = serde_json::from_str(&line).expect("a JSON object");
+            assert!(value["level"].is_string() && value["timestamp"].is_string(), "{line}");
+            logged += 1;
+        }
+    }
+    assert!(logged > 0, "start-up logged something as JSON");
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    let bad = hallq().env("HALLQ_LOG_FORMAT", "xml").output().expect("runs");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("HALLQ_LOG_FORMAT"));
+}

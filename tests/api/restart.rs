@@ -158,3 +158,68 @@ async fn a_backup_under_load_restores_to_the_same_tickets_and_events() {
     server.stop().await;
     let _ = std::fs::remove_file(&copy);
 }
+
+/// Two instances on one PostgreSQL database: while one runs a job, the other skips it (another
+/// job is not held up); when the one running it dies mid-run (its connection killed), the other
+/// takes the next turn.
+#[actix_web::test]
+async fn a_job_runs_on_one_instance_at_a_time_and_moves_on_when_that_instance_dies() {
+    use hallq::jobs::{once_across_instances, Job, Turn};
+    use sea_orm::{ConnectionTrait, DbErr};
+    let one = spawn_app(Backend::Postgres).await;
+    let two = spawn_on(one.database.clone(), |s| s).await;
+    let (started, is_started) = tokio::sync::oneshot::channel::<()>();
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let db = one.app_state.db.clone();
+    let holder = actix_web::rt::spawn(async move {
+        once_across_instances(&db, Job::Housekeeping, async move {
+            let _ = started.send(());
+            let _ = released.await;
+            Ok::<_, DbErr>(1)
+        })
+        .await
+    });
+    is_started.await.expect("the first instance runs the job");
+    for _ in 0..10 {
+        let turn = once_across_instances(&two.app_state.db, Job::Housekeeping, async { Ok::<_, DbErr>(2) }).await;
+        assert!(matches!(turn, Ok(Turn::Skipped)), "{turn:?}");
+    }
+    let other = once_across_instances(&two.app_state.db, Job::FloorWatch, async { Ok::<_, DbErr>(3) }).await;
+    assert!(matches!(other, Ok(Turn::Ran(3))), "{other:?}");
+    let _ = release.send(());
+    assert!(matches!(holder.await.expect("joined"), Ok(Turn::Ran(1))));
+    let after = once_across_instances(&two.app_state.db, Job::Housekeeping, async { Ok::<_, DbErr>(2) }).await;
+    assert!(matches!(after, Ok(Turn::Ran(2))), "{after:?}");
+
+    // The first instance takes it again and dies holding it: PostgreSQL ends its connection.
+    let (started, is_started) = tokio::sync::oneshot::channel::<()>();
+    let db = one.app_state.db.clone();
+    let _dying = actix_web::rt::spawn(async move {
+        once_across_instances(&db, Job::Housekeeping, async move {
+            let _ = started.send(());
+            std::future::pending::<Result<i32, DbErr>>().await
+        })
+        .await
+    });
+    is_started.await.expect("the first instance runs the job again");
+    let skipped = once_across_instances(&two.app_state.db, Job::Housekeeping, async { Ok::<_, DbErr>(2) }).await;
+    assert!(matches!(skipped, Ok(Turn::Skipped)));
+    two.app_state
+        .db
+        .execute_unprepared(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = {}",
+            Job::Housekeeping as i64
+        ))
+        .await
+        .expect("terminate the holder's connection");
+    let mut turn = None;
+    for _ in 0..100 {
+        let t = once_across_instances(&two.app_state.db, Job::Housekeeping, async { Ok::<_, DbErr>(4) }).await;
+        if matches!(t, Ok(Turn::Ran(4))) {
+            turn = Some(4);
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(turn, Some(4), "the surviving instance takes the job over");
+}
