@@ -254,3 +254,100 @@ fn json_logs_are_one_object_per_line_without_colour_codes() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("HALLQ_LOG_FORMAT"));
 }
+
+/// SIGTERM while tickets are being taken and a display is connected: the display is told
+/// "going away" (1001), the process exits cleanly, and every ticket the server acknowledged (201)
+/// is in the database afterwards.
+#[actix_web::test]
+async fn sigterm_closes_websockets_with_going_away_and_loses_no_acknowledged_ticket() {
+    use awc::ws::Frame;
+    use futures_util::StreamExt;
+    use sea_orm::{ConnectionTrait, Database};
+    let dir = std::env::temp_dir().join(format!("hallq-sigterm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let database = format!("sqlite://{}", dir.join("hallq.db").display());
+    let mut child = hallq()
+        .env("HALLQ_BIND", "127.0.0.1:0")
+        .env("HALLQ_DATABASE_URL", &database)
+        .env("HALLQ_PUBLIC_RATE_LIMIT", "0")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let url = loop {
+        let Some(Ok(line)) = lines.next() else { panic!("no URL printed") };
+        if let Some(rest) = line.strip_prefix("hallq is serving at ") {
+            break rest.trim().trim_end_matches('/').to_owned();
+        }
+    };
+    let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
+    let (_, mut display) =
+        client.ws(format!("{}/ws/halls/demo", url.replace("http", "ws"))).connect().await.expect("websocket");
+    // Eight takers go on until the server stops answering.
+    let takers = (0..8).map(|_| {
+        let client = client.clone();
+        let url = url.clone();
+        async move {
+            let mut acknowledged = Vec::new();
+            for _ in 0..2000 {
+                let sent = client
+                    .post(format!("{url}/api/v1/halls/demo/tickets"))
+                    .send_json(&serde_json::json!({"service": "A"}))
+                    .await;
+                let Ok(mut response) = sent else { break };
+                if response.status().as_u16() == 201 {
+                    let body: serde_json::Value = response.json().await.expect("ticket");
+                    acknowledged.push(body["token"].as_str().expect("token").to_owned());
+                } else if response.status().is_server_error() {
+                    break;
+                }
+            }
+            acknowledged
+        }
+    });
+    let pid = child.id();
+    let stop = async {
+        actix_web::rt::time::sleep(Duration::from_millis(700)).await;
+        let status = Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
+        assert!(status.success());
+    };
+    let (acknowledged, ()) = futures_util::join!(futures_util::future::join_all(takers), stop);
+    let acknowledged: Vec<String> = acknowledged.into_iter().flatten().collect();
+    // The display heard "going away".
+    let mut code = None;
+    while let Some(Ok(frame)) = display.next().await {
+        if let Frame::Close(reason) = frame {
+            code = reason.map(|r| u16::from(r.code));
+            break;
+        }
+    }
+    assert_eq!(code, Some(1001), "the display is told the server is going away");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the server stops within 30 s of SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "a clean exit: {status:?}");
+    assert!(acknowledged.len() > 10, "tickets were being taken: {}", acknowledged.len());
+    let db = Database::connect(&database).await.expect("open");
+    let mut missing = 0;
+    for token in &acknowledged {
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DatabaseBackend::Sqlite,
+                "SELECT COUNT(*) FROM tickets WHERE token = $1",
+                [token.clone().into()],
+            ))
+            .await
+            .expect("query")
+            .expect("row");
+        missing += i64::from(row.try_get_by_index::<i64>(0).expect("count") == 0);
+    }
+    assert_eq!(missing, 0, "every acknowledged ticket of {} is stored", acknowledged.len());
+    let _ = db.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
