@@ -90,6 +90,14 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// A PostgreSQL database the test manages itself (on a server of its own); dropping this
+    /// leaves it alone.
+    pub fn postgres_at(url: &str) -> Self {
+        Self { backend: Backend::Postgres, url: url.to_owned(), name: random_name() }
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         match self.backend {

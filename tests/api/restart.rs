@@ -223,3 +223,111 @@ async fn a_job_runs_on_one_instance_at_a_time_and_moves_on_when_that_instance_di
     }
     assert_eq!(turn, Some(4), "the surviving instance takes the job over");
 }
+
+/// A PostgreSQL server of the test's own (initdb and pg_ctl on a temporary data directory, a
+/// free port), stopped when dropped.
+struct OwnPostgres {
+    bin: std::path::PathBuf,
+    data: std::path::PathBuf,
+    port: u16,
+    as_root: bool,
+}
+
+impl OwnPostgres {
+    fn run(&self, tool: &str, args: &[&str]) -> std::process::Output {
+        let program = self.bin.join(tool);
+        let mut command = if self.as_root {
+            // initdb and the server refuse to run as root.
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&program);
+            c
+        } else {
+            std::process::Command::new(&program)
+        };
+        command.args(args).output().unwrap_or_else(|e| panic!("{tool}: {e}"))
+    }
+
+    fn start() -> Self {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .expect("PostgreSQL's binaries under /usr/lib/postgresql")
+            .flatten()
+            .map(|v| v.path().join("bin"))
+            .find(|b| b.join("pg_ctl").exists())
+            .expect("pg_ctl");
+        let port = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port").local_addr().expect("addr").port();
+        let data = std::env::temp_dir().join(format!("hallq-own-pg-{}-{port}", std::process::id()));
+        std::fs::create_dir_all(&data).expect("data dir");
+        let as_root = std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.starts_with(b"0"));
+        if as_root {
+            let status = std::process::Command::new("chown").args(["postgres:postgres"]).arg(&data).status();
+            assert!(status.is_ok_and(|s| s.success()), "chown the data directory to postgres");
+        }
+        let server = Self { bin, data, port, as_root };
+        let data_dir = server.data.to_str().expect("path").to_owned();
+        let init = server.run("initdb", &["-D", &data_dir, "-U", "postgres", "--auth=trust"]);
+        assert!(init.status.success(), "initdb: {}", String::from_utf8_lossy(&init.stderr));
+        server.pg_ctl("start");
+        server
+    }
+
+    fn pg_ctl(&self, action: &str) {
+        let data_dir = self.data.to_str().expect("path").to_owned();
+        let options = format!("-p {} -k {} -c listen_addresses=127.0.0.1", self.port, data_dir);
+        let log = format!("{data_dir}/server.log");
+        let out = match action {
+            "start" => self.run("pg_ctl", &["-D", &data_dir, "-o", &options, "-l", &log, "-w", "-t", "60", "start"]),
+            _ => self.run("pg_ctl", &["-D", &data_dir, "-m", "fast", "-w", "-t", "60", "stop"]),
+        };
+        assert!(out.status.success(), "pg_ctl {action}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    fn url(&self, database: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
+    }
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        let data_dir = self.data.to_str().unwrap_or_default().to_owned();
+        let _ = self.run("pg_ctl", &["-D", &data_dir, "-m", "immediate", "-w", "stop"]);
+        let _ = std::fs::remove_dir_all(&self.data);
+    }
+}
+
+/// `/readyz` with the database stopped answers 503 within about a second, and 200 again once
+/// the database is back, without a restart of hallq.
+#[actix_web::test]
+async fn readyz_says_503_while_postgresql_is_down_and_recovers_without_a_restart() {
+    use sea_orm::{ConnectionTrait, Database};
+    let postgres = OwnPostgres::start();
+    let admin = Database::connect(postgres.url("postgres")).await.expect("own PostgreSQL answers");
+    admin.execute_unprepared("CREATE DATABASE hallq_ready").await.expect("create");
+    let _ = admin.close().await;
+    let database = std::sync::Arc::new(crate::helpers::TestDatabase::postgres_at(&postgres.url("hallq_ready")));
+    let app = spawn_on(database, |s| s).await;
+    assert_eq!(app.get("/readyz").await.0, 200);
+    let ticket = app.issue("A").await;
+
+    postgres.pg_ctl("stop");
+    let asked = std::time::Instant::now();
+    let (status, body) = app.get("/readyz").await;
+    let took = asked.elapsed();
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"], "database_unavailable", "{body}");
+    assert!(took < std::time::Duration::from_secs(3), "answered within about a second: {took:?}");
+    eprintln!("/readyz with PostgreSQL stopped answered 503 in {took:?}");
+
+    postgres.pg_ctl("start");
+    let mut ready = false;
+    for _ in 0..120 {
+        if app.get("/readyz").await.0 == 200 {
+            ready = true;
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    assert!(ready, "ready again once PostgreSQL is back");
+    let (status, again) = app.get(&format!("/api/v1/tickets/{}", ticket["token"].as_str().expect("token"))).await;
+    assert_eq!((status, &again["number"]), (200, &ticket["number"]));
+    app.stop().await;
+}
