@@ -9,6 +9,25 @@ fn hallq() -> Command {
     command
 }
 
+/// The binary on a free port with its own SQLite file in `dir`, stdout piped: the child and its
+/// stdout's lines.
+fn serve(
+    dir: &std::path::Path,
+    extra: &[(&str, &str)],
+) -> (std::process::Child, std::io::Lines<BufReader<std::process::ChildStdout>>) {
+    let mut command = hallq();
+    command
+        .env("HALLQ_BIND", "127.0.0.1:0")
+        .env("HALLQ_DATABASE_URL", format!("sqlite://{}", dir.join("hallq.db").display()))
+        .stdout(Stdio::piped());
+    for (key, value) in extra {
+        command.env(key, value);
+    }
+    let mut child = command.spawn().expect("starts");
+    let stdout = child.stdout.take().expect("stdout");
+    (child, BufReader::new(stdout).lines())
+}
+
 #[test]
 fn a_bad_setting_stops_start_up_naming_the_key() {
     for (key, value) in [("HALLQ_BIND", "not-an-address"), ("HALLQ_TIMEZONE", "Mars/Base"), ("HALLQ_DEMO", "perhaps")] {
@@ -24,15 +43,7 @@ fn a_bad_setting_stops_start_up_naming_the_key() {
 fn port_zero_prints_the_chosen_port_and_the_generated_admin_password() {
     let dir = std::env::temp_dir().join(format!("hallq-binary-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
-    let mut child = hallq()
-        .env("HALLQ_BIND", "127.0.0.1:0")
-        .env("HALLQ_DATABASE_URL", format!("sqlite://{}", dir.join("hallq.db").display()))
-        .env("HALLQ_DEMO", "false")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
+    let (mut child, mut lines) = serve(&dir, &[("HALLQ_DEMO", "false")]);
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut url = None;
     let mut admin = None;
@@ -221,17 +232,8 @@ fn backup_and_restore_refuse_what_they_must() {
 fn json_logs_are_one_object_per_line_without_colour_codes() {
     let dir = std::env::temp_dir().join(format!("hallq-json-logs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
-    let mut child = hallq()
-        .env("HALLQ_LOG", "info")
-        .env("HALLQ_LOG_FORMAT", "json")
-        .env("HALLQ_BIND", "127.0.0.1:0")
-        .env("HALLQ_DATABASE_URL", format!("sqlite://{}", dir.join("hallq.db").display()))
-        .env("HALLQ_DEMO", "false")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
+    let (mut child, mut lines) =
+        serve(&dir, &[("HALLQ_LOG", "info"), ("HALLQ_LOG_FORMAT", "json"), ("HALLQ_DEMO", "false")]);
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut logged = 0;
     while Instant::now() < deadline {
@@ -266,15 +268,7 @@ async fn sigterm_closes_websockets_with_going_away_and_loses_no_acknowledged_tic
     let dir = std::env::temp_dir().join(format!("hallq-sigterm-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let database = format!("sqlite://{}", dir.join("hallq.db").display());
-    let mut child = hallq()
-        .env("HALLQ_BIND", "127.0.0.1:0")
-        .env("HALLQ_DATABASE_URL", &database)
-        .env("HALLQ_PUBLIC_RATE_LIMIT", "0")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
+    let (mut child, mut lines) = serve(&dir, &[("HALLQ_PUBLIC_RATE_LIMIT", "0")]);
     let url = loop {
         let Some(Ok(line)) = lines.next() else { panic!("no URL printed") };
         if let Some(rest) = line.strip_prefix("hallq is serving at ") {
