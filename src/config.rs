@@ -62,6 +62,11 @@ pub struct Settings {
     /// The key of the hash that stands in for ID numbers. Unset: a random key kept in the
     /// database. Set it to keep the key out of database backups.
     pub id_hash_key: Option<String>,
+    /// The bearer token `GET /metrics` asks for. Unset: `/metrics` is off (404).
+    pub metrics_token: Option<String>,
+    /// PostgreSQL: how often each instance also reads the event log, in case a notification
+    /// was missed (notifications bring other instances' events at once).
+    pub event_poll_ms: u32,
 }
 
 impl Default for Settings {
@@ -93,6 +98,8 @@ impl Default for Settings {
             login_max_failures: 10,
             password_hash_concurrency: 2,
             id_hash_key: None,
+            metrics_token: None,
+            event_poll_ms: 5000,
         }
     }
 }
@@ -142,6 +149,8 @@ pub const KEYS: &[(&str, &str)] = &[
     ("login_max_failures", "HALLQ_LOGIN_MAX_FAILURES"),
     ("password_hash_concurrency", "HALLQ_PASSWORD_HASH_CONCURRENCY"),
     ("id_hash_key", "HALLQ_ID_HASH_KEY"),
+    ("metrics_token", "HALLQ_METRICS_TOKEN"),
+    ("event_poll_ms", "HALLQ_EVENT_POLL_MS"),
 ];
 
 /// Any TOML scalar; parsed per key below so errors name the key.
@@ -262,6 +271,13 @@ impl Settings {
             "db_acquire_timeout_ms" => self.db_acquire_timeout_ms = number(value, 100, 60_000)?,
             "login_max_failures" => self.login_max_failures = number(value, 1, 100)?,
             "password_hash_concurrency" => self.password_hash_concurrency = number(value, 1, 64)?,
+            "metrics_token" => {
+                if value.chars().count() < 16 {
+                    return Err("the token needs at least 16 characters".into());
+                }
+                self.metrics_token = Some(value.into());
+            }
+            "event_poll_ms" => self.event_poll_ms = number(value, 100, 600_000)?,
             _ => return Err("unknown key".into()),
         }
         Ok(())

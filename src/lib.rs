@@ -8,6 +8,7 @@ pub mod error;
 pub mod history;
 pub mod http;
 pub mod jobs;
+pub mod metrics;
 pub mod persistence;
 pub mod realtime;
 pub mod replay;

@@ -88,9 +88,11 @@ impl Application {
                     .map_err(|e| StartupError::Migration(e.to_string()))?
             }
         };
-        // Other instances may write to the same PostgreSQL database: read their events too.
-        let poll = (!settings.is_sqlite()).then_some(Duration::from_millis(250));
-        let hub = Hub::start(db.clone(), poll);
+        // Other instances may write to the same PostgreSQL database: their events are announced
+        // by notifications (started below), and the log is also read now and then in case one is lost.
+        let poll = (!settings.is_sqlite()).then(|| Duration::from_millis(u64::from(settings.event_poll_ms)));
+        let metrics = Arc::new(crate::metrics::Metrics::default());
+        let hub = Hub::start(db.clone(), poll, metrics.clone());
         let write_gate = settings.is_sqlite().then(|| Arc::new(tokio::sync::Mutex::new(())));
         let issuer = Issuer::new(WriteParts {
             db: db.clone(),
@@ -98,25 +100,45 @@ impl Application {
             gate: write_gate.clone(),
             hub: hub.clone(),
         });
+        let halls = Arc::new(HallCache::new(db.clone()));
+        let estimates: Arc<crate::services::views::EstimateCache> = Arc::default();
+        if !settings.is_sqlite() {
+            crate::realtime::listener::start(
+                settings.database_url.clone(),
+                crate::realtime::listener::Listeners {
+                    hub: hub.clone(),
+                    halls: halls.clone(),
+                    estimates: estimates.clone(),
+                    metrics: metrics.clone(),
+                },
+            );
+        }
         let core = Core {
             hub,
             issuer: Arc::new(issuer),
-            halls: Arc::new(HallCache::new(db.clone())),
+            halls,
+            metrics,
             write_gate,
             login_throttle: Arc::new(LoginThrottle::new(
                 settings.login_max_failures,
                 settings.password_hash_concurrency,
+                (!settings.is_sqlite()).then(|| db.clone()),
             )),
-            estimates: Arc::default(),
+            estimates,
             id_numbers: crate::services::keyed_hash::KeyedHash::new(&id_key),
             clock,
             db,
             settings: Arc::new(settings),
         };
+        // Instances sharing a PostgreSQL database share their limits too.
+        let public_limiter = match core.settings.is_sqlite() {
+            true => crate::services::limits::PublicLimiter::local(),
+            false => crate::services::limits::PublicLimiter::shared(core.db.clone()),
+        };
         let state = AppState {
             core,
             templates: Arc::new(load_templates()?),
-            public_limiter: Arc::default(),
+            public_limiter: Arc::new(public_limiter),
             phone_ids: crate::services::devices::PhoneIds::new(&cookie_key),
             connections,
         };
@@ -175,6 +197,7 @@ fn serve(state: AppState, listener: TcpListener, open_files: u64) -> Result<Serv
     let server = HttpServer::new(move || {
         App::new()
             .wrap(actix_web::middleware::from_fn(crate::http::security::guard))
+            .wrap(actix_web::middleware::from_fn(crate::http::metrics::count))
             .wrap(tracing_actix_web::TracingLogger::default())
             .app_data(data.clone())
             .service(actix_files::Files::new("/static", static_dir.clone()))

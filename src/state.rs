@@ -26,6 +26,8 @@ pub struct Core {
     pub issuer: Arc<crate::services::issuer::Issuer>,
     /// Hashes ID numbers given at booking (`HALLQ_ID_HASH_KEY`, else a key kept in the database).
     pub id_numbers: crate::services::keyed_hash::KeyedHash,
+    /// This instance's own figures for `GET /metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// The application's state as the web layer holds it: the services' `Core` (reached through

@@ -12,6 +12,7 @@ mod m20261126_000008_appointment_id_hash;
 mod m20261126_000009_floor_watch;
 mod m20261126_000010_report_index;
 mod m20261126_000011_ticket_estimate;
+mod m20261127_000012_instances;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_floor_watch::Migration),
             Box::new(m20261126_000010_report_index::Migration),
             Box::new(m20261126_000011_ticket_estimate::Migration),
+            Box::new(m20261127_000012_instances::Migration),
         ]
     }
 }

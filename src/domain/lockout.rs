@@ -3,8 +3,15 @@
 //! with each further failure; an address (a whole hall may sit behind one NAT) only after many.
 //! Tries still being checked count against the limit too, so parallel tries cannot slip past
 //! it; but only a wrong password locks. A right password clears its own account, nothing else.
+//!
+//! Times are `Moment`s, wall-clock time since the Unix epoch, so records can be kept in a
+//! database that several server instances share (`services::auth`).
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+/// Wall-clock time since the Unix epoch.
+pub type Moment = Duration;
 
 /// Failures are forgotten this long after the last one.
 pub const FORGET_AFTER: Duration = Duration::from_secs(15 * 60);
@@ -16,17 +23,23 @@ pub const ADDRESS_FACTOR: u32 = 10;
 /// The wait told to a try refused only because enough others are still being checked.
 pub const BUSY_WAIT: Duration = Duration::from_secs(1);
 
-#[derive(Debug, Clone, Copy)]
-struct Record {
+/// One account's or one address's recent history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
     failures: u32,
     /// Tries let through and not yet finished.
     in_flight: u32,
-    last: Instant,
-    locked_until: Option<Instant>,
+    last: Moment,
+    locked_until: Option<Moment>,
 }
 
 impl Record {
-    fn new(now: Instant) -> Self {
+    /// Until when the record matters; after that it may be dropped.
+    pub fn keep_until(&self) -> Moment {
+        (self.last + FORGET_AFTER).max(self.locked_until.unwrap_or_default())
+    }
+
+    fn new(now: Moment) -> Self {
         Self { failures: 0, in_flight: 0, last: now, locked_until: None }
     }
 }
@@ -45,6 +58,16 @@ pub struct Attempt {
     address: String,
 }
 
+impl Attempt {
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Right,
@@ -54,14 +77,25 @@ pub enum Outcome {
 }
 
 impl Lockout {
+    /// A lockout holding just these records (loaded from a shared store).
+    pub fn with_records(account: (&str, Option<Record>), address: (&str, Option<Record>)) -> Self {
+        let mut lockout = Self::default();
+        if let Some(record) = account.1 {
+            lockout.accounts.insert(account.0.to_owned(), record);
+        }
+        if let Some(record) = address.1 {
+            lockout.addresses.insert(address.0.to_owned(), record);
+        }
+        lockout
+    }
+
+    /// The records of an account and an address (to store them back).
+    pub fn records(&self, account: &str, address: &str) -> (Option<Record>, Option<Record>) {
+        (self.accounts.get(account).copied(), self.addresses.get(address).copied())
+    }
+
     /// Lets a try for `account` from `address` through, or says how long to wait.
-    pub fn begin(
-        &mut self,
-        account: &str,
-        address: &str,
-        max_failures: u32,
-        now: Instant,
-    ) -> Result<Attempt, Duration> {
+    pub fn begin(&mut self, account: &str, address: &str, max_failures: u32, now: Moment) -> Result<Attempt, Duration> {
         let address_max = max_failures.saturating_mul(ADDRESS_FACTOR);
         let wait_account = wait(self.accounts.get(account), max_failures, now);
         let wait_address = wait(self.addresses.get(address), address_max, now);
@@ -75,7 +109,7 @@ impl Lockout {
         Ok(Attempt { account: account.to_owned(), address: address.to_owned() })
     }
 
-    pub fn finish(&mut self, attempt: Attempt, outcome: Outcome, max_failures: u32, now: Instant) {
+    pub fn finish(&mut self, attempt: Attempt, outcome: Outcome, max_failures: u32, now: Moment) {
         let address_max = max_failures.saturating_mul(ADDRESS_FACTOR);
         for (map, key, max) in
             [(&mut self.accounts, &attempt.account, max_failures), (&mut self.addresses, &attempt.address, address_max)]
@@ -99,11 +133,9 @@ impl Lockout {
     }
 
     /// Drops records nobody needs any more (called now and then).
-    pub fn forget_old(&mut self, now: Instant) {
+    pub fn forget_old(&mut self, now: Moment) {
         let keep = |r: &mut Record| {
-            r.in_flight > 0
-                || now.saturating_duration_since(r.last) < FORGET_AFTER
-                || r.locked_until.is_some_and(|u| u > now)
+            r.in_flight > 0 || now.saturating_sub(r.last) < FORGET_AFTER || r.locked_until.is_some_and(|u| u > now)
         };
         self.accounts.retain(|_, r| keep(r));
         self.addresses.retain(|_, r| keep(r));
@@ -111,21 +143,21 @@ impl Lockout {
 }
 
 /// How long a try must wait: the lock, or a moment while the tries being checked fill the limit.
-fn wait(record: Option<&Record>, max: u32, now: Instant) -> Option<Duration> {
+fn wait(record: Option<&Record>, max: u32, now: Moment) -> Option<Duration> {
     let record = record?;
     if let Some(until) = record.locked_until.filter(|until| *until > now) {
         return Some(until - now);
     }
-    let failures = if now.saturating_duration_since(record.last) >= FORGET_AFTER { 0 } else { record.failures };
+    let failures = if now.saturating_sub(record.last) >= FORGET_AFTER { 0 } else { record.failures };
     // Past a lock, one try at a time; before it, the failures and the tries in flight fill it.
     let full = if failures >= max { record.in_flight > 0 } else { failures + record.in_flight >= max };
     full.then_some(BUSY_WAIT)
 }
 
 /// The record of `key`, its failures forgotten if the last was long ago.
-fn fresh<'a>(map: &'a mut HashMap<String, Record>, key: &str, now: Instant) -> &'a mut Record {
+fn fresh<'a>(map: &'a mut HashMap<String, Record>, key: &str, now: Moment) -> &'a mut Record {
     let record = map.entry(key.to_owned()).or_insert_with(|| Record::new(now));
-    if now.saturating_duration_since(record.last) >= FORGET_AFTER && record.in_flight == 0 {
+    if now.saturating_sub(record.last) >= FORGET_AFTER && record.in_flight == 0 {
         *record = Record::new(now);
     }
     record.last = now;
@@ -141,7 +173,7 @@ fn lock_for(past_limit: u32) -> Duration {
 mod tests {
     use super::*;
 
-    fn fail(lockout: &mut Lockout, account: &str, address: &str, now: Instant) -> Result<(), Duration> {
+    fn fail(lockout: &mut Lockout, account: &str, address: &str, now: Moment) -> Result<(), Duration> {
         let attempt = lockout.begin(account, address, 5, now)?;
         lockout.finish(attempt, Outcome::Wrong, 5, now);
         Ok(())
@@ -150,7 +182,7 @@ mod tests {
     #[test]
     fn an_account_locks_after_the_limit_and_the_lock_grows() {
         let mut lockout = Lockout::default();
-        let now = Instant::now();
+        let now = Duration::from_secs(1_800_000_000);
         for _ in 0..5 {
             fail(&mut lockout, "window1", "10.0.0.1", now).expect("let through");
         }
@@ -164,7 +196,7 @@ mod tests {
     #[test]
     fn parallel_tries_are_held_to_the_limit_and_only_wrong_ones_lock() {
         let mut lockout = Lockout::default();
-        let now = Instant::now();
+        let now = Duration::from_secs(1_800_000_000);
         let let_through: Vec<Attempt> =
             (0..100).filter_map(|_| lockout.begin("admin", "10.0.0.1", 5, now).ok()).collect();
         assert_eq!(let_through.len(), 5);
@@ -178,7 +210,7 @@ mod tests {
     #[test]
     fn many_right_passwords_at_once_lock_nothing() {
         let mut lockout = Lockout::default();
-        let now = Instant::now();
+        let now = Duration::from_secs(1_800_000_000);
         for _ in 0..20 {
             let batch: Vec<Attempt> =
                 (0..5).map(|_| lockout.begin("window1", "10.0.0.1", 5, now).expect("room")).collect();
@@ -192,7 +224,7 @@ mod tests {
     #[test]
     fn an_unchecked_try_counts_neither_way() {
         let mut lockout = Lockout::default();
-        let now = Instant::now();
+        let now = Duration::from_secs(1_800_000_000);
         for _ in 0..20 {
             let attempt = lockout.begin("window1", "10.0.0.1", 5, now).expect("room");
             lockout.finish(attempt, Outcome::Unknown, 5, now);
@@ -203,7 +235,7 @@ mod tests {
     #[test]
     fn a_success_clears_only_its_own_account() {
         let mut lockout = Lockout::default();
-        let now = Instant::now();
+        let now = Duration::from_secs(1_800_000_000);
         for _ in 0..4 {
             fail(&mut lockout, "admin", "10.0.0.1", now).expect("let through");
         }
@@ -218,7 +250,7 @@ mod tests {
     #[test]
     fn an_address_is_slowed_only_after_many_accounts_fail() {
         let mut lockout = Lockout::default();
-        let now = Instant::now();
+        let now = Duration::from_secs(1_800_000_000);
         for i in 0..50 {
             fail(&mut lockout, &format!("user{i}"), "10.0.0.9", now).expect("let through");
         }
@@ -229,7 +261,7 @@ mod tests {
     #[test]
     fn failures_are_forgotten_after_a_quiet_while() {
         let mut lockout = Lockout::default();
-        let now = Instant::now();
+        let now = Duration::from_secs(1_800_000_000);
         for _ in 0..4 {
             fail(&mut lockout, "admin", "10.0.0.1", now).expect("let through");
         }

@@ -6,6 +6,7 @@ pub mod display;
 pub mod errors;
 pub mod extract;
 pub mod i18n;
+pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod qr;
@@ -31,6 +32,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         }))
         .service(web::resource("/healthz").route(web::get().to(api::healthz)))
         .service(web::resource("/readyz").route(web::get().to(api::readyz)))
+        .service(web::resource("/metrics").wrap(json_errors()).route(web::get().to(metrics::metrics)))
         .service(web::scope("/api/v1").wrap(json_errors()).configure(api::routes))
         .service(web::scope("/ws").wrap(json_errors()).configure(ws::routes))
         .configure(pages::routes);

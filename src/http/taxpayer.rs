@@ -173,7 +173,7 @@ pub async fn phone(state: web::Data<AppState>, req: HttpRequest, path: web::Path
     )];
     // An address that keeps asking for fresh phone ids gets the page without one; its tickets
     // then count against the address's own limit.
-    if phone_id(&req, &state).is_none() && state.public_limiter.check(&mint_key, std::time::Instant::now()).is_ok() {
+    if phone_id(&req, &state).is_none() && state.public_limiter.check(&mint_key).await.is_ok() {
         let (_, value) = state.phone_ids.mint();
         let cookie = Cookie::build(PHONE_COOKIE, value)
             .path("/")

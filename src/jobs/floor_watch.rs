@@ -14,10 +14,7 @@ pub fn start(state: Core) {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let run = super::once_across_instances(&state.db, super::Job::FloorWatch, run_once(&state)).await;
-            if let Err(err) = run {
-                tracing::warn!(?err, "floor watch failed; will try again");
-            }
+            super::take_turn(&state, super::Job::FloorWatch, run_once(&state)).await;
         }
     });
 }

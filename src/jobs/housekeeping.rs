@@ -1,7 +1,7 @@
 //! Every minute: tickets still queued from an earlier business day are void (a ticket is good
 //! for the day it was taken) and are cancelled with an event, so counters, displays and phones
 //! agree; phone numbers given for remote tickets are forgotten once their day is over; expired
-//! login sessions are deleted; bookings whose check-in closed become no-shows and old bookings'
+//! login sessions and throttle records are deleted; bookings whose check-in closed become no-shows and old bookings'
 //! names and numbers are erased.
 use crate::domain::events::EventBody;
 use crate::domain::numbering::business_date;
@@ -24,10 +24,7 @@ pub fn start(state: Core) {
         let mut tick = tokio::time::interval(EVERY);
         loop {
             tick.tick().await;
-            let run = super::once_across_instances(&state.db, super::Job::Housekeeping, run_once(&state)).await;
-            if let Err(err) = run {
-                tracing::warn!(?err, "housekeeping failed; will try again");
-            }
+            super::take_turn(&state, super::Job::Housekeeping, run_once(&state)).await;
         }
     });
 }
@@ -36,6 +33,9 @@ pub fn start(state: Core) {
 pub async fn run_once(state: &Core) -> AppResult<u64> {
     let now = state.clock.now();
     auth_session::Entity::delete_many().filter(auth_session::Column::ExpiresAt.lt(now)).exec(&state.db).await?;
+    // Throttles count in wall-clock time, not the hall clock.
+    let wall = crate::services::limits::moment_to_utc(crate::services::limits::moment_now());
+    persistence::throttles::delete_expired(&state.db, wall).await?;
     let mut expired = 0;
     for hall in persistence::halls::list(&state.db).await? {
         let config = state.halls.get(&hall.code).await?;

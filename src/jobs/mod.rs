@@ -16,6 +16,33 @@ pub enum Job {
     FloorWatch = 0x6871_0002,
 }
 
+impl Job {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Housekeeping => "housekeeping",
+            Self::FloorWatch => "floor_watch",
+        }
+    }
+}
+
+/// One scheduled turn of a job: run once across instances, counted for `/metrics`, and a
+/// failure logged (the next turn tries again).
+pub async fn take_turn<T, F>(state: &crate::state::Core, job: Job, work: F)
+where
+    F: Future<Output = crate::error::AppResult<T>>,
+{
+    use crate::metrics::JobOutcome;
+    let outcome = match once_across_instances(&state.db, job, work).await {
+        Ok(Turn::Ran(_)) => JobOutcome::Ran,
+        Ok(Turn::Skipped) => JobOutcome::Skipped,
+        Err(err) => {
+            tracing::warn!(?err, job = job.name(), "a scheduled job failed; will try again");
+            JobOutcome::Failed
+        }
+    };
+    state.metrics.job(job.name(), outcome);
+}
+
 /// Whether this instance ran the job this time.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Turn<T> {

@@ -13,6 +13,7 @@ pub mod reports;
 pub mod secrets;
 pub mod seed;
 pub mod setup;
+pub mod throttles;
 pub mod ticket_row;
 pub mod tickets;
 pub mod users;

@@ -152,3 +152,36 @@ pub async fn help_between(
         .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?, r.try_get_by_index(2)?, r.try_get_by_index(3)?)))
         .collect()
 }
+
+/// One queue's figures for a business day, for `/metrics`.
+pub struct QueueToday {
+    pub service_id: i32,
+    pub issued: i64,
+    pub called: i64,
+    pub waiting: i64,
+}
+
+/// Tickets issued, called and waiting per queue of a hall on one business day (a transferred
+/// ticket counts in the queue it is in now).
+pub async fn queues_on(conn: &impl ConnectionTrait, hall: HallId, day: NaiveDate) -> Result<Vec<QueueToday>, DbErr> {
+    let rows = conn
+        .query_all_raw(statement(
+            conn,
+            "SELECT service_id, COUNT(*), \
+                 SUM(CASE WHEN called_at IS NOT NULL THEN 1 ELSE 0 END), \
+                 SUM(CASE WHEN status IN ('waiting', 'transferred') THEN 1 ELSE 0 END) \
+             FROM tickets WHERE hall_id = $1 AND business_date = $2 GROUP BY service_id ORDER BY service_id",
+            [hall.0.into(), day.into()],
+        ))
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            Ok(QueueToday {
+                service_id: row.try_get_by_index(0)?,
+                issued: row.try_get_by_index(1)?,
+                called: row.try_get_by_index(2)?,
+                waiting: row.try_get_by_index(3)?,
+            })
+        })
+        .collect()
+}

@@ -2,7 +2,12 @@
 //! events strictly in `seq` order, holding back any that arrive early and fetching from the
 //! event log what never arrives (an event committed by another server instance, or a publisher
 //! that is slow to report). Clients therefore see a gap-free sequence.
+//!
+//! On PostgreSQL, other instances' events are announced by the database (`realtime::listener`,
+//! `NOTIFY hallq_events`): a notification says how far a hall's log reaches, and the hub reads
+//! what it lacks at once. The slow poll stays as a fallback for a lost notification.
 use crate::domain::ids::HallId;
+use crate::metrics::Metrics;
 use crate::persistence;
 use sea_orm::DatabaseConnection;
 use std::collections::hash_map::Entry;
@@ -23,10 +28,27 @@ pub const CHANNEL_CAPACITY: usize = 1024;
 /// How long an early event waits for the ones before it before the hub reads the log.
 const GAP_PATIENCE: Duration = Duration::from_millis(150);
 const TICK: Duration = Duration::from_millis(50);
+/// Events read from the log at once; a full page means there may be more.
+const LOG_PAGE: u32 = 500;
 
 enum Command {
-    Publish { hall: HallId, seq: i64, json: Arc<str> },
-    Subscribe { hall: HallId, reply: oneshot::Sender<broadcast::Receiver<Arc<HubEvent>>> },
+    Publish {
+        hall: HallId,
+        seq: i64,
+        json: Arc<str>,
+    },
+    Subscribe {
+        hall: HallId,
+        reply: oneshot::Sender<broadcast::Receiver<Arc<HubEvent>>>,
+    },
+    /// The log of `hall` reaches `seq` (another instance's notification).
+    Notified {
+        hall: HallId,
+        seq: i64,
+    },
+    /// Notifications may have been missed (the listening connection was lost): read every
+    /// followed hall's log.
+    Resync,
 }
 
 /// What a log read, run beside the loop, hands back.
@@ -46,21 +68,37 @@ struct HallChannel {
     sender: broadcast::Sender<Arc<HubEvent>>,
     /// `None` until the log says where this hall stands.
     last_seq: Option<i64>,
-    early: BTreeMap<i64, Arc<str>>,
+    /// Events that came before the ones preceding them, and when the hub learned of each.
+    early: BTreeMap<i64, (Arc<str>, Instant)>,
     waiting_since: Option<Instant>,
     last_poll: Instant,
     /// A log read for this hall is under way.
     reading: bool,
+    /// The furthest seq the log is known to hold (from notifications), and since when the
+    /// hub has known of the oldest event it still lacks.
+    known: Option<(i64, Instant)>,
+    /// Read the log even without a known gap (after a lost notification connection, or a full page).
+    read_again: bool,
 }
 
 impl Hub {
     /// Starts the hub task. `poll_every`: how often to read the event log for events written by
     /// other server instances (PostgreSQL deployments); `None` when this process is the only
     /// writer.
-    pub fn start(db: DatabaseConnection, poll_every: Option<Duration>) -> Self {
+    pub fn start(db: DatabaseConnection, poll_every: Option<Duration>, metrics: Arc<Metrics>) -> Self {
         let (commands, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(run(db, receiver, poll_every));
+        tokio::spawn(run(db, receiver, poll_every, metrics));
         Self { commands }
+    }
+
+    /// Another instance committed events of `hall` up to `seq`.
+    pub fn notified(&self, hall: HallId, seq: i64) {
+        let _ = self.commands.send(Command::Notified { hall, seq });
+    }
+
+    /// Reads every followed hall's log: notifications may have been missed.
+    pub fn resync(&self) {
+        let _ = self.commands.send(Command::Resync);
     }
 
     /// Hands a committed event to the hub. Never blocks the writer.
@@ -79,39 +117,65 @@ impl Hub {
 
 /// The hub's loop. It never waits for the database: log reads run as tasks of their own and
 /// report back, so one slow query cannot hold up any hall's stream.
-async fn run(db: DatabaseConnection, mut commands: mpsc::UnboundedReceiver<Command>, poll_every: Option<Duration>) {
+async fn run(
+    db: DatabaseConnection,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    poll_every: Option<Duration>,
+    metrics: Arc<Metrics>,
+) {
     let mut halls: HashMap<HallId, HallChannel> = HashMap::new();
     let (answers_tx, mut answers) = mpsc::unbounded_channel::<LogAnswer>();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // A read is started as soon as it is due (a notification, the end of a read that left a
+    // gap), not at the next tick: the tick is only for patience and the fallback poll.
+    let read_if_due = |hall: HallId, channel: &mut HallChannel| {
+        if let Some(after) = channel.log_read_due(poll_every) {
+            spawn_log_read(&db, &answers_tx, hall, after);
+        }
+    };
     loop {
         tokio::select! {
             command = commands.recv() => match command {
                 None => break,
                 Some(Command::Publish { hall, seq, json }) => {
-                    channel_for(&db, &answers_tx, &mut halls, hall).accept(seq, json);
+                    channel_for(&db, &answers_tx, &mut halls, hall).accept(seq, json, &metrics);
                 }
                 Some(Command::Subscribe { hall, reply }) => {
                     let _ = reply.send(channel_for(&db, &answers_tx, &mut halls, hall).sender.subscribe());
+                }
+                Some(Command::Notified { hall, seq }) => {
+                    // A hall nobody here follows needs nothing: a client that comes later starts
+                    // from a snapshot.
+                    if let Some(channel) = halls.get_mut(&hall) {
+                        channel.notified(seq);
+                        read_if_due(hall, channel);
+                    }
+                }
+                Some(Command::Resync) => {
+                    for (hall, channel) in &mut halls {
+                        channel.read_again = true;
+                        read_if_due(*hall, channel);
+                    }
                 }
             },
             Some(answer) = answers.recv() => match answer {
                 LogAnswer::Started { hall, seq } => {
                     if let Some(channel) = halls.get_mut(&hall) {
-                        channel.start_at(seq);
+                        channel.start_at(seq, &metrics);
+                        read_if_due(hall, channel);
                     }
                 }
                 LogAnswer::Events { hall, events } => {
                     if let Some(channel) = halls.get_mut(&hall) {
-                        channel.take_from_log(events);
+                        channel.take_from_log(events, &metrics);
+                        read_if_due(hall, channel);
                     }
                 }
             },
             _ = tick.tick() => {
                 for (hall, channel) in &mut halls {
-                    if let Some(after) = channel.log_read_due(poll_every) {
-                        spawn_log_read(&db, &answers_tx, *hall, after);
-                    }
+                    read_if_due(*hall, channel);
                 }
             }
         }
@@ -121,7 +185,7 @@ async fn run(db: DatabaseConnection, mut commands: mpsc::UnboundedReceiver<Comma
 fn spawn_log_read(db: &DatabaseConnection, answers: &mpsc::UnboundedSender<LogAnswer>, hall: HallId, after: i64) {
     let (db, answers) = (db.clone(), answers.clone());
     tokio::spawn(async move {
-        let events = persistence::events::after(&db, hall, after, 500).await.unwrap_or_else(|err| {
+        let events = persistence::events::after(&db, hall, after, LOG_PAGE).await.unwrap_or_else(|err| {
             tracing::warn!(%hall, %err, "hub could not read the event log");
             Vec::new()
         });
@@ -152,44 +216,61 @@ fn channel_for<'a>(
                 waiting_since: None,
                 last_poll: Instant::now(),
                 reading: true,
+                known: None,
+                read_again: false,
             })
         }
     }
 }
 
 impl HallChannel {
-    fn accept(&mut self, seq: i64, json: Arc<str>) {
+    fn accept(&mut self, seq: i64, json: Arc<str>, metrics: &Metrics) {
         if self.last_seq.is_some_and(|last| seq <= last) {
             return;
         }
-        self.early.insert(seq, json);
-        self.drain_in_order();
+        self.early.insert(seq, (json, Instant::now()));
+        self.drain_in_order(metrics);
+    }
+
+    fn notified(&mut self, seq: i64) {
+        if self.last_seq.is_some_and(|last| seq <= last) || self.known.is_some_and(|(known, _)| seq <= known) {
+            return;
+        }
+        let since = self.known.map_or_else(Instant::now, |(_, since)| since);
+        self.known = Some((seq, since));
     }
 
     /// The log's position when the hub began following this hall: events up to it are old.
-    fn start_at(&mut self, seq: i64) {
+    fn start_at(&mut self, seq: i64, metrics: &Metrics) {
         self.reading = false;
         self.last_seq = Some(seq);
         self.early = self.early.split_off(&(seq + 1));
-        self.drain_in_order();
+        self.drain_in_order(metrics);
     }
 
-    fn take_from_log(&mut self, events: Vec<(i64, String)>) {
+    fn take_from_log(&mut self, events: Vec<(i64, String)>, metrics: &Metrics) {
         self.reading = false;
+        self.read_again = events.len() >= LOG_PAGE as usize;
+        // Known since the notification that announced them, or since now (a poll found them).
+        let since = self.known.map_or_else(Instant::now, |(_, since)| since);
         for (seq, json) in events {
-            self.early.entry(seq).or_insert_with(|| Arc::from(json));
+            self.early.entry(seq).or_insert_with(|| (Arc::from(json), since));
         }
-        self.drain_in_order();
+        self.drain_in_order(metrics);
     }
 
-    fn drain_in_order(&mut self) {
+    fn drain_in_order(&mut self, metrics: &Metrics) {
         let Some(mut last) = self.last_seq else { return };
-        while let Some(json) = self.early.remove(&(last + 1)) {
+        while let Some((json, since)) = self.early.remove(&(last + 1)) {
             last += 1;
+            metrics.hub_delay(since.elapsed());
             // No receivers is fine: the event is in the log for anyone who connects later.
             let _ = self.sender.send(Arc::new(HubEvent { seq: last, json }));
         }
         self.last_seq = Some(last);
+        if self.known.is_some_and(|(known, _)| known <= last) {
+            self.known = None;
+        }
         self.waiting_since = match (self.early.is_empty(), self.waiting_since) {
             (true, _) => None,
             (false, None) => Some(Instant::now()),
@@ -203,13 +284,15 @@ impl HallChannel {
         if self.reading {
             return None;
         }
+        let notified = self.known.is_some_and(|(known, _)| known > last);
         let stuck = self.waiting_since.is_some_and(|since| since.elapsed() >= GAP_PATIENCE);
         let poll_due =
             poll_every.is_some_and(|every| self.sender.receiver_count() > 0 && self.last_poll.elapsed() >= every);
-        if !(stuck || poll_due) {
+        if !(notified || self.read_again || stuck || poll_due) {
             return None;
         }
         self.reading = true;
+        self.read_again = false;
         self.last_poll = Instant::now();
         Some(last)
     }
@@ -228,6 +311,8 @@ mod tests {
             waiting_since: None,
             last_poll: Instant::now(),
             reading: true,
+            known: None,
+            read_again: false,
         };
         (channel, receiver)
     }
@@ -239,23 +324,23 @@ mod tests {
     #[test]
     fn events_wait_until_the_log_says_where_the_hall_stands_then_flow_in_order() {
         let (mut channel, mut receiver) = channel();
-        channel.accept(7, Arc::from("seven"));
-        channel.accept(6, Arc::from("six"));
+        channel.accept(7, Arc::from("seven"), &Metrics::default());
+        channel.accept(6, Arc::from("six"), &Metrics::default());
         assert!(received(&mut receiver).is_empty(), "nothing before the start is known");
-        channel.start_at(5);
+        channel.start_at(5, &Metrics::default());
         assert_eq!(received(&mut receiver), vec![6, 7]);
-        channel.accept(6, Arc::from("again"));
-        channel.accept(9, Arc::from("nine"));
+        channel.accept(6, Arc::from("again"), &Metrics::default());
+        channel.accept(9, Arc::from("nine"), &Metrics::default());
         assert!(received(&mut receiver).is_empty(), "9 waits for 8");
-        channel.take_from_log(vec![(8, "eight".into()), (9, "nine".into())]);
+        channel.take_from_log(vec![(8, "eight".into()), (9, "nine".into())], &Metrics::default());
         assert_eq!(received(&mut receiver), vec![8, 9]);
     }
 
     #[test]
     fn events_the_log_already_held_at_the_start_are_not_sent_again() {
         let (mut channel, mut receiver) = channel();
-        channel.accept(3, Arc::from("three"));
-        channel.start_at(3);
+        channel.accept(3, Arc::from("three"), &Metrics::default());
+        channel.start_at(3, &Metrics::default());
         assert!(received(&mut receiver).is_empty());
         assert_eq!(channel.log_read_due(None), None, "no gap, no poll");
     }
@@ -263,12 +348,49 @@ mod tests {
     #[test]
     fn one_log_read_at_a_time() {
         let (mut channel, _receiver) = channel();
-        channel.start_at(1);
-        channel.accept(5, Arc::from("five"));
+        channel.start_at(1, &Metrics::default());
+        channel.accept(5, Arc::from("five"), &Metrics::default());
         channel.waiting_since = Some(Instant::now() - GAP_PATIENCE);
         assert_eq!(channel.log_read_due(None), Some(1));
         assert_eq!(channel.log_read_due(None), None, "already reading");
-        channel.take_from_log(Vec::new());
+        channel.take_from_log(Vec::new(), &Metrics::default());
         assert_eq!(channel.log_read_due(None), Some(1), "the gap is still there");
+    }
+
+    #[test]
+    fn a_notification_starts_a_read_at_once_and_only_while_the_log_is_ahead() {
+        let (mut channel, mut receiver) = channel();
+        let metrics = Metrics::default();
+        channel.start_at(4, &metrics);
+        channel.notified(3);
+        assert_eq!(channel.log_read_due(None), None, "already had it");
+        channel.notified(6);
+        assert_eq!(channel.log_read_due(None), Some(4), "read without waiting for patience or a poll");
+        channel.notified(7);
+        assert_eq!(channel.log_read_due(None), None, "one read at a time");
+        channel.take_from_log(vec![(5, "five".into()), (6, "six".into())], &metrics);
+        assert_eq!(received(&mut receiver), vec![5, 6]);
+        assert_eq!(channel.log_read_due(None), Some(6), "7 is still known to be there");
+        channel.take_from_log(vec![(7, "seven".into())], &metrics);
+        assert_eq!(received(&mut receiver), vec![7]);
+        assert_eq!(channel.log_read_due(None), None, "caught up");
+        channel.accept(8, Arc::from("eight"), &metrics);
+        channel.notified(8);
+        assert_eq!(channel.log_read_due(None), None, "published here before the notification came");
+    }
+
+    #[test]
+    fn a_full_page_or_a_resync_reads_again() {
+        let (mut channel, _receiver) = channel();
+        let metrics = Metrics::default();
+        channel.start_at(0, &metrics);
+        assert_eq!(channel.log_read_due(None), None);
+        channel.read_again = true;
+        assert_eq!(channel.log_read_due(None), Some(0));
+        let page: Vec<(i64, String)> = (1..=i64::from(LOG_PAGE)).map(|seq| (seq, String::new())).collect();
+        channel.take_from_log(page, &metrics);
+        assert_eq!(channel.log_read_due(None), Some(i64::from(LOG_PAGE)), "there may be more");
+        channel.take_from_log(Vec::new(), &metrics);
+        assert_eq!(channel.log_read_due(None), None);
     }
 }

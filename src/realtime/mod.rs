@@ -2,4 +2,5 @@
 //! and the websocket session loop.
 pub mod connections;
 pub mod hub;
+pub mod listener;
 pub mod session;

@@ -6,6 +6,7 @@ use crate::domain::role::Role;
 use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
 use crate::persistence::users;
+use crate::services::limits::{moment_now, moment_to_utc};
 use crate::state::Core;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
 use argon2::Argon2;
@@ -13,7 +14,13 @@ use chrono::{DateTime, Duration, Utc};
 use sea_orm::TransactionTrait;
 use sha2::{Digest, Sha256};
 use std::sync::Mutex;
-use std::time::Instant;
+
+/// Whether two secrets are equal, taking the same time wherever they differ (both are hashed
+/// first, so lengths give nothing away either).
+pub fn same_secret(given: &str, expected: &str) -> bool {
+    let (a, b) = (Sha256::digest(given.as_bytes()), Sha256::digest(expected.as_bytes()));
+    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
 
 /// Who is making a request.
 #[derive(Debug, Clone)]
@@ -91,8 +98,11 @@ pub struct LoginSession {
 }
 
 /// Wrong passwords per account and per address (`domain::lockout`), and the threads that hash.
+/// One instance (SQLite) keeps the records in memory; instances sharing a PostgreSQL database
+/// keep them in it (`persistence::throttles`), so a lockout holds on every instance.
 pub struct LoginThrottle {
     lockout: Mutex<Lockout>,
+    shared: Option<sea_orm::DatabaseConnection>,
     max_failures: u32,
     hasher: Hasher,
     /// Checked when the username is unknown, so that answer takes as long as a wrong password.
@@ -101,20 +111,21 @@ pub struct LoginThrottle {
 }
 
 impl LoginThrottle {
-    pub fn new(max_failures: u32, hash_threads: u32) -> Self {
+    pub fn new(max_failures: u32, hash_threads: u32, shared: Option<sea_orm::DatabaseConnection>) -> Self {
         Self {
             lockout: Mutex::new(Lockout::default()),
+            shared,
             max_failures,
             hasher: Hasher::start(hash_threads),
             dummy_hash: tokio::sync::OnceCell::new(),
         }
     }
 
-    fn begin(&self, account: &str, address: &str) -> AppResult<Attempt> {
-        let mut lockout = self.lockout.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        lockout.forget_old(now);
-        lockout.begin(account, address, self.max_failures, now).map_err(|wait| {
+    async fn begin(&self, account: &str, address: &str) -> AppResult<Attempt> {
+        let now = moment_now();
+        let max = self.max_failures;
+        let verdict = self.change(account, address, |lockout| lockout.begin(account, address, max, now)).await?;
+        verdict.map_err(|wait| {
             let seconds = wait.as_secs_f64().ceil().max(1.0) as u64;
             AppError::too_many_requests(seconds)
                 .with_code(ErrorCode::RateLimited, format!("too many wrong passwords; try again in {seconds} seconds"))
@@ -122,9 +133,38 @@ impl LoginThrottle {
         })
     }
 
-    fn finish(&self, attempt: Attempt, outcome: Outcome) {
-        let mut lockout = self.lockout.lock().unwrap_or_else(|p| p.into_inner());
-        lockout.finish(attempt, outcome, self.max_failures, Instant::now());
+    async fn finish(&self, attempt: Attempt, outcome: Outcome) {
+        let (account, address) = (attempt.account().to_owned(), attempt.address().to_owned());
+        let max = self.max_failures;
+        let finished =
+            self.change(&account, &address, |lockout| lockout.finish(attempt, outcome, max, moment_now())).await;
+        if let Err(err) = finished {
+            tracing::warn!(%err, "a login's outcome could not be counted");
+        }
+    }
+
+    /// Runs `change` on the lockout records of `account` and `address`: in memory, or, shared,
+    /// on the stored records with their rows locked.
+    async fn change<T>(&self, account: &str, address: &str, change: impl FnOnce(&mut Lockout) -> T) -> AppResult<T> {
+        let Some(db) = &self.shared else {
+            let mut lockout = self.lockout.lock().unwrap_or_else(|p| p.into_inner());
+            lockout.forget_old(moment_now());
+            return Ok(change(&mut lockout));
+        };
+        let keys = [format!("login:account:{account}"), format!("login:address:{address}")];
+        let answer = crate::persistence::throttles::update(db, &keys, |states| {
+            let record = |state: &Option<String>| state.as_deref().and_then(|s| serde_json::from_str(s).ok());
+            let mut lockout = Lockout::with_records((account, record(&states[0])), (address, record(&states[1])));
+            let answer = change(&mut lockout);
+            let (on_account, on_address) = lockout.records(account, address);
+            let stored = [on_account, on_address]
+                .into_iter()
+                .map(|r| Some((serde_json::to_string(&r?).ok()?, moment_to_utc(r?.keep_until()))))
+                .collect();
+            (answer, stored)
+        })
+        .await?;
+        Ok(answer)
     }
 
     /// Whether `password` matches `hash`; with no hash (unknown account) a dummy is checked so
@@ -205,7 +245,7 @@ async fn check_password(
     password: &str,
 ) -> AppResult<Option<users::UserRow>> {
     let throttle = &state.login_throttle;
-    let attempt = throttle.begin(username, client)?;
+    let attempt = throttle.begin(username, client).await?;
     let checked = async {
         let user = users::find_by_username(&state.db, username).await?.filter(|u| u.active);
         let right = throttle.verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
@@ -217,7 +257,7 @@ async fn check_password(
         Ok(None) => Outcome::Wrong,
         Err(_) => Outcome::Unknown,
     };
-    throttle.finish(attempt, outcome);
+    throttle.finish(attempt, outcome).await;
     checked
 }
 

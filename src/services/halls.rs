@@ -66,11 +66,25 @@ impl HallCache {
     }
 
     /// Forgets a hall after its configuration changed here, so the next read loads it again.
-    /// (Other instances pick the change up within the TTL.)
+    /// (Other instances hear of the change from the database: `realtime::listener`.)
     pub fn invalidate(&self, code: &str) {
+        self.forget(|c| c.code == code);
+    }
+
+    /// Forgets a hall whose configuration another instance changed.
+    pub fn invalidate_id(&self, id: HallId) {
+        self.forget(|c| c.id == id);
+    }
+
+    /// Forgets every hall (changes may have been missed).
+    pub fn clear(&self) {
+        self.forget(|_| true);
+    }
+
+    fn forget(&self, matches: impl Fn(&HallConfig) -> bool) {
         let mut map = self.by_code.write().unwrap_or_else(|p| p.into_inner());
         self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        map.remove(code);
+        map.retain(|_, (_, c)| !matches(c));
     }
 
     fn cached(&self, matches: impl Fn(&HallConfig) -> bool) -> Option<Arc<HallConfig>> {

@@ -12,6 +12,7 @@ pub mod halls;
 pub mod issuer;
 pub mod keyed_hash;
 pub mod limits;
+pub mod metrics;
 pub mod notice;
 pub mod planning;
 pub mod ratings;

@@ -196,6 +196,11 @@ fn the_example_settings_file_in_deploy_loads() {
     assert_eq!(settings.bind.port(), 8080);
     assert_eq!(settings.database_url, "sqlite:///var/lib/hallq/hallq.db");
     assert!(settings.secure_cookies);
+    let text = std::fs::read_to_string("deploy/hallq.toml.example").expect("the example");
+    for (key, _) in hallq::config::KEYS {
+        let shown = text.lines().any(|l| l.starts_with(&format!("{key} =")) || l.starts_with(&format!("# {key} =")));
+        assert!(shown, "the example does not show {key}");
+    }
 }
 
 /// `hallq backup` and `hallq restore` as an operator runs them: refusals exit 2 with a reason.

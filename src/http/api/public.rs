@@ -140,7 +140,7 @@ pub(super) async fn limit_anonymous(
             return Ok(());
         }
     }
-    state.public_limiter.check(&limit_keys(req, state, scope), std::time::Instant::now())
+    state.public_limiter.check(&limit_keys(req, state, scope)).await
 }
 
 #[utoipa::path(get, path = "/api/v1/tickets/{token}", tag = "tickets",
