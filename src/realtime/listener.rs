@@ -53,9 +53,10 @@ pub struct Listeners {
 /// Starts listening on its own connection (not one of the pool's).
 pub fn start(url: String, to: Listeners) {
     tokio::spawn(async move {
+        let mut first = true;
         loop {
             match PgListener::connect(&url).await {
-                Ok(listener) => listen(listener, &to).await,
+                Ok(listener) => listen(listener, &to, &mut first).await,
                 Err(err) => tracing::warn!(%err, "cannot open the notification connection; retrying"),
             }
             tokio::time::sleep(RETRY).await;
@@ -64,12 +65,18 @@ pub fn start(url: String, to: Listeners) {
 }
 
 /// Runs until the connection fails.
-async fn listen(mut listener: PgListener, to: &Listeners) {
+async fn listen(mut listener: PgListener, to: &Listeners, first: &mut bool) {
     if let Err(err) = listener.listen(CHANNEL).await {
         tracing::warn!(%err, "cannot LISTEN; retrying");
         return;
     }
-    connected(to);
+    // At start nothing was missed but the moment before listening, which the hub's own
+    // start-up read and the cache's 10 s cover; keeping the cache lets screens that connect
+    // during an outage still get their hall.
+    if !std::mem::take(first) {
+        reconnected(to);
+    }
+    to.metrics.listener_connects.fetch_add(1, Ordering::Relaxed);
     loop {
         match listener.try_recv().await {
             Ok(Some(notification)) => {
@@ -88,7 +95,8 @@ async fn listen(mut listener: PgListener, to: &Listeners) {
             // The connection was lost and has been opened and subscribed again.
             Ok(None) => {
                 tracing::warn!("the notification connection was lost and is back; reading the logs");
-                connected(to);
+                to.metrics.listener_connects.fetch_add(1, Ordering::Relaxed);
+                reconnected(to);
             }
             // Started afresh (a new connection, then a resync) rather than trusting the
             // listener's own reconnection, which reports no loss after an error.
@@ -100,10 +108,9 @@ async fn listen(mut listener: PgListener, to: &Listeners) {
     }
 }
 
-/// Listening (again): whatever was committed while nobody listened is read from the log, and
+/// Listening again: whatever was committed while nobody listened is read from the log, and
 /// the cached configuration of every hall is read afresh.
-fn connected(to: &Listeners) {
-    to.metrics.listener_connects.fetch_add(1, Ordering::Relaxed);
+fn reconnected(to: &Listeners) {
     to.hub.resync();
     to.halls.clear();
     to.estimates.clear();
