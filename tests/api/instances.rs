@@ -192,6 +192,28 @@ async fn the_login_throttle_and_the_anonymous_limit_hold_across_instances() {
     }
     // Another account is not held up.
     first.login("window4").await;
+    // The counts are rows of the database; housekeeping drops them once they no longer matter.
+    let db = &first.app_state.db;
+    let stored = |key: &'static str| async move {
+        db.query_one_raw(sea_orm::Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "SELECT COUNT(*) FROM throttle_state WHERE key = $1",
+            [key.into()],
+        ))
+        .await
+        .expect("count")
+        .expect("row")
+        .try_get_by_index::<i64>(0)
+        .expect("count")
+    };
+    assert_eq!(stored("login:account:window3").await, 1);
+    hallq::persistence::throttles::delete_expired(db, chrono::Utc::now()).await.expect("delete");
+    assert_eq!(stored("login:account:window3").await, 1, "still locked, still kept");
+    hallq::persistence::throttles::delete_expired(db, chrono::Utc::now() + chrono::Duration::hours(1))
+        .await
+        .expect("delete");
+    assert_eq!(stored("login:account:window3").await, 0);
+    second.login("window3").await;
 
     // Twenty anonymous tickets at once from one address, ten per instance: four are taken.
     let attempts = (0..20).map(|i| {

@@ -50,6 +50,7 @@ async fn every_table_has_an_entity(backend: Backend) {
         entity::queue_counter::Entity.table_name(),
         entity::rating::Entity.table_name(),
         entity::service::Entity.table_name(),
+        entity::throttle_state::Entity.table_name(),
         entity::ticket::Entity.table_name(),
         entity::ticket_counter::Entity.table_name(),
         entity::user::Entity.table_name(),
