@@ -13,6 +13,7 @@ mod m20261126_000009_floor_watch;
 mod m20261126_000010_report_index;
 mod m20261126_000011_ticket_estimate;
 mod m20261127_000012_instances;
+mod m20261127_000013_queued_indexes;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000010_report_index::Migration),
             Box::new(m20261126_000011_ticket_estimate::Migration),
             Box::new(m20261127_000012_instances::Migration),
+            Box::new(m20261127_000013_queued_indexes::Migration),
         ]
     }
 }

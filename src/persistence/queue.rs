@@ -27,16 +27,7 @@ pub async fn service_queue_by_priority(
             keys.clone(),
         ))
         .await?;
-    let targeted = conn
-        .query_all_raw(statement(
-            conn,
-            &format!(
-                "SELECT priority, COUNT(*) FROM tickets WHERE hall_id = $1 AND service_id = $2 AND business_date = $3 \
-                 AND {QUEUED} AND target_window_id IS NOT NULL GROUP BY priority"
-            ),
-            keys,
-        ))
-        .await?;
+    let targeted = conn.query_all_raw(statement(conn, &targeted_count_sql(), keys)).await?;
     let mut by_priority: HashMap<Priority, i64> = HashMap::new();
     for (rows, sign) in [(&counted, 1i64), (&targeted, -1i64)] {
         for row in rows {
@@ -48,6 +39,14 @@ pub async fn service_queue_by_priority(
         }
     }
     Ok(by_priority.into_iter().map(|(p, n)| (p, u32::try_from(n.max(0)).unwrap_or(u32::MAX))).collect())
+}
+
+/// Tickets of a service sent to a window by name, per priority ($1 hall, $2 service, $3 day).
+fn targeted_count_sql() -> String {
+    format!(
+        "SELECT priority, COUNT(*) FROM tickets WHERE hall_id = $1 AND service_id = $2 AND business_date = $3 \
+         AND {QUEUED} AND target_window_id IS NOT NULL GROUP BY priority"
+    )
 }
 
 const CANDIDATE_COLUMNS: &str = "id, service_id, priority, issued_at, target_window_id, booked_for";
@@ -77,13 +76,18 @@ pub async fn queue_heads(
     services: &[ServiceId],
 ) -> Result<Vec<Candidate>, DbErr> {
     let mut values: Vec<Value> = vec![hall.0.into(), day.into(), window.0.into()];
+    values.extend(services.iter().map(|service| Value::from(service.0)));
+    let rows = conn.query_all_raw(statement(conn, &queue_heads_sql(services.len()), values)).await?;
+    rows.iter().map(candidate).collect()
+}
+
+/// The heads of a window's queues ($1 hall, $2 day, $3 window, then one per service).
+fn queue_heads_sql(services: usize) -> String {
     let mut branches = vec![format!(
         "SELECT * FROM (SELECT {CANDIDATE_COLUMNS} FROM tickets WHERE hall_id = $1 AND business_date = $2 \
          AND {QUEUED} AND target_window_id = $3 ORDER BY issued_at, id LIMIT 50) AS targeted"
     )];
-    for service in services {
-        values.push(service.0.into());
-        let n = values.len();
+    for n in 4..4 + services {
         for priority in [Priority::Green, Priority::Appointment, Priority::Normal] {
             // Appointments queue by their booked start (see `dispatch::call_key`).
             let order =
@@ -96,8 +100,7 @@ pub async fn queue_heads(
             ));
         }
     }
-    let rows = conn.query_all_raw(statement(conn, &branches.join(" UNION ALL "), values)).await?;
-    rows.iter().map(candidate).collect()
+    branches.join(" UNION ALL ")
 }
 
 /// Every ticket queued in one queue today (a service's, or a window's by name), as candidates.
@@ -131,16 +134,7 @@ pub async fn queue_counts(
     hall: HallId,
     day: NaiveDate,
 ) -> Result<HashMap<ServiceId, QueueCount>, DbErr> {
-    let rows = conn
-        .query_all_raw(statement(
-            conn,
-            &format!(
-                "SELECT service_id, COUNT(*), MIN(issued_at) FROM tickets WHERE hall_id = $1 AND business_date = $2 \
-                 AND {QUEUED} GROUP BY service_id"
-            ),
-            [hall.0.into(), day.into()],
-        ))
-        .await?;
+    let rows = conn.query_all_raw(statement(conn, &queue_counts_sql(), [hall.0.into(), day.into()])).await?;
     rows.iter()
         .map(|row| {
             let count: i64 = row.try_get_by_index(1)?;
@@ -153,6 +147,14 @@ pub async fn queue_counts(
             ))
         })
         .collect()
+}
+
+/// Queued tickets per service ($1 hall, $2 day).
+fn queue_counts_sql() -> String {
+    format!(
+        "SELECT service_id, COUNT(*), MIN(issued_at) FROM tickets WHERE hall_id = $1 AND business_date = $2 \
+         AND {QUEUED} GROUP BY service_id"
+    )
 }
 
 /// Every ticket queued today that a window may call: those of its services and those
@@ -199,4 +201,50 @@ pub async fn queued_in_service(
         .await?;
     let count: i64 = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
     Ok(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use migration::MigratorTrait;
+    use sea_orm::{ConnectOptions, Database};
+
+    /// The hot queries read queued tickets through the indexes made for them, never the whole
+    /// day through the reports' index (which SQLite chose once it existed, issue 19).
+    #[tokio::test]
+    async fn the_hot_queries_use_the_queued_ticket_indexes() {
+        let mut options = ConnectOptions::new("sqlite::memory:");
+        options.max_connections(1).sqlx_logging(false);
+        let db = Database::connect(options).await.expect("in-memory SQLite");
+        migration::Migrator::up(&db, None).await.expect("migrations");
+        let plan = |sql: String, values: Vec<Value>| {
+            let db = db.clone();
+            async move {
+                let rows =
+                    db.query_all_raw(statement(&db, &format!("EXPLAIN QUERY PLAN {sql}"), values)).await.expect("plan");
+                rows.iter().map(|r| r.try_get_by_index::<String>(3).expect("detail")).collect::<Vec<_>>().join("\n")
+            }
+        };
+        let day = Value::from(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("date"));
+        let heads = plan(queue_heads_sql(2), vec![1.into(), day.clone(), 3.into(), 1.into(), 2.into()]).await;
+        let counts = plan(queue_counts_sql(), vec![1.into(), day.clone()]).await;
+        let targeted = plan(targeted_count_sql(), vec![1.into(), 1.into(), day]).await;
+        for (name, plan, index) in [
+            (
+                "queue heads",
+                &heads,
+                "ix_tickets_queued (hall_id=? AND business_date=? AND service_id=? AND priority=?)",
+            ),
+            ("queue heads", &heads, "ix_tickets_for_window (hall_id=? AND business_date=? AND target_window_id=?)"),
+            ("queue counts", &counts, "ix_tickets_queued (hall_id=? AND business_date=?)"),
+            (
+                "targeted count",
+                &targeted,
+                "ix_tickets_for_window_by_service (hall_id=? AND service_id=? AND business_date=?)",
+            ),
+        ] {
+            assert!(plan.contains(index), "{name} does not use {index}:\n{plan}");
+            assert!(!plan.contains("idx_tickets_hall_day") && !plan.contains("SCAN tickets"), "{name}:\n{plan}");
+        }
+    }
 }
