@@ -94,11 +94,17 @@ pub async fn load_config(conn: &impl ConnectionTrait, hall: hall::Model) -> Resu
 /// until the transaction ends, which serialises every write to one hall across all server
 /// instances: the rule "a ticket is called by exactly one window" rests on it.
 pub async fn take_event_seq(conn: &impl ConnectionTrait, hall: HallId) -> Result<i64, DbErr> {
+    take_event_seqs(conn, hall, 1).await
+}
+
+/// Moves the hall's event sequence by `n` (negative: gives back seqs taken and not used) and
+/// returns where it stands.
+pub async fn take_event_seqs(conn: &impl ConnectionTrait, hall: HallId, n: i64) -> Result<i64, DbErr> {
     let row = conn
         .query_one_raw(statement(
             conn,
-            "UPDATE halls SET event_seq = event_seq + 1 WHERE id = $1 RETURNING event_seq",
-            [hall.0.into()],
+            "UPDATE halls SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq",
+            [hall.0.into(), n.into()],
         ))
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("hall {hall}")))?;

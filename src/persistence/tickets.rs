@@ -27,17 +27,47 @@ pub async fn next_seq(
     service: ServiceId,
     day: NaiveDate,
 ) -> Result<i32, DbErr> {
+    take_seqs(conn, hall, service, day, 1).await
+}
+
+/// Takes the next `n` numbers of a service's day at once; returns the last of them (the first
+/// is `last - n + 1`). The caller holds the hall's lock, so they are contiguous.
+pub async fn take_seqs(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    service: ServiceId,
+    day: NaiveDate,
+    n: i32,
+) -> Result<i32, DbErr> {
     let row = conn
         .query_one_raw(statement(
             conn,
-            "INSERT INTO ticket_counters (hall_id, service_id, business_date, last_seq) VALUES ($1, $2, $3, 1) \
+            "INSERT INTO ticket_counters (hall_id, service_id, business_date, last_seq) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (hall_id, service_id, business_date) \
-             DO UPDATE SET last_seq = ticket_counters.last_seq + 1 RETURNING last_seq",
-            [hall.0.into(), service.0.into(), day.into()],
+             DO UPDATE SET last_seq = ticket_counters.last_seq + $4 RETURNING last_seq",
+            [hall.0.into(), service.0.into(), day.into(), n.into()],
         ))
         .await?
         .ok_or_else(|| DbErr::Custom("ticket counter returned no row".into()))?;
     row.try_get_by_index(0)
+}
+
+/// Gives back the last `n` numbers taken and not used (requests refused in a batch), so the
+/// numbering has no gap. The caller still holds the hall's lock.
+pub async fn return_seqs(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    service: ServiceId,
+    day: NaiveDate,
+    n: i32,
+) -> Result<(), DbErr> {
+    conn.execute_raw(statement(
+        conn,
+        "UPDATE ticket_counters SET last_seq = last_seq - $4 WHERE hall_id = $1 AND service_id = $2 AND business_date = $3",
+        [hall.0.into(), service.0.into(), day.into(), n.into()],
+    ))
+    .await?;
+    Ok(())
 }
 
 pub struct NewTicket<'a> {
@@ -59,6 +89,14 @@ pub struct NewTicket<'a> {
 }
 
 pub async fn insert(conn: &impl ConnectionTrait, t: &NewTicket<'_>) -> Result<TicketId, DbErr> {
+    let id = insert_row(conn, t).await?;
+    adjust_queued(conn, t.hall, t.service, t.day, t.priority, 1).await?;
+    Ok(id)
+}
+
+/// Inserts the ticket's row only: the caller moves the queue counter (`adjust_queued`), once
+/// for a whole batch.
+pub async fn insert_row(conn: &impl ConnectionTrait, t: &NewTicket<'_>) -> Result<TicketId, DbErr> {
     let row = conn
         .query_one_raw(statement(
             conn,
@@ -84,12 +122,11 @@ pub async fn insert(conn: &impl ConnectionTrait, t: &NewTicket<'_>) -> Result<Ti
         ))
         .await?
         .ok_or_else(|| DbErr::Custom("ticket insert returned no id".into()))?;
-    adjust_queued(conn, t.hall, t.service, t.day, t.priority, 1).await?;
     Ok(TicketId(row.try_get_by_index(0)?))
 }
 
 /// Moves a queue counter; every change of a ticket into or out of a queue goes through here.
-async fn adjust_queued(
+pub async fn adjust_queued(
     conn: &impl ConnectionTrait,
     hall: HallId,
     service: ServiceId,

@@ -38,8 +38,8 @@ pub struct HallWrite {
     pub now: DateTime<Utc>,
     hall: HallId,
     hall_code: String,
-    /// A sequence number taken (and the hall row locked) but not yet used by an event.
-    reserved: Option<i64>,
+    /// Sequence numbers taken (the first one locks the hall row) and not yet used by an event.
+    reserved: std::ops::Range<i64>,
     events: Vec<(i64, Arc<str>)>,
     _gate: Option<OwnedMutexGuard<()>>,
 }
@@ -62,14 +62,26 @@ impl HallWrite {
             now: parts.clock.now(),
             hall: hall.id,
             hall_code: hall.code.clone(),
-            reserved: Some(reserved),
+            reserved: reserved..reserved + 1,
             events: Vec::new(),
             _gate: gate,
         })
     }
 
+    /// Takes sequence numbers for `n` events at once (a batch), so emitting them costs no
+    /// further statement. Any left unused are given back at commit.
+    pub async fn reserve(&mut self, n: usize) -> AppResult<()> {
+        let more = i64::try_from(n).unwrap_or(i64::MAX) - (self.reserved.end - self.reserved.start);
+        if more > 0 {
+            // The hall is locked: the new numbers follow the ones already held.
+            let last = persistence::halls::take_event_seqs(&self.txn, self.hall, more).await?;
+            self.reserved.end = last + 1;
+        }
+        Ok(())
+    }
+
     pub async fn emit(&mut self, kind: EventKind, body: EventBody, actor: Option<UserId>) -> AppResult<()> {
-        let seq = match self.reserved.take() {
+        let seq = match self.reserved.next() {
             Some(seq) => seq,
             None => persistence::halls::take_event_seq(&self.txn, self.hall).await?,
         };
@@ -90,6 +102,11 @@ impl HallWrite {
         if self.events.is_empty() {
             self.txn.rollback().await?;
             return Ok(());
+        }
+        let unused = self.reserved.end - self.reserved.start;
+        if unused > 0 {
+            // Reserved and not used: given back, or the hall's sequence would have a hole.
+            persistence::halls::take_event_seqs(&self.txn, self.hall, -unused).await?;
         }
         self.txn.commit().await?;
         for (seq, json) in self.events {

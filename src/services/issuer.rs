@@ -13,6 +13,7 @@ use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
 use crate::persistence::halls::HallConfig;
 use crate::persistence::tickets::{self, NewTicket, TicketRow};
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
@@ -132,9 +133,14 @@ async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) 
         return Err(AppError::conflict(ErrorCode::HallClosed, message).with_detail("next_opening", next));
     }
     let day = business_date(now, hall.timezone);
+    // What a batch shares is read and written once per batch, not per ticket: the numbers of
+    // each service (taken as a block), its queue as it stands, the queue counters and the event
+    // sequence (see BENCHMARKS.md, issue 19).
+    write.reserve(jobs.len()).await?;
+    let mut queues: HashMap<ServiceId, ServiceInBatch> = HashMap::new();
     let mut issued = Vec::with_capacity(jobs.len());
     let mut remote_queued = None;
-    for job in jobs {
+    for (index, job) in jobs.iter().enumerate() {
         if job.channel == Channel::Mobile {
             // Checked under the hall lock, so two requests at once cannot both pass.
             let queued = match remote_queued {
@@ -147,46 +153,96 @@ async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) 
             }
             remote_queued = Some(queued + 1);
         }
-        let code = hall.service_code(job.service);
-        let seq = tickets::next_seq(&write.txn, hall.id, job.service, day).await?;
-        let number = format_number(code, u32::try_from(seq).unwrap_or(0));
-        let token = super::tickets::new_token();
-        let mut new = NewTicket {
-            hall: hall.id,
-            service: job.service,
-            day,
-            seq,
-            number: &number,
-            priority: job.priority,
-            channel: job.channel,
-            token: &token,
-            issued_at: now,
-            phone: job.phone.as_deref(),
-            client_id: job.client_id.as_deref(),
-            booked_for: job.booked_for,
-            estimated_wait_minutes: None,
+        let queue = match queues.entry(job.service) {
+            Entry::Occupied(entry) => entry.into_mut(),
+            Entry::Vacant(entry) => {
+                // Numbers for every request of this service left in the batch; those of requests
+                // refused later are given back below.
+                let wanted = jobs[index..].iter().filter(|j| j.service == job.service).count();
+                let wanted = i32::try_from(wanted).unwrap_or(i32::MAX);
+                let last = tickets::take_seqs(&write.txn, hall.id, job.service, day, wanted).await?;
+                let key = TicketRow::issued(TicketId(0), &new_ticket(hall, job, day, 0, "", "", now));
+                let queued = tickets::service_queue_by_priority(&write.txn, &key).await?;
+                entry.insert(ServiceInBatch {
+                    next_seq: last - wanted + 1,
+                    last_seq: last,
+                    queued,
+                    added: HashMap::new(),
+                })
+            }
         };
+        let seq = queue.next_seq;
+        queue.next_seq += 1;
+        let number = format_number(hall.service_code(job.service), u32::try_from(seq).unwrap_or(0));
+        let token = super::tickets::new_token();
+        let mut new = new_ticket(hall, job, day, seq, &number, &token, now);
         // The queue as it stands, plus this ticket: the people ahead and the estimate are known
         // before the insert, so the estimate given is stored with the ticket.
-        let mut queued = tickets::service_queue_by_priority(&write.txn, &TicketRow::issued(TicketId(0), &new)).await?;
-        match queued.iter_mut().find(|(p, _)| *p == job.priority) {
+        match queue.queued.iter_mut().find(|(p, _)| *p == job.priority) {
             Some((_, count)) => *count += 1,
-            None => queued.push((job.priority, 1)),
+            None => queue.queued.push((job.priority, 1)),
         }
-        let ahead = crate::domain::dispatch::ahead_of_newest(queued, job.priority);
+        let ahead = crate::domain::dispatch::ahead_of_newest(queue.queued.clone(), job.priority);
         new.estimated_wait_minutes = job.estimate.map(|(mean, open)| {
             let minutes =
                 if ahead == 0 { 0 } else { crate::domain::estimate::estimated_wait_minutes(ahead, mean, open) };
             i32::try_from(minutes).unwrap_or(i32::MAX)
         });
-        let id = tickets::insert(&write.txn, &new).await?;
+        let id = tickets::insert_row(&write.txn, &new).await?;
+        *queue.added.entry(job.priority).or_default() += 1;
         let row = TicketRow::issued(id, &new);
         let body = EventBody::Ticket { ticket: public_ticket(hall, &row), transfer_to: None };
         write.emit(EventKind::TicketIssued, body, job.actor).await?;
         issued.push(Ok((row, ahead)));
     }
+    for (service, queue) in queues {
+        let unused = queue.last_seq - queue.next_seq + 1;
+        if unused > 0 {
+            tickets::return_seqs(&write.txn, hall.id, service, day, unused).await?;
+        }
+        for (priority, added) in queue.added {
+            tickets::adjust_queued(&write.txn, hall.id, service, day, priority, added).await?;
+        }
+    }
     write.commit_to(&parts.hub).await?;
     Ok(issued)
+}
+
+/// One service's part of a batch.
+struct ServiceInBatch {
+    /// The block of numbers taken for the batch: the next to give, and the last.
+    next_seq: i32,
+    last_seq: i32,
+    /// The queue by priority, counting the tickets of this batch written so far.
+    queued: Vec<(Priority, u32)>,
+    /// Tickets written per priority, for the queue counters.
+    added: HashMap<Priority, i32>,
+}
+
+fn new_ticket<'a>(
+    hall: &HallConfig,
+    job: &'a IssueJob,
+    day: chrono::NaiveDate,
+    seq: i32,
+    number: &'a str,
+    token: &'a str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> NewTicket<'a> {
+    NewTicket {
+        hall: hall.id,
+        service: job.service,
+        day,
+        seq,
+        number,
+        priority: job.priority,
+        channel: job.channel,
+        token,
+        issued_at: now,
+        phone: job.phone.as_deref(),
+        client_id: job.client_id.as_deref(),
+        booked_for: job.booked_for,
+        estimated_wait_minutes: None,
+    }
 }
 
 /// The rules for tickets taken by phone: a cap on remote tickets queued in the hall, and one
