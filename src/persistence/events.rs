@@ -4,6 +4,15 @@ use chrono::{DateTime, Utc};
 use entity::event;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
+/// One event as stored.
+pub struct NewEvent<'a> {
+    pub seq: i64,
+    pub kind: &'a str,
+    pub at: DateTime<Utc>,
+    pub actor: Option<UserId>,
+    pub payload: &'a str,
+}
+
 pub async fn insert(
     conn: &impl ConnectionTrait,
     hall: HallId,
@@ -13,14 +22,31 @@ pub async fn insert(
     actor: Option<UserId>,
     payload: &str,
 ) -> Result<(), DbErr> {
-    // A plain statement: every write stores events, and building the insert through the ORM
-    // cost more than running it.
-    conn.execute_raw(super::statement(
-        conn,
-        "INSERT INTO events (hall_id, seq, kind, at, actor_id, payload) VALUES ($1, $2, $3, $4, $5, $6)",
-        [hall.0.into(), seq.into(), kind.into(), at.into(), actor.map(|a| a.0).into(), payload.into()],
-    ))
-    .await?;
+    insert_many(conn, hall, &[NewEvent { seq, kind, at, actor, payload }]).await
+}
+
+/// Stores events of one hall in one statement. A plain statement: every write stores events,
+/// and building the insert through the ORM cost more than running it.
+pub async fn insert_many(conn: &impl ConnectionTrait, hall: HallId, events: &[NewEvent<'_>]) -> Result<(), DbErr> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(events.len() * 6);
+    let mut tuples = Vec::with_capacity(events.len());
+    for e in events {
+        let n = values.len();
+        tuples.push(format!("(${}, ${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5, n + 6));
+        values.extend([
+            hall.0.into(),
+            e.seq.into(),
+            e.kind.into(),
+            e.at.into(),
+            e.actor.map(|a| a.0).into(),
+            e.payload.into(),
+        ]);
+    }
+    let sql = format!("INSERT INTO events (hall_id, seq, kind, at, actor_id, payload) VALUES {}", tuples.join(", "));
+    conn.execute_raw(super::statement(conn, &sql, values)).await?;
     Ok(())
 }
 

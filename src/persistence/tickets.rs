@@ -97,32 +97,57 @@ pub async fn insert(conn: &impl ConnectionTrait, t: &NewTicket<'_>) -> Result<Ti
 /// Inserts the ticket's row only: the caller moves the queue counter (`adjust_queued`), once
 /// for a whole batch.
 pub async fn insert_row(conn: &impl ConnectionTrait, t: &NewTicket<'_>) -> Result<TicketId, DbErr> {
-    let row = conn
-        .query_one_raw(statement(
-            conn,
-            "INSERT INTO tickets (hall_id, issued_service_id, service_id, business_date, seq, number, priority, channel, \
-             status, token, issued_at, recall_count, transfer_count, phone, client_id, booked_for, estimated_wait_minutes) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'waiting', $9, $10, 0, 0, $11, $12, $13, $14) RETURNING id",
-            [
-                t.hall.0.into(),
-                t.service.0.into(),
-                t.service.0.into(),
-                t.day.into(),
-                t.seq.into(),
-                t.number.into(),
-                t.priority.as_str().into(),
-                t.channel.as_str().into(),
-                t.token.into(),
-                t.issued_at.into(),
-                t.phone.map(str::to_owned).into(),
-                t.client_id.map(str::to_owned).into(),
-                t.booked_for.into(),
-                t.estimated_wait_minutes.into(),
-            ],
-        ))
-        .await?
-        .ok_or_else(|| DbErr::Custom("ticket insert returned no id".into()))?;
-    Ok(TicketId(row.try_get_by_index(0)?))
+    let ids = insert_rows(conn, std::slice::from_ref(t)).await?;
+    ids.into_iter().next().ok_or_else(|| DbErr::Custom("ticket insert returned no id".into()))
+}
+
+/// Inserts tickets of one hall and day in one statement; their ids, in the order given.
+pub async fn insert_rows(conn: &impl ConnectionTrait, rows: &[NewTicket<'_>]) -> Result<Vec<TicketId>, DbErr> {
+    const COLUMNS: usize = 14;
+    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(rows.len() * COLUMNS);
+    let mut tuples = Vec::with_capacity(rows.len());
+    for t in rows {
+        let n = values.len();
+        let p: Vec<String> = (n + 1..=n + COLUMNS).map(|i| format!("${i}")).collect();
+        tuples.push(format!(
+            "({}, {}, {}, {}, {}, {}, {}, {}, 'waiting', {}, {}, 0, 0, {}, {}, {}, {})",
+            p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13]
+        ));
+        values.extend([
+            t.hall.0.into(),
+            t.service.0.into(),
+            t.service.0.into(),
+            t.day.into(),
+            t.seq.into(),
+            t.number.into(),
+            t.priority.as_str().into(),
+            t.channel.as_str().into(),
+            t.token.into(),
+            t.issued_at.into(),
+            t.phone.map(str::to_owned).into(),
+            t.client_id.map(str::to_owned).into(),
+            t.booked_for.into(),
+            t.estimated_wait_minutes.into(),
+        ]);
+    }
+    let sql = format!(
+        "INSERT INTO tickets (hall_id, issued_service_id, service_id, business_date, seq, number, priority, channel, \
+         status, token, issued_at, recall_count, transfer_count, phone, client_id, booked_for, estimated_wait_minutes) \
+         VALUES {} RETURNING id, issued_service_id, seq",
+        tuples.join(", ")
+    );
+    let returned = conn.query_all_raw(statement(conn, &sql, values)).await?;
+    // The order of returned rows is not promised: match them by number (service and seq).
+    let mut ids = HashMap::with_capacity(returned.len());
+    for row in returned {
+        let key: (i32, i32) = (row.try_get_by_index(1)?, row.try_get_by_index(2)?);
+        ids.insert(key, TicketId(row.try_get_by_index(0)?));
+    }
+    rows.iter()
+        .map(|t| {
+            ids.get(&(t.service.0, t.seq)).copied().ok_or_else(|| DbErr::Custom("ticket insert returned no id".into()))
+        })
+        .collect()
 }
 
 /// Moves a queue counter; every change of a ticket into or out of a queue goes through here.

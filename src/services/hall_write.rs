@@ -81,14 +81,33 @@ impl HallWrite {
     }
 
     pub async fn emit(&mut self, kind: EventKind, body: EventBody, actor: Option<UserId>) -> AppResult<()> {
-        let seq = match self.reserved.next() {
-            Some(seq) => seq,
-            None => persistence::halls::take_event_seq(&self.txn, self.hall).await?,
-        };
-        let message = EventMessage { kind, hall: &self.hall_code, seq, at: self.now, body: &body };
-        let json = serde_json::to_string(&message).map_err(AppError::internal)?;
-        persistence::events::insert(&self.txn, self.hall, seq, kind.as_str(), self.now, actor, &json).await?;
-        self.events.push((seq, Arc::from(json)));
+        self.emit_many(vec![(kind, body, actor)]).await
+    }
+
+    /// Records several events in one statement (a batch), in the order given.
+    pub async fn emit_many(&mut self, events: Vec<(EventKind, EventBody, Option<UserId>)>) -> AppResult<()> {
+        let mut stored = Vec::with_capacity(events.len());
+        for (kind, body, actor) in events {
+            let seq = match self.reserved.next() {
+                Some(seq) => seq,
+                None => persistence::halls::take_event_seq(&self.txn, self.hall).await?,
+            };
+            let message = EventMessage { kind, hall: &self.hall_code, seq, at: self.now, body: &body };
+            let json = serde_json::to_string(&message).map_err(AppError::internal)?;
+            stored.push((seq, kind, actor, Arc::<str>::from(json)));
+        }
+        let rows: Vec<persistence::events::NewEvent<'_>> = stored
+            .iter()
+            .map(|(seq, kind, actor, json)| persistence::events::NewEvent {
+                seq: *seq,
+                kind: kind.as_str(),
+                at: self.now,
+                actor: *actor,
+                payload: json,
+            })
+            .collect();
+        persistence::events::insert_many(&self.txn, self.hall, &rows).await?;
+        self.events.extend(stored.into_iter().map(|(seq, _, _, json)| (seq, json)));
         Ok(())
     }
 

@@ -138,17 +138,22 @@ async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) 
     // sequence (see BENCHMARKS.md, issue 19).
     write.reserve(jobs.len()).await?;
     let mut queues: HashMap<ServiceId, ServiceInBatch> = HashMap::new();
-    let mut issued = Vec::with_capacity(jobs.len());
+    let mut issued: Vec<Option<AppResult<Issued>>> = jobs.iter().map(|_| None).collect();
+    // Tickets decided and not yet written: written together, in one statement each for the
+    // rows and their events, at the end or before a phone's request is checked (its rules read
+    // the tickets written so far).
+    let mut pending: Vec<Pending> = Vec::new();
     let mut remote_queued = None;
     for (index, job) in jobs.iter().enumerate() {
         if job.channel == Channel::Mobile {
+            write_pending(&mut write, hall, jobs, day, &mut pending, &mut issued).await?;
             // Checked under the hall lock, so two requests at once cannot both pass.
             let queued = match remote_queued {
                 Some(n) => n,
                 None => tickets::queued_remote(&write.txn, hall.id, day).await?,
             };
             if let Err(refusal) = remote_rules(&write, hall, job, day, queued).await? {
-                issued.push(Err(refusal));
+                issued[index] = Some(Err(refusal));
                 continue;
             }
             remote_queued = Some(queued + 1);
@@ -173,9 +178,6 @@ async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) 
         };
         let seq = queue.next_seq;
         queue.next_seq += 1;
-        let number = format_number(hall.service_code(job.service), u32::try_from(seq).unwrap_or(0));
-        let token = super::tickets::new_token();
-        let mut new = new_ticket(hall, job, day, seq, &number, &token, now);
         // The queue as it stands, plus this ticket: the people ahead and the estimate are known
         // before the insert, so the estimate given is stored with the ticket.
         match queue.queued.iter_mut().find(|(p, _)| *p == job.priority) {
@@ -183,18 +185,22 @@ async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) 
             None => queue.queued.push((job.priority, 1)),
         }
         let ahead = crate::domain::dispatch::ahead_of_newest(queue.queued.clone(), job.priority);
-        new.estimated_wait_minutes = job.estimate.map(|(mean, open)| {
+        let estimate = job.estimate.map(|(mean, open)| {
             let minutes =
                 if ahead == 0 { 0 } else { crate::domain::estimate::estimated_wait_minutes(ahead, mean, open) };
             i32::try_from(minutes).unwrap_or(i32::MAX)
         });
-        let id = tickets::insert_row(&write.txn, &new).await?;
         *queue.added.entry(job.priority).or_default() += 1;
-        let row = TicketRow::issued(id, &new);
-        let body = EventBody::Ticket { ticket: public_ticket(hall, &row), transfer_to: None };
-        write.emit(EventKind::TicketIssued, body, job.actor).await?;
-        issued.push(Ok((row, ahead)));
+        pending.push(Pending {
+            index,
+            seq,
+            number: format_number(hall.service_code(job.service), u32::try_from(seq).unwrap_or(0)),
+            token: super::tickets::new_token(),
+            estimate,
+            ahead,
+        });
     }
+    write_pending(&mut write, hall, jobs, day, &mut pending, &mut issued).await?;
     for (service, queue) in queues {
         let unused = queue.last_seq - queue.next_seq + 1;
         if unused > 0 {
@@ -205,7 +211,58 @@ async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) 
         }
     }
     write.commit_to(&parts.hub).await?;
-    Ok(issued)
+    Ok(issued
+        .into_iter()
+        .map(|result| result.unwrap_or_else(|| Err(AppError::internal("a request was not decided"))))
+        .collect())
+}
+
+/// A ticket decided in a batch, waiting to be written.
+struct Pending {
+    /// Its request's place in the batch.
+    index: usize,
+    seq: i32,
+    number: String,
+    token: String,
+    estimate: Option<i32>,
+    ahead: u32,
+}
+
+/// Writes the pending tickets and their events, and records each request's answer.
+async fn write_pending(
+    write: &mut HallWrite,
+    hall: &HallConfig,
+    jobs: &[&IssueJob],
+    day: chrono::NaiveDate,
+    pending: &mut Vec<Pending>,
+    issued: &mut [Option<AppResult<Issued>>],
+) -> AppResult<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let now = write.now;
+    let rows: Vec<NewTicket<'_>> = pending
+        .iter()
+        .map(|p| NewTicket {
+            estimated_wait_minutes: p.estimate,
+            ..new_ticket(hall, jobs[p.index], day, p.seq, &p.number, &p.token, now)
+        })
+        .collect();
+    let ids = tickets::insert_rows(&write.txn, &rows).await?;
+    let mut events = Vec::with_capacity(rows.len());
+    let mut answers = Vec::with_capacity(rows.len());
+    for ((new, id), p) in rows.iter().zip(ids).zip(pending.iter()) {
+        let row = TicketRow::issued(id, new);
+        let body = EventBody::Ticket { ticket: public_ticket(hall, &row), transfer_to: None };
+        events.push((EventKind::TicketIssued, body, jobs[p.index].actor));
+        answers.push((p.index, row, p.ahead));
+    }
+    write.emit_many(events).await?;
+    for (index, row, ahead) in answers {
+        issued[index] = Some(Ok((row, ahead)));
+    }
+    pending.clear();
+    Ok(())
 }
 
 /// One service's part of a batch.
