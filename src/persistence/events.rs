@@ -35,7 +35,7 @@ pub async fn insert_many(conn: &impl ConnectionTrait, hall: HallId, events: &[Ne
     let mut tuples = Vec::with_capacity(events.len());
     for e in events {
         let n = values.len();
-        tuples.push(format!("(${}, ${}, ${}, ${}, ${}, ${})", n + 1, n + 2, n + 3, n + 4, n + 5, n + 6));
+        tuples.push(format!("({})", super::placeholders(conn, n + 1, 6).join(", ")));
         values.extend([
             hall.0.into(),
             e.seq.into(),

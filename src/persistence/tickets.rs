@@ -108,7 +108,7 @@ pub async fn insert_rows(conn: &impl ConnectionTrait, rows: &[NewTicket<'_>]) ->
     let mut tuples = Vec::with_capacity(rows.len());
     for t in rows {
         let n = values.len();
-        let p: Vec<String> = (n + 1..=n + COLUMNS).map(|i| format!("${i}")).collect();
+        let p = super::placeholders(conn, n + 1, COLUMNS);
         tuples.push(format!(
             "({}, {}, {}, {}, {}, {}, {}, {}, 'waiting', {}, {}, 0, 0, {}, {}, {}, {})",
             p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13]
