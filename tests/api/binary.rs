@@ -350,3 +350,86 @@ async fn sigterm_closes_websockets_with_going_away_and_loses_no_acknowledged_tic
     let _ = db.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// kill -9 in the middle of a rush (issue 19: batches of tickets written together): every
+/// ticket answered 201 is stored, each service's numbers run from 1 with no gap, and the event
+/// log holds one `ticket_issued` per ticket with no gap in its sequence.
+#[actix_web::test]
+async fn kill_9_during_a_rush_loses_no_acknowledged_ticket_and_leaves_no_gap() {
+    use sea_orm::{ConnectionTrait, Database};
+    let dir = std::env::temp_dir().join(format!("hallq-kill9-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let database = format!("sqlite://{}", dir.join("hallq.db").display());
+    let (mut child, mut lines) = serve(&dir, &[("HALLQ_PUBLIC_RATE_LIMIT", "0")]);
+    let url = loop {
+        let Some(Ok(line)) = lines.next() else { panic!("no URL printed") };
+        if let Some(rest) = line.strip_prefix("hallq is serving at ") {
+            break rest.trim().trim_end_matches('/').to_owned();
+        }
+    };
+    let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
+    let takers = (0..16).map(|i| {
+        let (client, url) = (client.clone(), url.clone());
+        let service = ["A", "B", "C"][i % 3];
+        async move {
+            let mut acknowledged = Vec::new();
+            loop {
+                let sent = client
+                    .post(format!("{url}/api/v1/halls/demo/tickets"))
+                    .send_json(&serde_json::json!({"service": service}))
+                    .await;
+                let Ok(mut response) = sent else { break };
+                if response.status().as_u16() != 201 {
+                    break;
+                }
+                let body: serde_json::Value = response.json().await.expect("ticket");
+                acknowledged.push(body["number"].as_str().expect("number").to_owned());
+            }
+            acknowledged
+        }
+    });
+    let killer = async {
+        actix_web::rt::time::sleep(Duration::from_millis(1500)).await;
+        child.kill().expect("SIGKILL");
+    };
+    let (acknowledged, ()) = futures_util::join!(futures_util::future::join_all(takers), killer);
+    let _ = child.wait();
+    let acknowledged: Vec<String> = acknowledged.into_iter().flatten().collect();
+    assert!(acknowledged.len() > 50, "tickets were being taken: {}", acknowledged.len());
+
+    let db = Database::connect(&database).await.expect("open");
+    let query = |sql: &str| {
+        let db = db.clone();
+        let sql = sql.to_owned();
+        async move {
+            db.query_all_raw(sea_orm::Statement::from_string(sea_orm::DatabaseBackend::Sqlite, sql))
+                .await
+                .expect("query")
+        }
+    };
+    let stored: std::collections::HashSet<String> =
+        query("SELECT number FROM tickets").await.iter().map(|r| r.try_get_by_index(0).expect("number")).collect();
+    let lost: Vec<&String> = acknowledged.iter().filter(|n| !stored.contains(*n)).collect();
+    assert!(lost.is_empty(), "acknowledged and lost: {lost:?}");
+    for row in query("SELECT issued_service_id, COUNT(*), MAX(seq) FROM tickets GROUP BY issued_service_id").await {
+        let (count, max): (i64, i64) = (row.try_get_by_index(1).expect("count"), row.try_get_by_index(2).expect("max"));
+        assert_eq!(count, max, "numbers run from 1 with no gap");
+    }
+    let events =
+        &query("SELECT COUNT(*), MAX(seq), SUM(CASE WHEN kind = 'ticket_issued' THEN 1 ELSE 0 END) FROM events").await
+            [0];
+    let (count, max, issued): (i64, i64, i64) = (
+        events.try_get_by_index(0).expect("count"),
+        events.try_get_by_index(1).expect("max"),
+        events.try_get_by_index(2).expect("issued"),
+    );
+    assert_eq!(count, max, "the event log has no gap");
+    assert_eq!(issued, i64::try_from(stored.len()).expect("count"), "one ticket_issued per ticket");
+    let (seq,): (i64,) = {
+        let row = &query("SELECT event_seq FROM halls").await[0];
+        (row.try_get_by_index(0).expect("seq"),)
+    };
+    assert_eq!(seq, max, "the hall's sequence stands at the last event");
+    eprintln!("killed with {} acknowledged, {} stored", acknowledged.len(), stored.len());
+    let _ = std::fs::remove_dir_all(&dir);
+}
