@@ -4,18 +4,16 @@
 //!
 //! Run: `cargo bench --bench fanout` (FANOUT_CLIENTS=1000,5000 and FANOUT_CALLS=20 by default).
 //! The server is the real `hallq` binary in its own process, so its memory is its own.
-use awc::ws::{Frame, Message};
+#[path = "support/client.rs"]
+mod client;
+
 use awc::Client;
-use futures_util::{SinkExt, StreamExt};
-use serde_json::{json, Value};
+use client::{follow, post, start_hallq, Arrivals};
+use serde_json::json;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
-
-type Arrivals = Rc<RefCell<Vec<(String, Instant)>>>;
 
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -26,63 +24,10 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-fn called_number(text: &str) -> Option<String> {
-    if !text.contains("\"type\":\"ticket_called\"") {
-        return None;
-    }
-    let start = text.find("\"number\":\"")? + 10;
-    let end = text[start..].find('"')? + start;
-    Some(text[start..end].to_owned())
-}
-
-async fn follow(client: Client, url: String, arrivals: Arrivals, connected: Rc<RefCell<usize>>) {
-    let Ok((_, mut socket)) = client.ws(url).max_frame_size(1 << 20).connect().await else { return };
-    *connected.borrow_mut() += 1;
-    while let Some(Ok(frame)) = socket.next().await {
-        match frame {
-            Frame::Text(bytes) => {
-                if let Some(number) = called_number(std::str::from_utf8(&bytes).unwrap_or_default()) {
-                    arrivals.borrow_mut().push((number, Instant::now()));
-                }
-            }
-            Frame::Ping(bytes) => {
-                let _ = socket.send(Message::Pong(bytes)).await;
-            }
-            Frame::Close(_) => break,
-            _ => {}
-        }
-    }
-}
-
-async fn post(client: &Client, url: &str, body: Value, token: Option<&str>) -> Value {
-    let mut request = client.post(url);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let mut response = request.send_json(&body).await.expect("request");
-    response.json().await.unwrap_or(Value::Null)
-}
-
 async fn run(clients: usize, calls: usize) {
     let dir = std::env::temp_dir().join(format!("hallq-fanout-{}-{clients}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_hallq"))
-        .env("HALLQ_BIND", "127.0.0.1:0")
-        .env("HALLQ_DATABASE_URL", format!("sqlite://{}", dir.join("fanout.db").display()))
-        .env("HALLQ_ADMIN_PASSWORD", "fanout-admin")
-        .env("HALLQ_DEMO_PASSWORD", "fanout-demo")
-        .env("HALLQ_LOG", "error")
-        .env("HALLQ_PUBLIC_RATE_LIMIT", "0")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("hallq starts");
-    let mut lines = BufReader::new(server.stdout.take().expect("stdout")).lines();
-    let base = loop {
-        let line = lines.next().expect("hallq prints its address").expect("line");
-        if let Some(url) = line.strip_prefix("hallq is serving at ") {
-            break url.trim().trim_end_matches('/').to_owned();
-        }
-    };
+    let (mut server, base) = start_hallq(&format!("sqlite://{}", dir.join("fanout.db").display()), &[]);
     let pid = server.id();
     let rss_idle = rss_kib(pid);
 
@@ -95,7 +40,7 @@ async fn run(clients: usize, calls: usize) {
     let ws_url = format!("{}/ws/halls/demo", base.replacen("http", "ws", 1));
     for chunk in 0..clients.div_ceil(200) {
         for _ in 0..200.min(clients - chunk * 200) {
-            actix_web::rt::spawn(follow(client.clone(), ws_url.clone(), arrivals.clone(), connected.clone()));
+            actix_web::rt::spawn(follow(client.clone(), ws_url.clone(), 0, arrivals.clone(), connected.clone()));
         }
         while *connected.borrow() < (chunk + 1) * 200 && *connected.borrow() < clients {
             actix_web::rt::time::sleep(Duration::from_millis(20)).await;
@@ -107,7 +52,7 @@ async fn run(clients: usize, calls: usize) {
     let login = post(
         &client,
         &format!("{base}/api/v1/auth/login"),
-        json!({"username": "window1", "password": "fanout-demo"}),
+        json!({"username": "window1", "password": "bench-demo"}),
         None,
     )
     .await;
@@ -130,7 +75,7 @@ async fn run(clients: usize, calls: usize) {
     let mut delays: Vec<Duration> = arrivals
         .borrow()
         .iter()
-        .filter_map(|(number, at)| responded.get(number).map(|sent| at.saturating_duration_since(*sent)))
+        .filter_map(|(_, number, at)| responded.get(number).map(|sent| at.saturating_duration_since(*sent)))
         .collect();
     delays.sort();
     let pct = |p: f64| delays.get(((delays.len().max(1) - 1) as f64 * p).round() as usize).copied().unwrap_or_default();

@@ -6,81 +6,19 @@
 //!
 //! Run: `cargo bench --bench instances` (needs PostgreSQL at 127.0.0.1:5432, user postgres,
 //! trust auth; INSTANCES_CALLS=300, INSTANCES_CLIENTS=20 per instance by default).
-use awc::ws::{Frame, Message};
+#[path = "support/client.rs"]
+mod client;
+
 use awc::Client;
-use futures_util::{SinkExt, StreamExt};
+use client::{follow, post, start_hallq, Arrivals};
 use sea_orm::{ConnectionTrait, Database};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 const ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-/// Arrivals of called numbers at a client: (instance index, number, when).
-type Arrivals = Rc<RefCell<Vec<(usize, String, Instant)>>>;
-
-fn called_number(text: &str) -> Option<String> {
-    if !text.contains("\"type\":\"ticket_called\"") {
-        return None;
-    }
-    let start = text.find("\"number\":\"")? + 10;
-    let end = text[start..].find('"')? + start;
-    Some(text[start..end].to_owned())
-}
-
-async fn follow(client: Client, url: String, instance: usize, arrivals: Arrivals, connected: Rc<RefCell<usize>>) {
-    let Ok((_, mut socket)) = client.ws(url).max_frame_size(1 << 20).connect().await else { return };
-    *connected.borrow_mut() += 1;
-    while let Some(Ok(frame)) = socket.next().await {
-        match frame {
-            Frame::Text(bytes) => {
-                if let Some(number) = called_number(std::str::from_utf8(&bytes).unwrap_or_default()) {
-                    arrivals.borrow_mut().push((instance, number, Instant::now()));
-                }
-            }
-            Frame::Ping(bytes) => {
-                let _ = socket.send(Message::Pong(bytes)).await;
-            }
-            Frame::Close(_) => break,
-            _ => {}
-        }
-    }
-}
-
-async fn post(client: &Client, url: &str, body: Value, token: Option<&str>) -> Value {
-    let mut request = client.post(url);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    match request.send_json(&body).await {
-        Ok(mut response) => response.json().await.unwrap_or(Value::Null),
-        Err(_) => Value::Null,
-    }
-}
-
-fn start_instance(database_url: &str) -> (Child, String) {
-    let mut server = Command::new(env!("CARGO_BIN_EXE_hallq"))
-        .env("HALLQ_BIND", "127.0.0.1:0")
-        .env("HALLQ_DATABASE_URL", database_url)
-        .env("HALLQ_ADMIN_PASSWORD", "bench-admin")
-        .env("HALLQ_DEMO_PASSWORD", "bench-demo")
-        .env("HALLQ_LOG", "error")
-        .env("HALLQ_PUBLIC_RATE_LIMIT", "0")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("hallq starts");
-    let mut lines = BufReader::new(server.stdout.take().expect("stdout")).lines();
-    let base = loop {
-        let line = lines.next().expect("hallq prints its address").expect("line");
-        if let Some(url) = line.strip_prefix("hallq is serving at ") {
-            break url.trim().trim_end_matches('/').to_owned();
-        }
-    };
-    (server, base)
-}
 
 async fn create_database(name: &str) -> String {
     let admin = Database::connect(ADMIN_URL).await.expect("PostgreSQL at 127.0.0.1:5432");
@@ -101,9 +39,9 @@ async fn run(instances: usize, calls: usize, clients: usize) -> Vec<Vec<Duration
     let name = format!("hallq_bench_{}_{instances}", std::process::id());
     let url = create_database(&name).await;
     // The first creates the schema and the demo hall; the second starts on it.
-    let mut servers = vec![start_instance(&url)];
+    let mut servers = vec![start_hallq(&url, &[])];
     for _ in 1..instances {
-        servers.push(start_instance(&url));
+        servers.push(start_hallq(&url, &[]));
     }
     let bases: Vec<String> = servers.iter().map(|(_, base)| base.clone()).collect();
     let client = Client::builder()

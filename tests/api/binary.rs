@@ -28,6 +28,16 @@ fn serve(
     (child, BufReader::new(stdout).lines())
 }
 
+/// The address the server prints once it serves (lines before it are skipped).
+fn served_url(lines: &mut std::io::Lines<BufReader<std::process::ChildStdout>>) -> String {
+    loop {
+        let Some(Ok(line)) = lines.next() else { panic!("no URL printed") };
+        if let Some(rest) = line.strip_prefix("hallq is serving at ") {
+            return rest.trim().trim_end_matches('/').to_owned();
+        }
+    }
+}
+
 #[test]
 fn a_bad_setting_stops_start_up_naming_the_key() {
     for (key, value) in [("HALLQ_BIND", "not-an-address"), ("HALLQ_TIMEZONE", "Mars/Base"), ("HALLQ_DEMO", "perhaps")] {
@@ -274,12 +284,7 @@ async fn sigterm_closes_websockets_with_going_away_and_loses_no_acknowledged_tic
     std::fs::create_dir_all(&dir).expect("dir");
     let database = format!("sqlite://{}", dir.join("hallq.db").display());
     let (mut child, mut lines) = serve(&dir, &[("HALLQ_PUBLIC_RATE_LIMIT", "0")]);
-    let url = loop {
-        let Some(Ok(line)) = lines.next() else { panic!("no URL printed") };
-        if let Some(rest) = line.strip_prefix("hallq is serving at ") {
-            break rest.trim().trim_end_matches('/').to_owned();
-        }
-    };
+    let url = served_url(&mut lines);
     let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
     let (_, mut display) =
         client.ws(format!("{}/ws/halls/demo", url.replace("http", "ws"))).connect().await.expect("websocket");
@@ -361,12 +366,7 @@ async fn kill_9_during_a_rush_loses_no_acknowledged_ticket_and_leaves_no_gap() {
     std::fs::create_dir_all(&dir).expect("dir");
     let database = format!("sqlite://{}", dir.join("hallq.db").display());
     let (mut child, mut lines) = serve(&dir, &[("HALLQ_PUBLIC_RATE_LIMIT", "0")]);
-    let url = loop {
-        let Some(Ok(line)) = lines.next() else { panic!("no URL printed") };
-        if let Some(rest) = line.strip_prefix("hallq is serving at ") {
-            break rest.trim().trim_end_matches('/').to_owned();
-        }
-    };
+    let url = served_url(&mut lines);
     let client = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
     let takers = (0..16).map(|i| {
         let (client, url) = (client.clone(), url.clone());

@@ -4,7 +4,7 @@
 //! login throttle and the anonymous limits hold across instances. The fallback poll is set to
 //! ten minutes in these tests, so nothing here can pass by polling.
 use crate::helpers::{assert_error, postgres_available, spawn_on, Backend, TestApp, TestDatabase, DEMO_PASSWORD};
-use crate::websocket::{connect, next_message};
+use crate::websocket::{connect, make_suite_events, next_message, SUITE_EVENTS};
 use hallq::config::Settings;
 use sea_orm::ConnectionTrait;
 use serde_json::json;
@@ -42,35 +42,10 @@ async fn a_client_of_one_instance_sees_the_other_instances_events_at_once_in_ord
     assert_eq!(snapshot["type"], "snapshot");
     let mut last = snapshot["seq"].as_i64().expect("seq");
 
-    // The suite's own sequence, made on the other instance.
+    // The websocket suite's sequence, made on the other instance.
     let staff = second.login("window2").await;
-    second.issue("A").await;
-    second.issue("A").await;
-    for (op, body) in [
-        ("call-next", None),
-        ("recall", None),
-        ("start", None),
-        ("finish", None),
-        ("call-next", None),
-        ("no-show", None),
-        ("pause", Some(json!({"reason": "会议"}))),
-        ("resume", None),
-    ] {
-        let (status, answer) = second.window_op(2, op, body, &staff).await;
-        assert_eq!(status, 200, "{op}: {answer}");
-    }
-    for kind in [
-        "ticket_issued",
-        "ticket_issued",
-        "ticket_called",
-        "ticket_recalled",
-        "ticket_started",
-        "ticket_finished",
-        "ticket_called",
-        "ticket_no_show",
-        "window_paused",
-        "window_resumed",
-    ] {
+    make_suite_events(&second, &staff).await;
+    for kind in SUITE_EVENTS {
         let event = next_message(&mut socket).await;
         assert_eq!((event["type"].as_str(), event["seq"].as_i64()), (Some(kind), Some(last + 1)), "{event}");
         last += 1;

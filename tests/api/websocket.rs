@@ -37,6 +37,41 @@ pub async fn next_message(socket: &mut Socket) -> Value {
     }
 }
 
+/// The events `make_suite_events` makes, in order.
+pub const SUITE_EVENTS: [&str; 10] = [
+    "ticket_issued",
+    "ticket_issued",
+    "ticket_called",
+    "ticket_recalled",
+    "ticket_started",
+    "ticket_finished",
+    "ticket_called",
+    "ticket_no_show",
+    "window_paused",
+    "window_resumed",
+];
+
+/// Two tickets, then window 2 (signed in as `staff`) calls, recalls, serves, calls again, marks
+/// a no-show, pauses and resumes. Returns the first ticket.
+pub async fn make_suite_events(app: &TestApp, staff: &str) -> Value {
+    let ticket = app.issue("A").await;
+    app.issue("A").await;
+    for (op, body) in [
+        ("call-next", None),
+        ("recall", None),
+        ("start", None),
+        ("finish", None),
+        ("call-next", None),
+        ("no-show", None),
+        ("pause", Some(json!({"reason": "会议"}))),
+        ("resume", None),
+    ] {
+        let (status, answer) = app.window_op(2, op, body, staff).await;
+        assert_eq!(status, 200, "{op}: {answer}");
+    }
+    ticket
+}
+
 async fn a_websocket_client_sees_every_event_in_order_and_resumes_with_since(backend: Backend) {
     let app = spawn_app(backend).await;
     let mut socket = connect(&app, "").await;
@@ -48,30 +83,9 @@ async fn a_websocket_client_sees_every_event_in_order_and_resumes_with_since(bac
     let start = snapshot["seq"].as_i64().expect("seq");
 
     let staff = app.login("window2").await;
-    let ticket = app.issue("A").await;
-    app.issue("A").await;
-    app.window_op(2, "call-next", None, &staff).await;
-    app.window_op(2, "recall", None, &staff).await;
-    app.window_op(2, "start", None, &staff).await;
-    app.window_op(2, "finish", None, &staff).await;
-    app.window_op(2, "call-next", None, &staff).await;
-    app.window_op(2, "no-show", None, &staff).await;
-    app.window_op(2, "pause", Some(json!({"reason": "会议"})), &staff).await;
-    app.window_op(2, "resume", None, &staff).await;
-    let expected = [
-        "ticket_issued",
-        "ticket_issued",
-        "ticket_called",
-        "ticket_recalled",
-        "ticket_started",
-        "ticket_finished",
-        "ticket_called",
-        "ticket_no_show",
-        "window_paused",
-        "window_resumed",
-    ];
+    let ticket = make_suite_events(&app, &staff).await;
     let mut last = start;
-    for kind in expected {
+    for kind in SUITE_EVENTS {
         let event = next_message(&mut socket).await;
         assert_eq!(event["type"], kind, "{event}");
         assert_eq!(event["seq"], last + 1, "no gap: {event}");
