@@ -198,7 +198,6 @@ fn serve(state: AppState, listener: TcpListener, open_files: u64) -> Result<Serv
         App::new()
             .wrap(actix_web::middleware::from_fn(crate::http::security::guard))
             .wrap(actix_web::middleware::from_fn(crate::http::metrics::count))
-            .wrap(tracing_actix_web::TracingLogger::default())
             .app_data(data.clone())
             .service(actix_files::Files::new("/static", static_dir.clone()))
             .configure(|cfg| crate::http::routes(cfg, max_body))
