@@ -9,27 +9,13 @@
 # Usage: bash benches/booking_rush.sh   (BENCH_SECONDS=10 BENCH_CONNECTIONS=64; ports 18080, 18090)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk"; exit 2; }
 command -v jq >/dev/null || { echo "needs jq: apt-get install -y jq"; exit 2; }
 seconds=${BENCH_SECONDS:-10}
 connections=${BENCH_CONNECTIONS:-64}
-cargo build --release -q
-cargo build --release -q --example bare_handler
-work=target/booking-rush; rm -rf "$work"; mkdir -p "$work"
-
-start_hallq() {
-  rm -f "$work"/hallq.db*
-  HALLQ_BIND=127.0.0.1:18080 HALLQ_DATABASE_URL="sqlite://$work/hallq.db" HALLQ_DEMO_PASSWORD=demo-pass-123 \
-    HALLQ_ADMIN_PASSWORD=admin-pass-123 HALLQ_PUBLIC_RATE_LIMIT=0 HALLQ_LOG=warn target/release/hallq \
-    >"$work/server.log" 2>&1 &
-  hallq=$!
-  for _ in $(seq 1 100); do curl -sf localhost:18080/healthz >/dev/null && return; sleep 0.2; done
-  echo "hallq did not start"; cat "$work/server.log"; exit 1
-}
-target/release/examples/bare_handler 127.0.0.1:18090 & bare=$!
-hallq=
-trap 'kill $bare ${hallq:-} 2>/dev/null || true' EXIT
-start_hallq
+work=target/booking-rush
+source benches/support/server.sh
+start_bare
+fresh_database; start_hallq 18080
 
 # Every open slot of the bookable services over the next two weeks.
 slots="$work/slots.txt"; : >"$slots"
@@ -46,12 +32,7 @@ run() { # name url mode
   local out="$work/${2//[^a-z0-9]/_}-$3.txt"
   wrk -t2 -c"$connections" -d1s -s benches/booking_rush/book.lua "$2" -- "$slots" "$3" >/dev/null # warm-up
   wrk -t2 -c"$connections" -d"${seconds}s" --latency -s benches/booking_rush/book.lua "$2" -- "$slots" "$3" >"$out"
-  local rps p50 p99 answers errors
-  rps=$(awk '/Requests\/sec/ {print $2}' "$out")
-  p50=$(awk '$1 == "50%" {print $2}' "$out")
-  p99=$(awk '$1 == "99%" {print $2}' "$out")
-  answers=$(grep '^answers:' "$out" | cut -d' ' -f2-)
-  errors=$(grep -E 'Socket errors|Non-2xx' "$out" | tr '\n' ' ' || true)
+  wrk_figures "$out"
   echo "| $1 | $3 | $rps | $p50 | $p99 | $answers | ${errors:-none} |"
 }
 
@@ -60,7 +41,7 @@ echo "| target | mode | requests/s | p50 | p99 | answers | wrk notes |"
 echo "|---|---|---|---|---|---|---|"
 for mode in spread hot; do
   run "bare actix-web handler (baseline)" http://127.0.0.1:18090/api/v1/halls/demo/appointments "$mode"
-  kill "$hallq"; wait "$hallq" 2>/dev/null || true; start_hallq # a fresh hall: every place free again
+  stop_hallq; fresh_database; start_hallq 18080 # a fresh hall: every place free again
   run "hallq POST /api/v1/halls/demo/appointments" http://127.0.0.1:18080/api/v1/halls/demo/appointments "$mode"
   # Never overbooked: the counters of the slots hit never exceed their capacity.
   over=0; total=0

@@ -94,12 +94,9 @@ impl Application {
         let metrics = Arc::new(crate::metrics::Metrics::default());
         let hub = Hub::start(db.clone(), poll, metrics.clone());
         let write_gate = settings.is_sqlite().then(|| Arc::new(tokio::sync::Mutex::new(())));
-        let issuer = Issuer::new(WriteParts {
-            db: db.clone(),
-            clock: clock.clone(),
-            gate: write_gate.clone(),
-            hub: hub.clone(),
-        });
+        let parts = WriteParts { db: db.clone(), clock: clock.clone(), gate: write_gate.clone(), hub: hub.clone() };
+        let issuer = Issuer::new(parts.clone());
+        let window_ops = crate::services::group_write::GroupWriter::new(parts);
         let halls = Arc::new(HallCache::new(db.clone()));
         let estimates: Arc<crate::services::views::EstimateCache> = Arc::default();
         if !settings.is_sqlite() {
@@ -116,6 +113,7 @@ impl Application {
         let core = Core {
             hub,
             issuer: Arc::new(issuer),
+            window_ops: Arc::new(window_ops),
             halls,
             metrics,
             write_gate,

@@ -229,6 +229,15 @@ mod tests {
         let heads = plan(queue_heads_sql(2), vec![1.into(), day.clone(), 3.into(), 1.into(), 2.into()]).await;
         let counts = plan(queue_counts_sql(), vec![1.into(), day.clone()]).await;
         let targeted = plan(targeted_count_sql(), vec![1.into(), 1.into(), day]).await;
+        let built = |query: sea_orm::Select<entity::ticket::Entity>| {
+            let built = sea_orm::QueryTrait::build(&query, sea_orm::DbBackend::Sqlite);
+            (built.sql, built.values.map(|v| v.0).unwrap_or_default())
+        };
+        let (sql, values) = built(super::super::tickets::held_by_window_query(WindowId(3)));
+        let held = plan(sql, values).await;
+        let day_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
+        let (sql, values) = built(super::super::tickets::queued_remote_query(HallId(1), day_of));
+        let remote = plan(sql, values).await;
         for (name, plan, index) in [
             (
                 "queue heads",
@@ -242,6 +251,8 @@ mod tests {
                 &targeted,
                 "ix_tickets_for_window_by_service (hall_id=? AND service_id=? AND business_date=?)",
             ),
+            ("held by a window", &held, "ux_tickets_active_window (window_id=?)"),
+            ("remote tickets queued", &remote, "ix_tickets_queued (hall_id=? AND business_date=?)"),
         ] {
             assert!(plan.contains(index), "{name} does not use {index}:\n{plan}");
             assert!(!plan.contains("idx_tickets_hall_day") && !plan.contains("SCAN tickets"), "{name}:\n{plan}");

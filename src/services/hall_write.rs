@@ -111,6 +111,11 @@ impl HallWrite {
         Ok(())
     }
 
+    /// How many events this write has recorded so far.
+    pub fn emitted(&self) -> usize {
+        self.events.len()
+    }
+
     /// Commits and publishes. A write that emitted nothing changed nothing, so it is rolled
     /// back: committing it would leave a hole in the hall's sequence.
     pub async fn commit(self, state: &Core) -> AppResult<()> {

@@ -46,7 +46,7 @@ type Request = (Arc<HallConfig>, IssueJob, oneshot::Sender<AppResult<Issued>>, s
 /// A request that waited longer than this for the writer (the database was down) is answered
 /// 503 and never written: its client has most likely given up, and a ticket written now would
 /// be one that nobody holds.
-pub const DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+pub use super::group_write::DEADLINE;
 
 pub struct Issuer {
     parts: WriteParts,
@@ -91,9 +91,7 @@ async fn run(parts: WriteParts, mut requests: mpsc::Receiver<Request>) {
         let mut batch = Vec::with_capacity(waiting.len());
         for (hall, job, reply, since) in waiting {
             if since.elapsed() > DEADLINE || reply.is_closed() {
-                let _ = reply.send(Err(AppError::new(
-                    crate::error::ErrorKind::Unavailable,
-                    ErrorCode::DeadlinePassed,
+                let _ = reply.send(Err(super::group_write::deadline_passed(
                     "the ticket could not be written in time and was not issued; please try again",
                 )));
                 continue;

@@ -7,6 +7,7 @@ pub mod console;
 pub mod devices;
 pub mod diversions;
 pub mod floor_watch;
+pub mod group_write;
 pub mod hall_write;
 pub mod halls;
 pub mod issuer;

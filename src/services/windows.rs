@@ -5,7 +5,7 @@ use super::hall_write::HallWrite;
 use super::views::{public_ticket, public_window, staff_ticket_view, window_view, StaffTicketView, WindowView};
 use crate::domain::dispatch::{choose_next, WindowProfile};
 use crate::domain::events::{EventBody, EventKind};
-use crate::domain::ids::WindowId;
+use crate::domain::ids::{UserId, WindowId};
 use crate::domain::lifecycle::{Outcome, RuleError, Ticket, TransferTo};
 use crate::domain::numbering::business_date;
 use crate::domain::role::Role;
@@ -96,13 +96,12 @@ fn not_open(window: &WindowRow) -> AppError {
     )
 }
 
-/// Applies one lifecycle rule to the ticket, writes it (guarded by its previous status), emits
-/// the event and commits.
+/// Applies one lifecycle rule to the ticket, writes it (guarded by its previous status) and
+/// emits the event; the batch it runs in commits (`GroupWriter`).
 async fn save(
-    state: &Core,
-    mut write: HallWrite,
+    write: &mut HallWrite,
     hall: &HallConfig,
-    actor: &Actor,
+    by: UserId,
     before: &TicketRow,
     rule: impl FnOnce(&mut Ticket) -> Result<Outcome, RuleError>,
     transfer_to: Option<serde_json::Value>,
@@ -117,62 +116,77 @@ async fn save(
         ));
     }
     let body = EventBody::Ticket { ticket: public_ticket(hall, &row), transfer_to };
-    write.emit(outcome.event(), body, Some(actor.id)).await?;
-    write.commit(state).await?;
+    write.emit(outcome.event(), body, Some(by)).await?;
     Ok(staff_ticket_view(hall, &row))
+}
+
+/// The window as it stands under the hall lock (it may have changed since it was authorized),
+/// when it may call: open, and holding no ticket.
+async fn ready_to_call(write: &HallWrite, window_id: WindowId) -> AppResult<WindowRow> {
+    let window = windows::find(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
+    if !window.state.can_call() {
+        return Err(not_open(&window));
+    }
+    if let Some(held) = tickets::held_by_window(&write.txn, window_id).await? {
+        return Err(busy(&held));
+    }
+    Ok(window)
 }
 
 /// Calls the ticket dispatch chooses, or returns `None` when nobody waits for this window.
 #[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
 pub async fn call_next(state: &Core, actor: &Actor, window_id: WindowId) -> AppResult<Option<StaffTicketView>> {
     let (hall, _) = authorize(state, actor, window_id).await?;
-    let write = HallWrite::begin(state, &hall).await?;
-    // Read the window again under the hall lock; it may have changed since.
-    let window = windows::find(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
-    if !window.state.can_call() {
-        return Err(not_open(&window));
-    }
-    if let Some(held) = tickets::held_by_window(&write.txn, window_id).await? {
-        return Err(busy(&held));
-    }
-    let day = business_date(write.now, hall.timezone);
-    let heads = tickets::queue_heads(&write.txn, hall.id, day, window_id, &window.services).await?;
-    let profile = WindowProfile { id: window_id, services: window.services.clone() };
-    let Some(choice) = choose_next(&profile, &heads, &hall.target_waits(), write.now) else {
-        write.commit(state).await?;
-        return Ok(None);
-    };
-    let before =
-        tickets::find(&write.txn, choice.id).await?.ok_or_else(|| AppError::internal("queued ticket vanished"))?;
-    let now = write.now;
-    save(state, write, &hall, actor, &before, |t| t.call(window_id, Some(actor.id), now), None).await.map(Some)
+    let (config, by) = (hall.clone(), actor.id);
+    state
+        .window_ops
+        .write(&hall, move |write| {
+            Box::pin(async move {
+                let hall = &config;
+                let window = ready_to_call(write, window_id).await?;
+                let day = business_date(write.now, hall.timezone);
+                let heads = tickets::queue_heads(&write.txn, hall.id, day, window_id, &window.services).await?;
+                let profile = WindowProfile { id: window_id, services: window.services };
+                let Some(choice) = choose_next(&profile, &heads, &hall.target_waits(), write.now) else {
+                    return Ok(None);
+                };
+                let before = tickets::find(&write.txn, choice.id)
+                    .await?
+                    .ok_or_else(|| AppError::internal("queued ticket vanished"))?;
+                let now = write.now;
+                save(write, hall, by, &before, |t| t.call(window_id, Some(by), now), None).await.map(Some)
+            })
+        })
+        .await
 }
 
 /// Calls one particular queued ticket by its number (e.g. someone who stepped out and is back).
 #[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
 pub async fn call_number(state: &Core, actor: &Actor, window_id: WindowId, number: &str) -> AppResult<StaffTicketView> {
     let (hall, _) = authorize(state, actor, window_id).await?;
-    let write = HallWrite::begin(state, &hall).await?;
-    let window = windows::find(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
-    if !window.state.can_call() {
-        return Err(not_open(&window));
-    }
-    if let Some(held) = tickets::held_by_window(&write.txn, window_id).await? {
-        return Err(busy(&held));
-    }
-    let day = business_date(write.now, hall.timezone);
-    let before = tickets::find_by_number(&write.txn, hall.id, day, number)
-        .await?
-        .ok_or_else(|| AppError::not_found(ErrorCode::TicketNotFound, format!("no ticket {number} today")))?;
-    let profile = WindowProfile { id: window_id, services: window.services.clone() };
-    if !profile.serves(&before.candidate()) {
-        return Err(AppError::conflict(
-            ErrorCode::NotServedHere,
-            format!("window {} does not serve {}", window.number, before.number),
-        ));
-    }
-    let now = write.now;
-    save(state, write, &hall, actor, &before, |t| t.call(window_id, Some(actor.id), now), None).await
+    let (config, by, number) = (hall.clone(), actor.id, number.to_owned());
+    state
+        .window_ops
+        .write(&hall, move |write| {
+            Box::pin(async move {
+                let hall = &config;
+                let window = ready_to_call(write, window_id).await?;
+                let day = business_date(write.now, hall.timezone);
+                let before = tickets::find_by_number(&write.txn, hall.id, day, &number).await?.ok_or_else(|| {
+                    AppError::not_found(ErrorCode::TicketNotFound, format!("no ticket {number} today"))
+                })?;
+                let profile = WindowProfile { id: window_id, services: window.services.clone() };
+                if !profile.serves(&before.candidate()) {
+                    return Err(AppError::conflict(
+                        ErrorCode::NotServedHere,
+                        format!("window {} does not serve {}", window.number, before.number),
+                    ));
+                }
+                let now = write.now;
+                save(write, hall, by, &before, |t| t.call(window_id, Some(by), now), None).await
+            })
+        })
+        .await
 }
 
 /// The operations on the ticket a window holds.
@@ -193,17 +207,34 @@ pub async fn act_on_held(
     action: HeldAction,
 ) -> AppResult<StaffTicketView> {
     let (hall, window) = authorize(state, actor, window_id).await?;
-    let write = HallWrite::begin(state, &hall).await?;
+    let recall_limit = hall.settings.queue_rules(state.settings.queue_rule_defaults()).recall_limit;
+    let (config, by, number) = (hall.clone(), actor.id, window.number);
+    state
+        .window_ops
+        .write(&hall, move |write| {
+            Box::pin(async move { held_action(write, &config, by, window_id, number, recall_limit, action).await })
+        })
+        .await
+}
+
+async fn held_action(
+    write: &mut HallWrite,
+    hall: &HallConfig,
+    by: UserId,
+    window_id: WindowId,
+    window_number: i32,
+    recall_limit: u32,
+    action: HeldAction,
+) -> AppResult<StaffTicketView> {
     let held = tickets::held_by_window(&write.txn, window_id).await?.ok_or_else(|| {
-        AppError::conflict(ErrorCode::NoTicket, format!("window {} holds no ticket; call one first", window.number))
+        AppError::conflict(ErrorCode::NoTicket, format!("window {window_number} holds no ticket; call one first"))
     })?;
     let now = write.now;
-    let recall_limit = hall.settings.queue_rules(state.settings.queue_rule_defaults()).recall_limit;
     match action {
-        HeldAction::Recall => save(state, write, &hall, actor, &held, |t| t.recall(recall_limit), None).await,
-        HeldAction::Start => save(state, write, &hall, actor, &held, |t| t.start(now), None).await,
-        HeldAction::Finish => save(state, write, &hall, actor, &held, |t| t.finish(now), None).await,
-        HeldAction::NoShow => save(state, write, &hall, actor, &held, |t| t.no_show(now), None).await,
+        HeldAction::Recall => save(write, hall, by, &held, |t| t.recall(recall_limit), None).await,
+        HeldAction::Start => save(write, hall, by, &held, |t| t.start(now), None).await,
+        HeldAction::Finish => save(write, hall, by, &held, |t| t.finish(now), None).await,
+        HeldAction::NoShow => save(write, hall, by, &held, |t| t.no_show(now), None).await,
         HeldAction::Transfer { target, note } => {
             // The ticket must be transferable before the target is looked at (409 before 400).
             transition(held.status, TicketAction::Transfer)?;
@@ -222,7 +253,7 @@ pub async fn act_on_held(
                     (TransferTo::Window(target.id), json!({ "window": number }))
                 }
             };
-            save(state, write, &hall, actor, &held, |t| t.transfer(to, note), Some(shown)).await
+            save(write, hall, by, &held, |t| t.transfer(to, note), Some(shown)).await
         }
     }
 }
@@ -231,15 +262,23 @@ pub async fn act_on_held(
 #[tracing::instrument(skip(state, actor), fields(user = %actor.username))]
 pub async fn restore(state: &Core, actor: &Actor, window_id: WindowId, number: &str) -> AppResult<StaffTicketView> {
     let (hall, window) = authorize(state, actor, window_id).await?;
-    let write = HallWrite::begin(state, &hall).await?;
-    let day = business_date(write.now, hall.timezone);
-    let found = tickets::find_by_number(&write.txn, hall.id, day, number)
-        .await?
-        .ok_or_else(|| AppError::not_found(ErrorCode::TicketNotFound, format!("no ticket {number} today")))?;
-    may_restore(actor, &window, &found)?;
     let grace = hall.settings.queue_rules(state.settings.queue_rule_defaults()).no_show_grace;
-    let now = write.now;
-    save(state, write, &hall, actor, &found, |t| t.restore(grace, now), None).await
+    let (config, actor, number) = (hall.clone(), actor.clone(), number.to_owned());
+    state
+        .window_ops
+        .write(&hall, move |write| {
+            Box::pin(async move {
+                let hall = &config;
+                let day = business_date(write.now, hall.timezone);
+                let found = tickets::find_by_number(&write.txn, hall.id, day, &number).await?.ok_or_else(|| {
+                    AppError::not_found(ErrorCode::TicketNotFound, format!("no ticket {number} today"))
+                })?;
+                may_restore(&actor, &window, &found)?;
+                let now = write.now;
+                save(write, hall, actor.id, &found, |t| t.restore(grace, now), None).await
+            })
+        })
+        .await
 }
 
 #[tracing::instrument(skip(state, actor), fields(user = %actor.username))]

@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 on_both_databases!(
     sixty_four_clients_issuing_at_once_get_distinct_gap_free_numbers,
     four_windows_calling_at_once_call_every_ticket_exactly_once,
+    a_refused_call_in_a_batch_leaves_the_other_windows_calls_standing,
 );
 
 async fn sixty_four_clients_issuing_at_once_get_distinct_gap_free_numbers(backend: Backend) {
@@ -87,6 +88,47 @@ async fn four_windows_calling_at_once_call_every_ticket_exactly_once(backend: Ba
     let (_, services) = app.get("/api/v1/halls/demo/services").await;
     assert_eq!(services[0]["waiting"], 0);
     assert_queue_counters_match(&app).await;
+}
+
+/// Window operations are written in batches (group commit): each window here asks twice at
+/// once, so most batches hold calls that succeed next to calls refused because the same window
+/// was just given a ticket. The refusals must change nothing and take no one's call with them.
+async fn a_refused_call_in_a_batch_leaves_the_other_windows_calls_standing(backend: Backend) {
+    const ROUNDS: usize = 4;
+    let app = spawn_app(backend).await;
+    let mut issued = Vec::new();
+    for _ in 0..ROUNDS * 8 {
+        issued.push(app.issue("A").await["number"].as_str().expect("number").to_owned());
+    }
+    let mut windows = Vec::new();
+    for number in 1..=8 {
+        windows.push((number, app.window_id(number).await, app.login(&format!("window{number}")).await));
+    }
+    let mut called = Vec::new();
+    let app = &app;
+    for _ in 0..ROUNDS {
+        let asks = windows.iter().flat_map(|(number, id, token)| {
+            (0..2).map(move |_| async move {
+                let url = format!("/api/v1/windows/{id}/call-next");
+                (*number, app.post(&url, None, Some(token)).await)
+            })
+        });
+        let answers = join_all(asks).await;
+        for (number, id, token) in &windows {
+            let mine: Vec<_> = answers.iter().filter(|(n, _)| n == number).map(|(_, answer)| answer).collect();
+            let given: Vec<_> = mine.iter().filter(|(status, _)| *status == 200).collect();
+            let refused: Vec<_> = mine.iter().filter(|(status, _)| *status == 409).collect();
+            assert_eq!((given.len(), refused.len()), (1, 1), "window {number}: {mine:?}");
+            assert_eq!(refused[0].1["error"], "window_busy", "window {number}");
+            let ticket = given[0].1["ticket"]["number"].as_str().expect("a ticket").to_owned();
+            assert_eq!(refused[0].1["ticket"], ticket.as_str(), "refused because of its own call");
+            called.push((*number, ticket));
+            assert_eq!(app.post(&format!("/api/v1/windows/{id}/start"), None, Some(token)).await.0, 200);
+            assert_eq!(app.post(&format!("/api/v1/windows/{id}/finish"), None, Some(token)).await.0, 200);
+        }
+    }
+    assert_each_called_once(&issued, &called);
+    assert_queue_counters_match(app).await;
 }
 
 /// Two server instances on one PostgreSQL database, windows split between them.

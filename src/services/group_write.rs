@@ -1,0 +1,193 @@
+//! Group commit for the windows' operations (call, recall, start, finish, no-show, transfer,
+//! restore). Each operation of a hall queues up to one writer task, which runs every operation
+//! waiting at that moment (up to `MAX_BATCH`) one after another in one `HallWrite`: one hall
+//! lock, one commit, one fsync for the lot, instead of one of each per operation. When eight
+//! windows call at once this is what keeps them from waiting on each other's fsync (issue 19).
+//!
+//! An operation runs against the transaction as it stands after the operations before it, so
+//! the rules see what those wrote (a ticket called by one window is no longer queued for the
+//! next). An operation refused by a rule writes nothing, and the others go ahead. A database
+//! error, or a refusal after the operation had already written, rolls the whole batch back and
+//! every operation in it is answered with that error; nothing of it is published.
+use super::hall_write::{HallWrite, WriteParts};
+use crate::domain::ids::HallId;
+use crate::error::{AppError, AppResult, ErrorCode, ErrorKind};
+use crate::persistence::halls::HallConfig;
+use futures_util::future::BoxFuture;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::sync::{mpsc, oneshot};
+
+const MAX_BATCH: usize = 64;
+const QUEUE: usize = 4096;
+
+/// An operation that waited longer than this for the writer (the database was down) is
+/// answered 503 and never run: its client has most likely given up.
+pub const DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The answer to a request that waited past `DEADLINE`.
+pub fn deadline_passed(message: &str) -> AppError {
+    AppError::new(ErrorKind::Unavailable, ErrorCode::DeadlinePassed, message)
+}
+
+/// One queued operation, its result type erased so that operations of any kind share a batch.
+trait Job: Send {
+    /// Runs the operation in the batch's write; the answer is sent once the batch's fate is known.
+    fn run<'a>(self: Box<Self>, write: &'a mut HallWrite) -> BoxFuture<'a, Ran>;
+    /// Answers without running (the deadline passed, the batch could not begin).
+    fn refuse(self: Box<Self>, error: AppError);
+}
+
+/// An operation that has run: its error, if any, and how to answer it once the batch has
+/// committed (`None`) or failed (`Some`).
+struct Ran {
+    error: Option<AppError>,
+    answer: Box<dyn FnOnce(Option<AppError>) + Send>,
+}
+
+struct Task<F, T> {
+    op: F,
+    reply: oneshot::Sender<AppResult<T>>,
+}
+
+impl<F, T> Job for Task<F, T>
+where
+    F: for<'a> FnOnce(&'a mut HallWrite) -> BoxFuture<'a, AppResult<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    fn run<'a>(self: Box<Self>, write: &'a mut HallWrite) -> BoxFuture<'a, Ran> {
+        let Task { op, reply } = *self;
+        Box::pin(async move {
+            let result = op(write).await;
+            let error = result.as_ref().err().cloned();
+            let answer = Box::new(move |failed: Option<AppError>| {
+                let _ = reply.send(match failed {
+                    Some(error) => Err(error),
+                    None => result,
+                });
+            });
+            Ran { error, answer }
+        })
+    }
+
+    fn refuse(self: Box<Self>, error: AppError) {
+        let _ = self.reply.send(Err(error));
+    }
+}
+
+type Queued = (Arc<HallConfig>, Box<dyn Job>, Instant);
+
+pub struct GroupWriter {
+    parts: WriteParts,
+    writers: Mutex<HashMap<HallId, mpsc::Sender<Queued>>>,
+}
+
+impl GroupWriter {
+    pub fn new(parts: WriteParts) -> Self {
+        Self { parts, writers: Mutex::new(HashMap::new()) }
+    }
+
+    /// Runs `op` in the hall's next batch and answers once the batch has committed and its
+    /// events are published. `op` must return its refusals before it writes anything.
+    pub async fn write<T, F>(&self, hall: &Arc<HallConfig>, op: F) -> AppResult<T>
+    where
+        F: for<'a> FnOnce(&'a mut HallWrite) -> BoxFuture<'a, AppResult<T>> + Send + 'static,
+        T: Send + 'static,
+    {
+        let sender = {
+            let mut writers = self.writers.lock().unwrap_or_else(|p| p.into_inner());
+            writers
+                .entry(hall.id)
+                .or_insert_with(|| {
+                    let (sender, receiver) = mpsc::channel(QUEUE);
+                    tokio::spawn(run(self.parts.clone(), receiver));
+                    sender
+                })
+                .clone()
+        };
+        let (reply, answer) = oneshot::channel();
+        let job: Box<dyn Job> = Box::new(Task { op, reply });
+        sender
+            .send((hall.clone(), job, Instant::now()))
+            .await
+            .map_err(|_| AppError::internal("window operation writer stopped"))?;
+        answer.await.map_err(|_| AppError::internal("window operation writer dropped a request"))?
+    }
+}
+
+async fn run(parts: WriteParts, mut queue: mpsc::Receiver<Queued>) {
+    while let Some(first) = queue.recv().await {
+        let mut waiting = vec![first];
+        while waiting.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(queued) => waiting.push(queued),
+                Err(_) => break,
+            }
+        }
+        let mut jobs = Vec::with_capacity(waiting.len());
+        let mut hall = None;
+        for (config, job, since) in waiting {
+            if since.elapsed() > DEADLINE {
+                job.refuse(deadline_passed(
+                    "the operation could not be written in time and was not done; please try again",
+                ));
+                continue;
+            }
+            // The newest configuration in the batch applies to all of it.
+            hall = Some(config);
+            jobs.push(job);
+        }
+        let Some(hall) = hall else { continue };
+        write_batch(&parts, &hall, jobs).await;
+    }
+}
+
+#[tracing::instrument(skip_all, fields(hall = %hall.code, batch = jobs.len()))]
+async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: Vec<Box<dyn Job>>) {
+    let mut write = match HallWrite::begin_with(parts, hall).await {
+        Ok(write) => write,
+        Err(error) => {
+            for job in jobs {
+                job.refuse(error.clone());
+            }
+            return;
+        }
+    };
+    let mut ran = Vec::with_capacity(jobs.len());
+    let mut jobs = jobs.into_iter();
+    let mut failed = None;
+    for job in jobs.by_ref() {
+        let written_before = write.emitted();
+        let done = job.run(&mut write).await;
+        let fatal = match &done.error {
+            Some(error) if error.kind == ErrorKind::Internal || error.kind == ErrorKind::Unavailable => {
+                Some(error.clone())
+            }
+            // A refusal must come before any write; one that came after cannot be undone alone.
+            Some(_) if write.emitted() != written_before => {
+                Some(AppError::internal("a window operation was refused after it had written"))
+            }
+            _ => None,
+        };
+        ran.push(done);
+        if fatal.is_some() {
+            failed = fatal;
+            break;
+        }
+    }
+    let failed = match failed {
+        Some(error) => Some(error), // the transaction is dropped: rolled back
+        None => write.commit_to(&parts.hub).await.err(),
+    };
+    if let Some(error) = &failed {
+        tracing::warn!(code = %error.code, "a batch of window operations was rolled back");
+    }
+    for done in ran {
+        (done.answer)(failed.clone());
+    }
+    // Those behind a failure were never run.
+    for job in jobs {
+        job.refuse(failed.clone().unwrap_or_else(|| AppError::internal("a window operation was not run")));
+    }
+}
