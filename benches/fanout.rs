@@ -2,13 +2,15 @@
 //! Reports the delay from each call's HTTP response to its arrival at every client (p50, p99,
 //! max), how many deliveries arrived, and the server's resident memory.
 //!
-//! Run: `cargo bench --bench fanout` (FANOUT_CLIENTS=1000,5000 and FANOUT_CALLS=20 by default).
-//! The server is the real `hallq` binary in its own process, so its memory is its own.
+//! Run: `cargo bench --bench fanout` (FANOUT_CLIENTS=1000,10000, FANOUT_SLOW=100 and
+//! FANOUT_CALLS=20 by default). The server is the real `hallq` binary in its own process, so its
+//! memory is its own. Besides the clients measured, FANOUT_SLOW clients follow the hall with a
+//! 4 KiB receive buffer and never read: they must not delay anyone else.
 #[path = "support/client.rs"]
 mod client;
 
 use awc::Client;
-use client::{follow, post, start_hallq, Arrivals};
+use client::{follow, post, stalled, start_hallq, Arrivals};
 use serde_json::json;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -24,10 +26,14 @@ fn rss_kib(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-async fn run(clients: usize, calls: usize) {
+async fn run(clients: usize, slow: usize, calls: usize) {
     let dir = std::env::temp_dir().join(format!("hallq-fanout-{}-{clients}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
-    let (mut server, base) = start_hallq(&format!("sqlite://{}", dir.join("fanout.db").display()), &[]);
+    // Every client comes from 127.0.0.1: the per-address cap is lifted for the bench.
+    let (mut server, base) = start_hallq(
+        &format!("sqlite://{}", dir.join("fanout.db").display()),
+        &[("HALLQ_WS_MAX_PER_ADDRESS", "1000000"), ("HALLQ_WS_MAX_CONNECTIONS", "100000")],
+    );
     let pid = server.id();
     let rss_idle = rss_kib(pid);
 
@@ -45,6 +51,10 @@ async fn run(clients: usize, calls: usize) {
         while *connected.borrow() < (chunk + 1) * 200 && *connected.borrow() < clients {
             actix_web::rt::time::sleep(Duration::from_millis(20)).await;
         }
+    }
+    let mut stalled_clients = Vec::with_capacity(slow);
+    for _ in 0..slow {
+        stalled_clients.extend(stalled(&base, "/ws/halls/demo").await);
     }
     actix_web::rt::time::sleep(Duration::from_millis(500)).await;
     let rss_connected = rss_kib(pid);
@@ -81,8 +91,9 @@ async fn run(clients: usize, calls: usize) {
     let pct = |p: f64| delays.get(((delays.len().max(1) - 1) as f64 * p).round() as usize).copied().unwrap_or_default();
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     println!(
-        "| {clients} | {} | {}/{} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
+        "| {clients} | {} | {} | {}/{} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
         *connected.borrow(),
+        stalled_clients.len(),
         delays.len(),
         clients * calls,
         ms(pct(0.50)),
@@ -92,6 +103,7 @@ async fn run(clients: usize, calls: usize) {
         rss_connected as f64 / 1024.0,
         rss_after as f64 / 1024.0,
     );
+    drop(stalled_clients);
     let _ = server.kill();
     let _ = server.wait();
     let _ = std::fs::remove_dir_all(&dir);
@@ -99,17 +111,18 @@ async fn run(clients: usize, calls: usize) {
 
 fn main() {
     let clients: Vec<usize> = std::env::var("FANOUT_CLIENTS")
-        .unwrap_or_else(|_| "1000,5000".into())
+        .unwrap_or_else(|_| "1000,10000".into())
         .split(',')
         .filter_map(|n| n.trim().parse().ok())
         .collect();
     let calls: usize = std::env::var("FANOUT_CALLS").ok().and_then(|n| n.parse().ok()).unwrap_or(20);
+    let slow: usize = std::env::var("FANOUT_SLOW").ok().and_then(|n| n.parse().ok()).unwrap_or(100);
     actix_web::rt::System::new().block_on(async move {
         println!("\n{calls} calls, 250 ms apart, each followed by start and finish; clients and server on the same machine\n");
-        println!("| clients | connected | deliveries | p50 ms | p99 ms | max ms | server RSS idle MiB | connected MiB | after MiB |");
-        println!("|---|---|---|---|---|---|---|---|---|");
+        println!("| clients | connected | stalled clients | deliveries | p50 ms | p99 ms | max ms | server RSS idle MiB | connected MiB | after MiB |");
+        println!("|---|---|---|---|---|---|---|---|---|---|");
         for n in clients {
-            run(n, calls).await;
+            run(n, slow, calls).await;
         }
     });
 }

@@ -81,3 +81,19 @@ pub async fn post(client: &Client, url: &str, body: Value, token: Option<&str>) 
         Err(_) => Value::Null,
     }
 }
+
+/// A client that asks for a hall's stream with a 4 KiB receive buffer and then never reads a
+/// byte: the slowest client there can be. It stays connected while the socket is kept.
+pub async fn stalled(base: &str, path: &str) -> Option<tokio::net::TcpStream> {
+    use tokio::io::AsyncWriteExt;
+    let address: std::net::SocketAddr = base.trim_start_matches("http://").parse().ok()?;
+    let socket = tokio::net::TcpSocket::new_v4().ok()?;
+    socket.set_recv_buffer_size(4096).ok()?;
+    let mut stream = socket.connect(address).await.ok()?;
+    let upgrade = format!(
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    stream.write_all(upgrade.as_bytes()).await.ok()?;
+    Some(stream)
+}

@@ -38,7 +38,7 @@ database_url() {
 # A fresh, empty database: every round starts from the seeded demo hall.
 fresh_database() {
   if [ "$bench_db" = postgres ]; then
-    psql -q -h 127.0.0.1 -U postgres -c "drop database if exists $pg_name with (force)" >/dev/null
+    psql -q -h 127.0.0.1 -U postgres -c "drop database if exists $pg_name with (force)" >/dev/null 2>&1
     psql -q -h 127.0.0.1 -U postgres -c "create database $pg_name" >/dev/null
   else
     rm -f "$work"/hallq.db*
@@ -51,13 +51,16 @@ start_hallq() {
     HALLQ_ADMIN_PASSWORD=admin-pass-123 HALLQ_PUBLIC_RATE_LIMIT=0 HALLQ_LOG=warn target/release/hallq \
     >>"$work/server-$1.log" 2>&1 &
   hallq_pids+=($!)
-  for _ in $(seq 1 150); do curl -sf "localhost:$1/healthz" >/dev/null && return; sleep 0.2; done
-  echo "hallq did not start"; cat "$work/server-$1.log"; exit 1
+  for _ in $(seq 1 150); do curl -sf "localhost:$1/healthz" >/dev/null && break; sleep 0.2; done
+  # An answer from something else already on the port would measure the wrong server.
+  kill -0 "${hallq_pids[-1]}" 2>/dev/null && curl -sf "localhost:$1/healthz" >/dev/null ||
+    { echo "hallq did not start on port $1"; cat "$work/server-$1.log"; exit 1; }
 }
 
 start_bare() {
   target/release/examples/bare_handler 127.0.0.1:18090 & bare=$!
-  for _ in $(seq 1 50); do curl -s -o /dev/null localhost:18090/ && return; sleep 0.1; done
+  for _ in $(seq 1 50); do curl -s -o /dev/null localhost:18090/ && break; sleep 0.1; done
+  kill -0 "$bare" 2>/dev/null || { echo "the bare handler did not start: is port 18090 taken?"; exit 1; }
 }
 
 # wrk_figures FILE: sets rps, p50, p99, answers and errors from a `wrk --latency` report.

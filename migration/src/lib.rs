@@ -14,6 +14,7 @@ mod m20261126_000010_report_index;
 mod m20261126_000011_ticket_estimate;
 mod m20261127_000012_instances;
 mod m20261127_000013_queued_indexes;
+mod m20261127_000014_queue_order_indexes;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000011_ticket_estimate::Migration),
             Box::new(m20261127_000012_instances::Migration),
             Box::new(m20261127_000013_queued_indexes::Migration),
+            Box::new(m20261127_000014_queue_order_indexes::Migration),
         ]
     }
 }
