@@ -76,16 +76,60 @@ where
     }
 }
 
+/// One writer task per hall, started on the hall's first request, fed by a bounded queue.
+/// Shared by the windows' operations here and by issuing (`issuer.rs`).
+pub struct PerHall<T> {
+    writers: Mutex<HashMap<HallId, mpsc::Sender<T>>>,
+}
+
+impl<T> Default for PerHall<T> {
+    fn default() -> Self {
+        Self { writers: Mutex::new(HashMap::new()) }
+    }
+}
+
+impl<T: Send + 'static> PerHall<T> {
+    /// The hall's queue; `start` runs its writer the first time.
+    pub fn sender<W>(&self, hall: HallId, start: impl FnOnce(mpsc::Receiver<T>) -> W) -> mpsc::Sender<T>
+    where
+        W: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let mut writers = self.writers.lock().unwrap_or_else(|p| p.into_inner());
+        writers
+            .entry(hall)
+            .or_insert_with(|| {
+                let (sender, receiver) = mpsc::channel(QUEUE);
+                tokio::spawn(start(receiver));
+                sender
+            })
+            .clone()
+    }
+}
+
+/// The next batch: the first request to arrive and every other one waiting at that moment, up
+/// to `MAX_BATCH`. `None` once the queue is closed.
+pub async fn next_batch<T>(queue: &mut mpsc::Receiver<T>) -> Option<Vec<T>> {
+    let first = queue.recv().await?;
+    let mut waiting = vec![first];
+    while waiting.len() < MAX_BATCH {
+        match queue.try_recv() {
+            Ok(request) => waiting.push(request),
+            Err(_) => break,
+        }
+    }
+    Some(waiting)
+}
+
 type Queued = (Arc<HallConfig>, Box<dyn Job>, Instant);
 
 pub struct GroupWriter {
     parts: WriteParts,
-    writers: Mutex<HashMap<HallId, mpsc::Sender<Queued>>>,
+    writers: PerHall<Queued>,
 }
 
 impl GroupWriter {
     pub fn new(parts: WriteParts) -> Self {
-        Self { parts, writers: Mutex::new(HashMap::new()) }
+        Self { parts, writers: PerHall::default() }
     }
 
     /// Runs `op` in the hall's next batch and answers once the batch has committed and its
@@ -95,17 +139,7 @@ impl GroupWriter {
         F: for<'a> FnOnce(&'a mut HallWrite) -> BoxFuture<'a, AppResult<T>> + Send + 'static,
         T: Send + 'static,
     {
-        let sender = {
-            let mut writers = self.writers.lock().unwrap_or_else(|p| p.into_inner());
-            writers
-                .entry(hall.id)
-                .or_insert_with(|| {
-                    let (sender, receiver) = mpsc::channel(QUEUE);
-                    tokio::spawn(run(self.parts.clone(), receiver));
-                    sender
-                })
-                .clone()
-        };
+        let sender = self.writers.sender(hall.id, |queue| run(self.parts.clone(), queue));
         let (reply, answer) = oneshot::channel();
         let job: Box<dyn Job> = Box::new(Task { op, reply });
         sender
@@ -117,14 +151,7 @@ impl GroupWriter {
 }
 
 async fn run(parts: WriteParts, mut queue: mpsc::Receiver<Queued>) {
-    while let Some(first) = queue.recv().await {
-        let mut waiting = vec![first];
-        while waiting.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(queued) => waiting.push(queued),
-                Err(_) => break,
-            }
-        }
+    while let Some(waiting) = next_batch(&mut queue).await {
         let mut jobs = Vec::with_capacity(waiting.len());
         let mut hall = None;
         for (config, job, since) in waiting {

@@ -2,10 +2,11 @@
 //! writes every request waiting at that moment (up to `MAX_BATCH`) in one transaction: one
 //! lock, one commit, one fsync for the lot. At a kiosk rush this is what keeps issuing fast;
 //! when requests come one at a time a batch is simply one ticket.
+use super::group_write::{next_batch, PerHall};
 use super::hall_write::{HallWrite, WriteParts};
 use super::views::public_ticket;
 use crate::domain::events::{EventBody, EventKind};
-use crate::domain::ids::{HallId, ServiceId, TicketId, UserId};
+use crate::domain::ids::{ServiceId, TicketId, UserId};
 use crate::domain::numbering::{business_date, format_number};
 use crate::domain::schedule::OpenStatus;
 use crate::domain::ticket::{Channel, Priority};
@@ -15,11 +16,8 @@ use crate::persistence::halls::HallConfig;
 use crate::persistence::tickets::{self, NewTicket, TicketRow};
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
-
-const MAX_BATCH: usize = 64;
-const QUEUE: usize = 4096;
 
 pub struct IssueJob {
     pub service: ServiceId,
@@ -50,26 +48,16 @@ pub use super::group_write::DEADLINE;
 
 pub struct Issuer {
     parts: WriteParts,
-    writers: Mutex<HashMap<HallId, mpsc::Sender<Request>>>,
+    writers: PerHall<Request>,
 }
 
 impl Issuer {
     pub fn new(parts: WriteParts) -> Self {
-        Self { parts, writers: Mutex::new(HashMap::new()) }
+        Self { parts, writers: PerHall::default() }
     }
 
     pub async fn issue(&self, hall: &Arc<HallConfig>, job: IssueJob) -> AppResult<Issued> {
-        let sender = {
-            let mut writers = self.writers.lock().unwrap_or_else(|p| p.into_inner());
-            writers
-                .entry(hall.id)
-                .or_insert_with(|| {
-                    let (sender, receiver) = mpsc::channel(QUEUE);
-                    tokio::spawn(run(self.parts.clone(), receiver));
-                    sender
-                })
-                .clone()
-        };
+        let sender = self.writers.sender(hall.id, |requests| run(self.parts.clone(), requests));
         let (reply, answer) = oneshot::channel();
         sender
             .send((hall.clone(), job, reply, std::time::Instant::now()))
@@ -80,14 +68,7 @@ impl Issuer {
 }
 
 async fn run(parts: WriteParts, mut requests: mpsc::Receiver<Request>) {
-    while let Some(first) = requests.recv().await {
-        let mut waiting = vec![first];
-        while waiting.len() < MAX_BATCH {
-            match requests.try_recv() {
-                Ok(request) => waiting.push(request),
-                Err(_) => break,
-            }
-        }
+    while let Some(waiting) = next_batch(&mut requests).await {
         let mut batch = Vec::with_capacity(waiting.len());
         for (hall, job, reply, since) in waiting {
             if since.elapsed() > DEADLINE || reply.is_closed() {
