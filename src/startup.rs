@@ -93,7 +93,17 @@ impl Application {
         let poll = (!settings.is_sqlite()).then(|| Duration::from_millis(u64::from(settings.event_poll_ms)));
         let metrics = Arc::new(crate::metrics::Metrics::default());
         let hub = Hub::start(db.clone(), poll, metrics.clone());
-        let write_gate = settings.is_sqlite().then(|| Arc::new(tokio::sync::Mutex::new(())));
+        // On SQLite every hall write goes through one connection of its own, taken in turn: its
+        // page cache stays warm between batches (a pooled connection's is dropped whenever another
+        // connection has committed), and SQLite has one writer at a time anyway.
+        let write_gate = match settings.is_sqlite() {
+            true => {
+                let unsettled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+                let db = connect_with(&settings, 1, Some(unsettled.clone())).await?;
+                Some(Arc::new(tokio::sync::Mutex::new(crate::state::WriterConnection { db, unsettled })))
+            }
+            false => None,
+        };
         let parts = WriteParts { db: db.clone(), clock: clock.clone(), gate: write_gate.clone(), hub: hub.clone() };
         let issuer = Issuer::new(parts.clone());
         let window_ops = crate::services::group_write::GroupWriter::new(parts);
@@ -299,6 +309,16 @@ async fn migration_lock(
 }
 
 async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartupError> {
+    connect_with(settings, settings.db_pool_size, None).await
+}
+
+/// `unsettled`: for the hall writers' connection, whether its last transaction may have been
+/// left open (see `WriterConnection`); without it every connection is checked on release.
+async fn connect_with(
+    settings: &Settings,
+    pool_size: u32,
+    unsettled: Option<Arc<std::sync::atomic::AtomicBool>>,
+) -> Result<DatabaseConnection, StartupError> {
     let url = settings.database_url.clone();
     let fail = |cause: String| StartupError::Database { url: url.clone(), cause };
     if settings.is_sqlite() {
@@ -311,7 +331,7 @@ async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartupError
     }
     let mut options = ConnectOptions::new(url.clone());
     options
-        .max_connections(settings.db_pool_size)
+        .max_connections(pool_size)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_millis(u64::from(settings.db_acquire_timeout_ms)))
@@ -324,8 +344,25 @@ async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartupError
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
+                // Statement journals in memory: a batch's multi-row insert otherwise spills its
+                // journal to a temporary file it writes, and deletes, at every commit.
+                .pragma("temp_store", "memory")
         })
-        .map_sqlx_sqlite_pool_opts(|pool| pool.after_release(|conn, _| Box::pin(sqlite_connection_is_clean(conn))));
+        .map_sqlx_sqlite_pool_opts(move |pool| {
+            // A SQLite connection is a file on this machine: it cannot go stale the way a network
+            // connection can, so the ping before each acquire (a trip to its thread) is left out.
+            let unsettled = unsettled.clone();
+            pool.test_before_acquire(false).after_release(move |conn, _| {
+                let settled = unsettled.as_ref().is_some_and(|u| !u.load(std::sync::atomic::Ordering::Relaxed));
+                Box::pin(async move {
+                    if settled {
+                        Ok(true)
+                    } else {
+                        sqlite_connection_is_clean(conn).await
+                    }
+                })
+            })
+        });
     Database::connect(options).await.map_err(|e| fail(e.to_string()))
 }
 

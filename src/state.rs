@@ -7,6 +7,18 @@ use crate::services::halls::HallCache;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
+/// The SQLite hall writers' own connection, taken in turn.
+pub type WriteGate = Arc<tokio::sync::Mutex<WriterConnection>>;
+
+/// The connection hall writes use on SQLite (a pool of one), and whether its last transaction
+/// is unsettled: begun and not yet confirmed committed or rolled back. Only then does the pool
+/// check the connection on its way back (`startup::sqlite_connection_is_clean`), which would
+/// otherwise cost every batch two more trips to SQLite's thread (issue 19).
+pub struct WriterConnection {
+    pub db: DatabaseConnection,
+    pub unsettled: Arc<std::sync::atomic::AtomicBool>,
+}
+
 /// What the services work with: the database, the clock, the hall cache, the event hub and the
 /// writers. No templates, no web limiters, no websocket bookkeeping: those belong to `http/`.
 #[derive(Clone)]
@@ -17,14 +29,15 @@ pub struct Core {
     pub hub: Hub,
     pub halls: Arc<HallCache>,
     /// SQLite has one writer at a time. Queuing writers here, in order, is much faster and
-    /// fairer than letting them spin in SQLite's busy handler. `None` on PostgreSQL, where the
-    /// hall row lock taken by each write does this job across processes.
-    pub write_gate: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// fairer than letting them spin in SQLite's busy handler; the gate holds the connection
+    /// hall writes use, whose page cache then stays warm. `None` on PostgreSQL, where the hall
+    /// row lock taken by each write does this job across processes.
+    pub write_gate: Option<WriteGate>,
     pub login_throttle: Arc<LoginThrottle>,
     pub estimates: Arc<crate::services::views::EstimateCache>,
     /// Writes tickets in batches (group commit); see `services::issuer`.
     pub issuer: Arc<crate::services::issuer::Issuer>,
-    /// Writes the windows' ticket operations in batches (group commit); see
+    /// Writes the windows' ticket operations and bookings in batches (group commit); see
     /// `services::group_write`.
     pub window_ops: Arc<crate::services::group_write::GroupWriter>,
     /// Hashes ID numbers given at booking (`HALLQ_ID_HASH_KEY`, else a key kept in the database).

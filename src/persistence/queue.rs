@@ -12,39 +12,47 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DbErr, QueryResult, Value};
 use std::collections::HashMap;
 
-/// How many tickets stand in a ticket's service queue now, per priority: the counters (exact,
-/// read inside the issuing transaction, not growing with the queue) less the few tickets of that
-/// service transferred to one window by name, which stand in that window's queue instead.
-pub async fn service_queue_by_priority(
-    conn: &impl ConnectionTrait,
-    t: &TicketRow,
-) -> Result<Vec<(Priority, u32)>, DbErr> {
-    let keys = [t.hall_id.0.into(), t.service_id.0.into(), t.business_date.into()];
-    let counted = conn
-        .query_all_raw(statement(
-            conn,
-            "SELECT priority, queued FROM queue_counters WHERE hall_id = $1 AND service_id = $2 AND business_date = $3",
-            keys.clone(),
-        ))
-        .await?;
-    let targeted = conn.query_all_raw(statement(conn, &targeted_count_sql(), keys)).await?;
-    let mut by_priority: HashMap<Priority, i64> = HashMap::new();
-    for (rows, sign) in [(&counted, 1i64), (&targeted, -1i64)] {
-        for row in rows {
-            let priority: String = row.try_get_by_index(0)?;
-            let priority = Priority::parse(&priority).ok_or_else(|| corrupt("priority", &priority))?;
-            let count: i64 =
-                row.try_get_by_index::<i64>(1).or_else(|_| row.try_get_by_index::<i32>(1).map(i64::from))?;
-            *by_priority.entry(priority).or_default() += sign * count;
-        }
-    }
-    Ok(by_priority.into_iter().map(|(p, n)| (p, u32::try_from(n.max(0)).unwrap_or(u32::MAX))).collect())
+/// A service's queue as issuing sees it, read in one statement inside the issuing transaction.
+pub struct ServiceQueue {
+    /// How many tickets stand in the service queue now, per priority: the counters (exact, not
+    /// growing with the queue) less the few tickets of that service transferred to one window by
+    /// name, which stand in that window's queue instead.
+    pub by_priority: Vec<(Priority, u32)>,
+    /// Every ticket queued for the service, those sent to a window by name too.
+    pub in_service: u32,
 }
 
-/// Tickets of a service sent to a window by name, per priority ($1 hall, $2 service, $3 day).
-fn targeted_count_sql() -> String {
+pub async fn service_queue(conn: &impl ConnectionTrait, t: &TicketRow) -> Result<ServiceQueue, DbErr> {
+    let keys = [t.hall_id.0.into(), t.service_id.0.into(), t.business_date.into()];
+    let rows = conn.query_all_raw(statement(conn, &service_queue_sql(), keys.to_vec())).await?;
+    let mut by_priority: HashMap<Priority, i64> = HashMap::new();
+    let mut in_service = 0i64;
+    for row in &rows {
+        let priority: String = row.try_get_by_index(0)?;
+        let priority = Priority::parse(&priority).ok_or_else(|| corrupt("priority", &priority))?;
+        let count: i64 = row.try_get_by_index::<i64>(1).or_else(|_| row.try_get_by_index::<i32>(1).map(i64::from))?;
+        let targeted: i32 = row.try_get_by_index(2)?;
+        if targeted == 0 {
+            in_service += count;
+            *by_priority.entry(priority).or_default() += count;
+        } else {
+            *by_priority.entry(priority).or_default() -= count;
+        }
+    }
+    let count = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+    Ok(ServiceQueue {
+        by_priority: by_priority.into_iter().map(|(p, n)| (p, count(n))).collect(),
+        in_service: count(in_service),
+    })
+}
+
+/// The counter rows of a service's queue (targeted 0), then its tickets sent to a window by
+/// name per priority (targeted 1). $1 hall, $2 service, $3 day.
+fn service_queue_sql() -> String {
     format!(
-        "SELECT priority, COUNT(*) FROM tickets WHERE hall_id = $1 AND service_id = $2 AND business_date = $3 \
+        "SELECT priority, queued, 0 FROM queue_counters WHERE hall_id = $1 AND service_id = $2 AND business_date = $3 \
+         UNION ALL \
+         SELECT priority, COUNT(*), 1 FROM tickets WHERE hall_id = $1 AND service_id = $2 AND business_date = $3 \
          AND {QUEUED} AND target_window_id IS NOT NULL GROUP BY priority"
     )
 }
@@ -228,7 +236,7 @@ mod tests {
         let day = Value::from(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("date"));
         let heads = plan(queue_heads_sql(2), vec![1.into(), day.clone(), 3.into(), 1.into(), 2.into()]).await;
         let counts = plan(queue_counts_sql(), vec![1.into(), day.clone()]).await;
-        let targeted = plan(targeted_count_sql(), vec![1.into(), 1.into(), day]).await;
+        let targeted = plan(service_queue_sql(), vec![1.into(), 1.into(), day]).await;
         let built = |query: sea_orm::Select<entity::ticket::Entity>| {
             let built = sea_orm::QueryTrait::build(&query, sea_orm::DbBackend::Sqlite);
             (built.sql, built.values.map(|v| v.0).unwrap_or_default())

@@ -1,6 +1,6 @@
 //! Tickets: numbering, the queue heads dispatch chooses from, and guarded state updates.
 pub use super::queue::{
-    queue_counts, queue_heads, queue_members, queued_in_service, service_queue_by_priority, window_members, QueueCount,
+    queue_counts, queue_heads, queue_members, queued_in_service, service_queue, window_members, QueueCount,
 };
 use super::statement;
 use crate::domain::ids::{HallId, ServiceId, TicketId, WindowId};

@@ -17,7 +17,7 @@ use tokio::sync::OwnedMutexGuard;
 pub struct WriteParts {
     pub db: sea_orm::DatabaseConnection,
     pub clock: Arc<dyn crate::domain::clock::Clock>,
-    pub gate: Option<Arc<tokio::sync::Mutex<()>>>,
+    pub gate: Option<crate::state::WriteGate>,
     pub hub: crate::realtime::hub::Hub,
 }
 
@@ -38,10 +38,11 @@ pub struct HallWrite {
     pub now: DateTime<Utc>,
     hall: HallId,
     hall_code: String,
-    /// Sequence numbers taken (the first one locks the hall row) and not yet used by an event.
+    /// Sequence numbers taken as the write began (which locks the hall row) and not yet used by
+    /// an event.
     reserved: std::ops::Range<i64>,
     events: Vec<(i64, Arc<str>)>,
-    _gate: Option<OwnedMutexGuard<()>>,
+    gate: Option<OwnedMutexGuard<crate::state::WriterConnection>>,
 }
 
 impl HallWrite {
@@ -50,34 +51,35 @@ impl HallWrite {
     }
 
     pub async fn begin_with(parts: &WriteParts, hall: &HallConfig) -> AppResult<Self> {
+        Self::begin_reserving(parts, hall, 1).await
+    }
+
+    /// Begins with sequence numbers for `n` events taken at once (a batch), so emitting them
+    /// costs no further statement. Any left unused are given back at commit.
+    pub async fn begin_reserving(parts: &WriteParts, hall: &HallConfig, n: usize) -> AppResult<Self> {
         let gate = match &parts.gate {
             Some(gate) => Some(gate.clone().lock_owned().await),
             None => None,
         };
-        let txn = parts.db.begin().await?;
+        let txn = match &gate {
+            Some(writer) => {
+                writer.unsettled.store(true, std::sync::atomic::Ordering::Relaxed);
+                writer.db.begin().await?
+            }
+            None => parts.db.begin().await?,
+        };
         // Taking the sequence first locks the hall row (PostgreSQL) before anything is read.
-        let reserved = persistence::halls::take_event_seq(&txn, hall.id).await?;
+        let n = i64::try_from(n.max(1)).unwrap_or(i64::MAX);
+        let last = persistence::halls::take_event_seqs(&txn, hall.id, n).await?;
         Ok(Self {
             txn,
             now: parts.clock.now(),
             hall: hall.id,
             hall_code: hall.code.clone(),
-            reserved: reserved..reserved + 1,
+            reserved: last - n + 1..last + 1,
             events: Vec::new(),
-            _gate: gate,
+            gate,
         })
-    }
-
-    /// Takes sequence numbers for `n` events at once (a batch), so emitting them costs no
-    /// further statement. Any left unused are given back at commit.
-    pub async fn reserve(&mut self, n: usize) -> AppResult<()> {
-        let more = i64::try_from(n).unwrap_or(i64::MAX) - (self.reserved.end - self.reserved.start);
-        if more > 0 {
-            // The hall is locked: the new numbers follow the ones already held.
-            let last = persistence::halls::take_event_seqs(&self.txn, self.hall, more).await?;
-            self.reserved.end = last + 1;
-        }
-        Ok(())
     }
 
     pub async fn emit(&mut self, kind: EventKind, body: EventBody, actor: Option<UserId>) -> AppResult<()> {
@@ -125,6 +127,7 @@ impl HallWrite {
     pub async fn commit_to(self, hub: &crate::realtime::hub::Hub) -> AppResult<()> {
         if self.events.is_empty() {
             self.txn.rollback().await?;
+            settled(&self.gate);
             return Ok(());
         }
         let unused = self.reserved.end - self.reserved.start;
@@ -133,9 +136,17 @@ impl HallWrite {
             persistence::halls::take_event_seqs(&self.txn, self.hall, -unused).await?;
         }
         self.txn.commit().await?;
+        settled(&self.gate);
         for (seq, json) in self.events {
             hub.publish(self.hall, seq, json);
         }
         Ok(())
+    }
+}
+
+/// SQLite has confirmed the end of the transaction: the writer's connection needs no check.
+fn settled(gate: &Option<OwnedMutexGuard<crate::state::WriterConnection>>) {
+    if let Some(writer) = gate {
+        writer.unsettled.store(false, std::sync::atomic::Ordering::Relaxed);
     }
 }

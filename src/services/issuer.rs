@@ -29,6 +29,8 @@ pub struct IssueJob {
     pub client_id: Option<String>,
     /// A checked-in booking's booked start.
     pub booked_for: Option<chrono::DateTime<chrono::Utc>>,
+    /// Whether the closing-time cutoff applies (`tickets::cutoff_refusal`).
+    pub cutoff: bool,
     /// The estimate's inputs (mean handling, open windows), read before the write: the estimate
     /// given is stored with the ticket.
     pub estimate: Option<(chrono::Duration, u32)>,
@@ -101,7 +103,8 @@ async fn run(parts: WriteParts, mut requests: mpsc::Receiver<Request>) {
 /// Writes a batch; the outer error fails every request (the hall is closed, the database
 /// failed), an inner one only that request (a rule about remote tickets).
 async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) -> AppResult<Vec<AppResult<Issued>>> {
-    let mut write = HallWrite::begin_with(parts, hall).await?;
+    // A sequence number for each ticket's event, taken as the write begins.
+    let mut write = HallWrite::begin_reserving(parts, hall, jobs.len()).await?;
     let now = write.now;
     if let OpenStatus::Closed { next_opening } = hall.schedule.status_at(now, hall.timezone) {
         let next = next_opening.map(|at| at.with_timezone(&hall.timezone).to_rfc3339());
@@ -115,7 +118,6 @@ async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) 
     // What a batch shares is read and written once per batch, not per ticket: the numbers of
     // each service (taken as a block), its queue as it stands, the queue counters and the event
     // sequence (see BENCHMARKS.md, issue 19).
-    write.reserve(jobs.len()).await?;
     let mut queues: HashMap<ServiceId, ServiceInBatch> = HashMap::new();
     let mut issued: Vec<Option<AppResult<Issued>>> = jobs.iter().map(|_| None).collect();
     // Tickets decided and not yet written: written together, in one statement each for the
@@ -135,7 +137,7 @@ async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) 
                 issued[index] = Some(Err(refusal));
                 continue;
             }
-            remote_queued = Some(queued + 1);
+            remote_queued = Some(queued);
         }
         let queue = match queues.entry(job.service) {
             Entry::Occupied(entry) => entry.into_mut(),
@@ -146,15 +148,30 @@ async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) 
                 let wanted = i32::try_from(wanted).unwrap_or(i32::MAX);
                 let last = tickets::take_seqs(&write.txn, hall.id, job.service, day, wanted).await?;
                 let key = TicketRow::issued(TicketId(0), &new_ticket(hall, job, day, 0, "", "", now));
-                let queued = tickets::service_queue_by_priority(&write.txn, &key).await?;
+                let queue = tickets::service_queue(&write.txn, &key).await?;
                 entry.insert(ServiceInBatch {
                     next_seq: last - wanted + 1,
                     last_seq: last,
-                    queued,
+                    queued: queue.by_priority,
+                    in_service: queue.in_service,
                     added: HashMap::new(),
                 })
             }
         };
+        if job.cutoff {
+            let inputs = job.estimate.unwrap_or((chrono::Duration::zero(), 0));
+            let refusal = hall
+                .service(job.service)
+                .and_then(|service| super::tickets::cutoff_refusal(hall, service, now, queue.in_service, inputs));
+            if let Some(refusal) = refusal {
+                issued[index] = Some(Err(refusal));
+                continue;
+            }
+        }
+        queue.in_service += 1;
+        if job.channel == Channel::Mobile {
+            remote_queued = remote_queued.map(|n| n + 1);
+        }
         let seq = queue.next_seq;
         queue.next_seq += 1;
         // The queue as it stands, plus this ticket: the people ahead and the estimate are known
@@ -174,7 +191,7 @@ async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) 
             index,
             seq,
             number: format_number(hall.service_code(job.service), u32::try_from(seq).unwrap_or(0)),
-            token: super::tickets::new_token(),
+            token: super::tickets::new_ticket_token(now),
             estimate,
             ahead,
         });
@@ -251,6 +268,9 @@ struct ServiceInBatch {
     last_seq: i32,
     /// The queue by priority, counting the tickets of this batch written so far.
     queued: Vec<(Priority, u32)>,
+    /// Every ticket queued for the service (those sent to a window by name too), counting the
+    /// batch's: the cutoff's estimate.
+    in_service: u32,
     /// Tickets written per priority, for the queue counters.
     added: HashMap<Priority, i32>,
 }

@@ -504,14 +504,24 @@ async fn a_full_database_acknowledges_nothing_it_did_not_store_and_recovers_by_i
     })
     .await;
     let db = &app.app_state.db;
-    // The disk is "full": the file may not grow. The limit is a property of the connection, and
-    // the server replaces a connection a failed write leaves unsure, so it is set again on
-    // whichever connection the pool holds while the disk stays full.
+    // The limit is a property of the connection: it is set on the pool's and on the one the
+    // hall writers use on SQLite.
+    let gate = app.app_state.write_gate.clone().expect("SQLite has a writers' connection");
+    let limit = |sql: String| {
+        let gate = gate.clone();
+        async move {
+            db.execute_unprepared(&sql).await.expect("limit the file");
+            gate.lock().await.db.execute_unprepared(&sql).await.expect("limit the writers' file");
+        }
+    };
+    // The disk is "full": the file may not grow. The server replaces a connection a failed write
+    // leaves unsure, so the limit is set again on whichever connections there are while the
+    // disk stays full.
     let fill = || async {
         let pages =
             db.query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), "PRAGMA page_count")).await;
         let pages: i64 = pages.expect("page_count").expect("row").try_get_by_index(0).expect("pages");
-        db.execute_unprepared(&format!("PRAGMA max_page_count = {pages}")).await.expect("limit the file");
+        limit(format!("PRAGMA max_page_count = {pages}")).await;
     };
     fill().await;
 
@@ -543,7 +553,7 @@ async fn a_full_database_acknowledges_nothing_it_did_not_store_and_recovers_by_i
     );
 
     // Space comes back: writes work again without a restart, and readiness follows.
-    db.execute_unprepared("PRAGMA max_page_count = 1073741823").await.expect("room again");
+    limit("PRAGMA max_page_count = 1073741823".to_owned()).await;
     let (status, after) = app.post("/api/v1/halls/demo/tickets", Some(json!({"service": "A"})), None).await;
     assert_eq!(status, 201, "{after}");
     acknowledged.push(after["token"].as_str().expect("token").to_owned());
