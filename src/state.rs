@@ -37,7 +37,7 @@ pub struct Core {
     pub estimates: Arc<crate::services::views::EstimateCache>,
     /// Writes tickets in batches (group commit); see `services::issuer`.
     pub issuer: Arc<crate::services::issuer::Issuer>,
-    /// Writes the windows' ticket operations in batches (group commit); see
+    /// Writes the windows' ticket operations and bookings in batches (group commit); see
     /// `services::group_write`.
     pub window_ops: Arc<crate::services::group_write::GroupWriter>,
     /// Hashes ID numbers given at booking (`HALLQ_ID_HASH_KEY`, else a key kept in the database).

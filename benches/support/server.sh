@@ -47,6 +47,9 @@ fresh_database() {
 
 # start_hallq PORT: one more instance on the current database (the first one seeds it).
 start_hallq() {
+  # Something already answering there (a server left from an earlier run) would be measured
+  # instead: its answer to /healthz comes before the new server fails to bind.
+  ! curl -s -o /dev/null "localhost:$1/healthz" || { echo "port $1 is taken: stop what listens there"; exit 1; }
   HALLQ_BIND="127.0.0.1:$1" HALLQ_DATABASE_URL="$(database_url)" HALLQ_DEMO_PASSWORD=demo-pass-123 \
     HALLQ_ADMIN_PASSWORD=admin-pass-123 HALLQ_PUBLIC_RATE_LIMIT=0 HALLQ_LOG=warn target/release/hallq \
     >>"$work/server-$1.log" 2>&1 &
@@ -58,6 +61,7 @@ start_hallq() {
 }
 
 start_bare() {
+  ! curl -s -o /dev/null localhost:18090/ || { echo "port 18090 is taken: stop what listens there"; exit 1; }
   target/release/examples/bare_handler 127.0.0.1:18090 & bare=$!
   for _ in $(seq 1 50); do curl -s -o /dev/null localhost:18090/ && break; sleep 0.1; done
   kill -0 "$bare" 2>/dev/null || { echo "the bare handler did not start: is port 18090 taken?"; exit 1; }

@@ -1,5 +1,5 @@
 //! Group commit for the windows' operations (call, recall, start, finish, no-show, transfer,
-//! restore). Each operation of a hall queues up to one writer task, which runs every operation
+//! restore) and for bookings. Each operation of a hall queues up to one writer task, which runs every operation
 //! waiting at that moment (up to `MAX_BATCH`) one after another in one `HallWrite`: one hall
 //! lock, one commit, one fsync for the lot, instead of one of each per operation. When eight
 //! windows call at once this is what keeps them from waiting on each other's fsync (issue 19).
