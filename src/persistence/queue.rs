@@ -193,24 +193,6 @@ pub async fn window_members(
     rows.iter().map(candidate).collect()
 }
 
-/// Queued tickets of one service today, from the counters (no scan of the queue).
-pub async fn queued_in_service(
-    conn: &impl ConnectionTrait,
-    hall: HallId,
-    service: ServiceId,
-    day: NaiveDate,
-) -> Result<u32, DbErr> {
-    let row = conn
-        .query_one_raw(statement(
-            conn,
-            "SELECT COALESCE(SUM(queued), 0) FROM queue_counters WHERE hall_id = $1 AND service_id = $2 AND business_date = $3",
-            [hall.0.into(), service.0.into(), day.into()],
-        ))
-        .await?;
-    let count: i64 = row.map(|r| r.try_get_by_index(0)).transpose()?.unwrap_or(0);
-    Ok(u32::try_from(count).unwrap_or(u32::MAX))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

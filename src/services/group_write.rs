@@ -1,8 +1,9 @@
 //! Group commit for the windows' operations (call, recall, start, finish, no-show, transfer,
-//! restore) and for bookings. Each operation of a hall queues up to one writer task, which runs every operation
-//! waiting at that moment (up to `MAX_BATCH`) one after another in one `HallWrite`: one hall
-//! lock, one commit, one fsync for the lot, instead of one of each per operation. When eight
-//! windows call at once this is what keeps them from waiting on each other's fsync (issue 19).
+//! restore) and for bookings. Each operation of a hall queues up to one writer task, which runs
+//! every operation waiting at that moment (up to `MAX_BATCH`) one after another in one
+//! `HallWrite`: one hall lock, one commit, one fsync for the lot, instead of one of each per
+//! operation. When eight windows call at once, or a week's slots open to a rush of bookings,
+//! this is what keeps them from waiting on each other's fsync (issue 19).
 //!
 //! An operation runs against the transaction as it stands after the operations before it, so
 //! the rules see what those wrote (a ticket called by one window is no longer queued for the
