@@ -79,7 +79,17 @@ async fn run(clients: usize, slow: usize, calls: usize) {
         post(&client, &format!("{base}/api/v1/windows/1/start"), json!({}), Some(&token)).await;
         post(&client, &format!("{base}/api/v1/windows/1/finish"), json!({}), Some(&token)).await;
     }
-    actix_web::rt::time::sleep(Duration::from_secs(2)).await;
+    // Late is not lost: count once deliveries have stopped arriving (2 s without one, 60 s at
+    // most), so a client still working through its backlog is not taken for a lost delivery.
+    let (mut seen, mut quiet_since, waited) = (arrivals.borrow().len(), Instant::now(), Instant::now());
+    while quiet_since.elapsed() < Duration::from_secs(2) && waited.elapsed() < Duration::from_secs(60) {
+        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+        let now = arrivals.borrow().len();
+        if now != seen {
+            (seen, quiet_since) = (now, Instant::now());
+        }
+    }
+    eprintln!("{clients} clients: deliveries settled {:.1} s after the last call", waited.elapsed().as_secs_f64());
     let rss_after = rss_kib(pid);
 
     let mut delays: Vec<Duration> = arrivals
