@@ -96,13 +96,12 @@ impl Application {
         // On SQLite every hall write goes through one connection of its own, taken in turn: its
         // page cache stays warm between batches (a pooled connection's is dropped whenever another
         // connection has committed), and SQLite has one writer at a time anyway.
-        let write_gate = match settings.is_sqlite() {
-            true => {
-                let unsettled = Arc::new(std::sync::atomic::AtomicBool::new(false));
-                let db = connect_with(&settings, 1, Some(unsettled.clone())).await?;
-                Some(Arc::new(tokio::sync::Mutex::new(crate::state::WriterConnection { db, unsettled })))
-            }
-            false => None,
+        let write_gate = if settings.is_sqlite() {
+            let unsettled = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let db = connect_with(&settings, 1, Some(unsettled.clone())).await?;
+            Some(Arc::new(tokio::sync::Mutex::new(crate::state::WriterConnection { db, unsettled })))
+        } else {
+            None
         };
         let parts = WriteParts { db: db.clone(), clock: clock.clone(), gate: write_gate.clone(), hub: hub.clone() };
         let issuer = Issuer::new(parts.clone());
