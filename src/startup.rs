@@ -132,6 +132,7 @@ impl Application {
                 (!settings.is_sqlite()).then(|| db.clone()),
             )),
             estimates,
+            snapshots: Arc::default(),
             id_numbers: crate::services::keyed_hash::KeyedHash::new(&id_key),
             clock,
             db,

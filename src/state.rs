@@ -35,6 +35,8 @@ pub struct Core {
     pub write_gate: Option<WriteGate>,
     pub login_throttle: Arc<LoginThrottle>,
     pub estimates: Arc<crate::services::views::EstimateCache>,
+    /// Snapshots shared by the websocket clients that connect at about the same time.
+    pub snapshots: Arc<crate::services::snapshot::SnapshotCache>,
     /// Writes tickets in batches (group commit); see `services::issuer`.
     pub issuer: Arc<crate::services::issuer::Issuer>,
     /// Writes the windows' ticket operations and bookings in batches (group commit); see

@@ -38,6 +38,8 @@ pub fn start_hallq(database_url: &str, extra: &[(&str, &str)]) -> (Child, String
             break url.trim().trim_end_matches('/').to_owned();
         }
     };
+    // Keep reading what the server logs (to stderr), so a warning shows and is never a broken pipe.
+    std::thread::spawn(move || lines.map_while(Result::ok).for_each(|line| eprintln!("hallq: {line}")));
     (server, base)
 }
 

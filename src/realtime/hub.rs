@@ -39,7 +39,7 @@ enum Command {
     },
     Subscribe {
         hall: HallId,
-        reply: oneshot::Sender<broadcast::Receiver<Arc<HubEvent>>>,
+        reply: oneshot::Sender<Subscription>,
     },
     /// The log of `hall` reaches `seq` (another instance's notification).
     Notified {
@@ -57,6 +57,15 @@ enum LogAnswer {
     Started { hall: HallId, seq: i64 },
     /// Events after the channel's last seq (empty when the read failed).
     Events { hall: HallId, events: Vec<(i64, String)> },
+}
+
+/// A client's place on a hall's channel.
+pub struct Subscription {
+    pub events: broadcast::Receiver<Arc<HubEvent>>,
+    /// The last seq the channel had sent when the client joined (`None` while the hub is still
+    /// finding where the hall's log stands): every event after it arrives on `events`, so a
+    /// snapshot at this seq or later is complete.
+    pub emitted: Option<i64>,
 }
 
 #[derive(Clone)]
@@ -108,7 +117,7 @@ impl Hub {
         }
     }
 
-    pub async fn subscribe(&self, hall: HallId) -> Option<broadcast::Receiver<Arc<HubEvent>>> {
+    pub async fn subscribe(&self, hall: HallId) -> Option<Subscription> {
         let (reply, answer) = oneshot::channel();
         self.commands.send(Command::Subscribe { hall, reply }).ok()?;
         answer.await.ok()
@@ -142,7 +151,8 @@ async fn run(
                     channel_for(&db, &answers_tx, &mut halls, hall).accept(seq, json, &metrics);
                 }
                 Some(Command::Subscribe { hall, reply }) => {
-                    let _ = reply.send(channel_for(&db, &answers_tx, &mut halls, hall).sender.subscribe());
+                    let channel = channel_for(&db, &answers_tx, &mut halls, hall);
+                    let _ = reply.send(Subscription { events: channel.sender.subscribe(), emitted: channel.last_seq });
                 }
                 Some(Command::Notified { hall, seq }) => {
                     // A hall nobody here follows needs nothing: a client that comes later starts

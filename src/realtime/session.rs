@@ -1,10 +1,13 @@
 //! One websocket client: snapshot (or replay from `since`), then live events in `seq` order,
 //! with a heartbeat both ways. A client that falls behind gets a fresh snapshot, not a failure.
+//!
+//! The snapshot and replay futures are boxed where they are awaited: they hold database queries
+//! and are rarely live, while the session's own future is held by every client for as long as it
+//! follows the hall (10,000 of them on a busy day).
 use super::connections::Permit;
-use super::hub::HubEvent;
+use super::hub::{HubEvent, Subscription};
 use crate::persistence;
 use crate::persistence::halls::HallConfig;
-use crate::services::snapshot;
 use crate::state::AppState;
 use actix_ws::{CloseCode, CloseReason, Message, MessageStream, Session};
 use futures_util::StreamExt;
@@ -20,6 +23,16 @@ const MAX_REPLAY: u32 = 1000;
 /// What the client has been sent up to; events at or below it are skipped.
 struct Cursor {
     last_sent: i64,
+    /// A snapshot at this seq or later leaves no gap: every later event reaches this client on
+    /// its channel (see `Subscription::emitted`). Raised as events arrive; `None` until known.
+    complete_from: Option<i64>,
+}
+
+impl Cursor {
+    /// Every event after one this client received reaches it too (until it lags).
+    fn heard(&mut self, event: &HubEvent) {
+        self.complete_from = Some(self.complete_from.map_or(event.seq, |seq| seq.max(event.seq)));
+    }
 }
 
 pub async fn run(
@@ -34,14 +47,19 @@ pub async fn run(
     let mut going_away = state.connections.going_away();
     // Subscribe before reading the snapshot: any event after the snapshot's seq is then
     // certain to arrive on the channel.
-    let Some(mut events) = state.hub.subscribe(hall.id).await else {
+    let Some(Subscription { mut events, emitted }) = state.hub.subscribe(hall.id).await else {
         let _ = ws.close(None).await;
         return;
     };
-    let mut cursor = Cursor { last_sent: 0 };
+    let mut cursor = Cursor { last_sent: 0, complete_from: emitted };
     let first = match since {
-        Some(since) => resume(&state, &hall, &mut ws, &mut cursor, since).await,
-        None => send_snapshot(&state, &hall, &mut ws, &mut cursor).await,
+        // Already at the channel's position: nothing to replay, and no read at all.
+        Some(since) if emitted == Some(since) => {
+            cursor.last_sent = since;
+            Sent::Yes
+        }
+        Some(since) => Box::pin(resume(&state, &hall, &mut ws, &mut cursor, since)).await,
+        None => Box::pin(send_snapshot(&state, &hall, &mut ws, &mut cursor)).await,
     };
     // While the hall's data cannot be read (the database is down), the client is told so and
     // kept alive with heartbeats; the snapshot follows as soon as it can be read.
@@ -66,15 +84,18 @@ pub async fn run(
                 break Some(CloseReason { code: CloseCode::Away, description: Some("server restarting".into()) });
             }
             received = events.recv() => match received {
-                Ok(_) if !synced => {}
+                Ok(event) if !synced => cursor.heard(&event),
                 Ok(event) => {
+                    cursor.heard(&event);
                     if !forward(&state, &hall, &mut ws, &mut cursor, &event).await {
                         break None;
                     }
                 }
                 Err(RecvError::Lagged(missed)) => {
                     tracing::debug!(missed, "websocket client lagged; sending a fresh snapshot");
-                    match send_snapshot(&state, &hall, &mut ws, &mut cursor).await {
+                    // Events it never saw were sent: only a snapshot read from now on is complete.
+                    cursor.complete_from = None;
+                    match Box::pin(send_snapshot(&state, &hall, &mut ws, &mut cursor)).await {
                         Sent::Yes => {}
                         Sent::Unavailable => synced = false,
                         Sent::ClientGone => break None,
@@ -103,7 +124,7 @@ pub async fn run(
                     break None;
                 }
                 if !synced {
-                    match send_snapshot(&state, &hall, &mut ws, &mut cursor).await {
+                    match Box::pin(send_snapshot(&state, &hall, &mut ws, &mut cursor)).await {
                         Sent::Yes => synced = true,
                         Sent::Unavailable => {}
                         Sent::ClientGone => break None,
@@ -134,17 +155,17 @@ async fn forward(state: &AppState, hall: &HallConfig, ws: &mut Session, cursor: 
         // client's snapshot was read begins past it (a race on PostgreSQL, seen in CI): the
         // events in between are in the log, so send them from there rather than a snapshot.
         let since = cursor.last_sent;
-        return !matches!(resume(state, hall, ws, cursor, since).await, Sent::ClientGone);
+        return !matches!(Box::pin(resume(state, hall, ws, cursor, since)).await, Sent::ClientGone);
     }
     cursor.last_sent = event.seq;
     ws.text(event.json.to_string()).await.is_ok()
 }
 
 async fn send_snapshot(state: &AppState, hall: &HallConfig, ws: &mut Session, cursor: &mut Cursor) -> Sent {
-    match snapshot::build(state, hall).await {
+    match state.snapshots.get(state, hall, cursor.complete_from).await {
         Ok((seq, json)) => {
             cursor.last_sent = seq;
-            if ws.text(json).await.is_ok() {
+            if ws.text(json.to_string()).await.is_ok() {
                 Sent::Yes
             } else {
                 Sent::ClientGone

@@ -5,7 +5,10 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::time::Duration;
 
-on_both_databases!(a_websocket_client_sees_every_event_in_order_and_resumes_with_since);
+on_both_databases!(
+    a_websocket_client_sees_every_event_in_order_and_resumes_with_since,
+    clients_connecting_together_share_a_snapshot_but_never_one_missing_an_event,
+);
 
 pub type Socket = actix_codec::Framed<awc::BoxedSocket, awc::ws::Codec>;
 
@@ -122,4 +125,33 @@ async fn a_websocket_client_sees_every_event_in_order_and_resumes_with_since(bac
         assert_eq!(first["type"], "snapshot", "{query}");
         assert_eq!(first["seq"], last);
     }
+}
+
+/// After a restart every screen reconnects at once; they share snapshots, but a client never
+/// gets one older than the events its channel sent before it joined.
+async fn clients_connecting_together_share_a_snapshot_but_never_one_missing_an_event(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let firsts = futures_util::future::join_all((0..100).map(|_| async {
+        let mut socket = connect(&app, "").await;
+        let first = next_message(&mut socket).await;
+        (socket, first)
+    }))
+    .await;
+    let seq = firsts[0].1["seq"].as_i64().expect("seq");
+    for (_, first) in &firsts {
+        assert_eq!((first["type"].as_str(), first["seq"].as_i64()), (Some("snapshot"), Some(seq)));
+    }
+    // An event, seen by a client already following; a client joining now, within the second a
+    // snapshot may be shared, must get one that holds the event.
+    let (mut watcher, _) = firsts.into_iter().next().expect("a client");
+    let ticket = app.issue("A").await;
+    let event = next_message(&mut watcher).await;
+    assert_eq!((event["type"].as_str(), event["seq"].as_i64()), (Some("ticket_issued"), Some(seq + 1)));
+    let mut late = connect(&app, "").await;
+    let snapshot = next_message(&mut late).await;
+    assert_eq!(snapshot["type"], "snapshot");
+    assert!(snapshot["seq"].as_i64() >= Some(seq + 1), "{snapshot}");
+    let waiting =
+        snapshot["queues"].as_array().expect("queues").iter().find(|q| q["code"] == "A").expect("A")["waiting"].clone();
+    assert_eq!(waiting, 1, "the ticket {} is in the snapshot", ticket["number"]);
 }
