@@ -32,7 +32,7 @@ async fn run(clients: usize, slow: usize, calls: usize) {
     // Every client comes from 127.0.0.1: the per-address cap is lifted for the bench.
     let (mut server, base) = start_hallq(
         &format!("sqlite://{}", dir.join("fanout.db").display()),
-        &[("HALLQ_WS_MAX_PER_ADDRESS", "1000000"), ("HALLQ_WS_MAX_CONNECTIONS", "100000")],
+        &[("HALLQ_LOG", "warn"), ("HALLQ_WS_MAX_PER_ADDRESS", "1000000"), ("HALLQ_WS_MAX_CONNECTIONS", "100000")],
     );
     let pid = server.id();
     let rss_idle = rss_kib(pid);
