@@ -9,6 +9,7 @@
 use crate::domain::ids::HallId;
 use crate::metrics::Metrics;
 use crate::persistence;
+use bytestring::ByteString;
 use sea_orm::DatabaseConnection;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
@@ -20,7 +21,8 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 #[derive(Debug)]
 pub struct HubEvent {
     pub seq: i64,
-    pub json: Arc<str>,
+    /// The frame's text, shared: each client's session sends it without a copy of its own.
+    pub json: ByteString,
 }
 
 /// Per-hall buffer: a client further behind than this gets a fresh snapshot instead.
@@ -275,7 +277,7 @@ impl HallChannel {
             last += 1;
             metrics.hub_delay(since.elapsed());
             // No receivers is fine: the event is in the log for anyone who connects later.
-            let _ = self.sender.send(Arc::new(HubEvent { seq: last, json }));
+            let _ = self.sender.send(Arc::new(HubEvent { seq: last, json: ByteString::from(&*json) }));
         }
         self.last_seq = Some(last);
         if self.known.is_some_and(|(known, _)| known <= last) {

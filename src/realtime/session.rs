@@ -158,14 +158,14 @@ async fn forward(state: &AppState, hall: &HallConfig, ws: &mut Session, cursor: 
         return !matches!(Box::pin(resume(state, hall, ws, cursor, since)).await, Sent::ClientGone);
     }
     cursor.last_sent = event.seq;
-    ws.text(event.json.to_string()).await.is_ok()
+    ws.text(event.json.clone()).await.is_ok()
 }
 
 async fn send_snapshot(state: &AppState, hall: &HallConfig, ws: &mut Session, cursor: &mut Cursor) -> Sent {
     match state.snapshots.get(state, hall, cursor.complete_from).await {
         Ok((seq, json)) => {
             cursor.last_sent = seq;
-            if ws.text(json.to_string()).await.is_ok() {
+            if ws.text(json).await.is_ok() {
                 Sent::Yes
             } else {
                 Sent::ClientGone

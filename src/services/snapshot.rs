@@ -6,6 +6,7 @@ use crate::error::{AppError, AppResult, ErrorCode, ErrorKind};
 use crate::persistence;
 use crate::persistence::halls::HallConfig;
 use crate::state::Core;
+use bytestring::ByteString;
 use sea_orm::{AccessMode, DatabaseBackend, IsolationLevel, TransactionTrait};
 use serde_json::json;
 use std::collections::HashMap;
@@ -32,14 +33,14 @@ pub struct SnapshotCache {
 
 #[derive(Default)]
 struct Shared {
-    built: Option<(Instant, i64, Arc<str>)>,
+    built: Option<(Instant, i64, ByteString)>,
     failed_at: Option<Instant>,
 }
 
 impl SnapshotCache {
     /// A snapshot of `hall` at `at_least` or later: shared when one that recent was built in the
     /// last second, built otherwise. `None` for `at_least` means any shared one is too old.
-    pub async fn get(&self, state: &Core, hall: &HallConfig, at_least: Option<i64>) -> AppResult<(i64, Arc<str>)> {
+    pub async fn get(&self, state: &Core, hall: &HallConfig, at_least: Option<i64>) -> AppResult<(i64, ByteString)> {
         let slot = {
             let mut halls = self.halls.lock().unwrap_or_else(|p| p.into_inner());
             halls.entry(hall.id).or_default().clone()
@@ -59,7 +60,7 @@ impl SnapshotCache {
         }
         match build(state, hall).await {
             Ok((seq, json)) => {
-                let json: Arc<str> = json.into();
+                let json = ByteString::from(json);
                 *shared = Shared { built: Some((Instant::now(), seq, json.clone())), failed_at: None };
                 Ok((seq, json))
             }
