@@ -125,6 +125,13 @@ async fn a_websocket_client_sees_every_event_in_order_and_resumes_with_since(bac
         assert_eq!(first["type"], "snapshot", "{query}");
         assert_eq!(first["seq"], last);
     }
+
+    // Resuming at the latest seq: nothing is replayed and no snapshot sent; the next live event
+    // is the first message.
+    let mut current = connect(&app, &format!("?since={last}")).await;
+    app.issue("B").await;
+    let first = next_message(&mut current).await;
+    assert_eq!((first["type"].as_str(), first["seq"].as_i64()), (Some("ticket_issued"), Some(last + 1)), "{first}");
 }
 
 /// After a restart every screen reconnects at once; they share snapshots, but a client never
