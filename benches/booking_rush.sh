@@ -73,8 +73,8 @@ for mode in ${BENCH_MODES:-spread hot scarce}; do
   if [ "$mode" = scarce ]; then
     # The places on offer (the slots book.lua chose) must all be taken, by exactly that many 201s.
     offered=$(awk -v want="$places" 'sum < want { sum += $4 } END { print sum }' "$slots")
-    created=$(sed -n 's/.*201=\([0-9]*\).*/\1/p' "$work/http___127_0_0_1_18080_api_v1_halls_demo_appointments-scarce.txt")
-    sent=$(sed -n 's/.*201=\([0-9]*\) 409=\([0-9]*\) other=\([0-9]*\).*/\1 + \2 + \3/p' "$work/http___127_0_0_1_18080_api_v1_halls_demo_appointments-scarce.txt" | bc)
+    created=$(echo "$answers" | sed -n 's/.*201=\([0-9]*\).*/\1/p')
+    sent=$(echo "$answers" | sed -n 's/.*201=\([0-9]*\) 409=\([0-9]*\) other=\([0-9]*\).*/\1 + \2 + \3/p' | bc)
     echo "|  | scarce: $sent attempts answered for $offered places: $created confirmed | | | | | |"
     [ "$created" = "$offered" ] && [ "$total" = "$offered" ] && [ "$sent" = "$attempts" ] ||
       { echo "SCARCE RUSH WRONG: $created confirmed, $total taken, $offered offered, $sent answered"; exit 1; }

@@ -53,11 +53,6 @@ pub async fn run(
     };
     let mut cursor = Cursor { last_sent: 0, complete_from: emitted };
     let first = match since {
-        // Already at the channel's position: nothing to replay, and no read at all.
-        Some(since) if emitted == Some(since) => {
-            cursor.last_sent = since;
-            Sent::Yes
-        }
         Some(since) => Box::pin(resume(&state, &hall, &mut ws, &mut cursor, since)).await,
         None => Box::pin(send_snapshot(&state, &hall, &mut ws, &mut cursor)).await,
     };
@@ -180,6 +175,11 @@ async fn send_snapshot(state: &AppState, hall: &HallConfig, ws: &mut Session, cu
 
 /// Sends the stored events after `since`, or a snapshot when that is too far back or ahead.
 async fn resume(state: &AppState, hall: &HallConfig, ws: &mut Session, cursor: &mut Cursor, since: i64) -> Sent {
+    // Already at the channel's position: nothing to replay, and no read at all.
+    if cursor.complete_from == Some(since) {
+        cursor.last_sent = since;
+        return Sent::Yes;
+    }
     let current = match persistence::halls::current_event_seq(&state.db, hall.id).await {
         Ok(seq) => seq,
         Err(_) => return Sent::Unavailable,
