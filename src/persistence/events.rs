@@ -25,12 +25,20 @@ pub async fn insert(
     insert_many(conn, hall, &[NewEvent { seq, kind, at, actor, payload }]).await
 }
 
-/// Stores events of one hall in one statement. A plain statement: every write stores events,
-/// and building the insert through the ORM cost more than running it.
+/// Stores events of one hall, up to `ROWS_PER_INSERT` in each statement. A plain statement:
+/// every write stores events, and building the insert through the ORM cost more than running it.
 pub async fn insert_many(conn: &impl ConnectionTrait, hall: HallId, events: &[NewEvent<'_>]) -> Result<(), DbErr> {
-    if events.is_empty() {
-        return Ok(());
+    for chunk in events.chunks(ROWS_PER_INSERT) {
+        insert_chunk(conn, hall, chunk).await?;
     }
+    Ok(())
+}
+
+/// Six parameters a row: well under SQLite's 32,766 and PostgreSQL's 65,535 a statement, for a
+/// write that records thousands of events (the end-of-day expiry).
+const ROWS_PER_INSERT: usize = 1000;
+
+async fn insert_chunk(conn: &impl ConnectionTrait, hall: HallId, events: &[NewEvent<'_>]) -> Result<(), DbErr> {
     let mut values: Vec<sea_orm::Value> = Vec::with_capacity(events.len() * 6);
     let mut tuples = Vec::with_capacity(events.len());
     for e in events {

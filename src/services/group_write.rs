@@ -173,7 +173,8 @@ async fn run(parts: WriteParts, mut queue: mpsc::Receiver<Queued>) {
 
 #[tracing::instrument(skip_all, fields(hall = %hall.code, batch = jobs.len()))]
 async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: Vec<Box<dyn Job>>) {
-    let mut write = match HallWrite::begin_with(parts, hall).await {
+    // An event number for each operation, taken as the batch begins (most write one event).
+    let mut write = match HallWrite::begin_reserving(parts, hall, jobs.len()).await {
         Ok(write) => write,
         Err(error) => {
             for job in jobs {

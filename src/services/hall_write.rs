@@ -42,16 +42,15 @@ pub struct HallWrite {
     /// an event.
     reserved: std::ops::Range<i64>,
     events: Vec<(i64, Arc<str>)>,
+    /// The events' rows, stored in one statement as the write commits rather than one per
+    /// operation of a batch (issue 19); nothing reads the log inside a write.
+    unstored: Vec<(i64, EventKind, Option<UserId>)>,
     gate: Option<OwnedMutexGuard<crate::state::WriterConnection>>,
 }
 
 impl HallWrite {
     pub async fn begin(state: &Core, hall: &HallConfig) -> AppResult<Self> {
-        Self::begin_with(&WriteParts::of(state), hall).await
-    }
-
-    pub async fn begin_with(parts: &WriteParts, hall: &HallConfig) -> AppResult<Self> {
-        Self::begin_reserving(parts, hall, 1).await
+        Self::begin_reserving(&WriteParts::of(state), hall, 1).await
     }
 
     /// Begins with sequence numbers for `n` events taken at once (a batch), so emitting them
@@ -78,6 +77,7 @@ impl HallWrite {
             hall_code: hall.code.clone(),
             reserved: last - n + 1..last + 1,
             events: Vec::new(),
+            unstored: Vec::new(),
             gate,
         })
     }
@@ -86,9 +86,8 @@ impl HallWrite {
         self.emit_many(vec![(kind, body, actor)]).await
     }
 
-    /// Records several events in one statement (a batch), in the order given.
+    /// Records several events, in the order given; their rows are stored as the write commits.
     pub async fn emit_many(&mut self, events: Vec<(EventKind, EventBody, Option<UserId>)>) -> AppResult<()> {
-        let mut stored = Vec::with_capacity(events.len());
         for (kind, body, actor) in events {
             let seq = match self.reserved.next() {
                 Some(seq) => seq,
@@ -96,20 +95,9 @@ impl HallWrite {
             };
             let message = EventMessage { kind, hall: &self.hall_code, seq, at: self.now, body: &body };
             let json = serde_json::to_string(&message).map_err(AppError::internal)?;
-            stored.push((seq, kind, actor, Arc::<str>::from(json)));
+            self.events.push((seq, Arc::from(json)));
+            self.unstored.push((seq, kind, actor));
         }
-        let rows: Vec<persistence::events::NewEvent<'_>> = stored
-            .iter()
-            .map(|(seq, kind, actor, json)| persistence::events::NewEvent {
-                seq: *seq,
-                kind: kind.as_str(),
-                at: self.now,
-                actor: *actor,
-                payload: json,
-            })
-            .collect();
-        persistence::events::insert_many(&self.txn, self.hall, &rows).await?;
-        self.events.extend(stored.into_iter().map(|(seq, _, _, json)| (seq, json)));
         Ok(())
     }
 
@@ -135,6 +123,19 @@ impl HallWrite {
             // Reserved and not used: given back, or the hall's sequence would have a hole.
             persistence::halls::take_event_seqs(&self.txn, self.hall, -unused).await?;
         }
+        let rows: Vec<persistence::events::NewEvent<'_>> = self
+            .unstored
+            .iter()
+            .zip(&self.events)
+            .map(|((seq, kind, actor), (_, json))| persistence::events::NewEvent {
+                seq: *seq,
+                kind: kind.as_str(),
+                at: self.now,
+                actor: *actor,
+                payload: json,
+            })
+            .collect();
+        persistence::events::insert_many(&self.txn, self.hall, &rows).await?;
         self.txn.commit().await?;
         settled(&self.gate);
         for (seq, json) in self.events {
