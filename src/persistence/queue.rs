@@ -9,7 +9,8 @@ use crate::domain::dispatch::{Candidate, QueueId};
 use crate::domain::ids::{HallId, ServiceId, TicketId, WindowId};
 use crate::domain::ticket::Priority;
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DbErr, QueryResult, Value};
+use entity::ticket;
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, QueryResult, Value};
 use std::collections::HashMap;
 
 /// A service's queue as issuing sees it, read in one statement inside the issuing transaction.
@@ -75,24 +76,24 @@ fn candidate(row: &QueryResult) -> Result<Candidate, DbErr> {
 /// priority, the oldest queued ticket (within one service and priority the oldest is also the
 /// most overdue, so nothing behind it can win), plus every ticket transferred to this window by
 /// name. One round trip, and each branch is an index range scan, so the cost does not grow
-/// with the length of the queue.
+/// with the length of the queue. Whole rows, so the one chosen need not be read again.
 pub async fn queue_heads(
     conn: &impl ConnectionTrait,
     hall: HallId,
     day: NaiveDate,
     window: WindowId,
     services: &[ServiceId],
-) -> Result<Vec<Candidate>, DbErr> {
+) -> Result<Vec<TicketRow>, DbErr> {
     let mut values: Vec<Value> = vec![hall.0.into(), day.into(), window.0.into()];
     values.extend(services.iter().map(|service| Value::from(service.0)));
     let rows = conn.query_all_raw(statement(conn, &queue_heads_sql(services.len()), values)).await?;
-    rows.iter().map(candidate).collect()
+    rows.iter().map(|row| TicketRow::try_from(ticket::Model::from_query_result(row, "")?)).collect()
 }
 
 /// The heads of a window's queues ($1 hall, $2 day, $3 window, then one per service).
 fn queue_heads_sql(services: usize) -> String {
     let mut branches = vec![format!(
-        "SELECT * FROM (SELECT {CANDIDATE_COLUMNS} FROM tickets WHERE hall_id = $1 AND business_date = $2 \
+        "SELECT * FROM (SELECT * FROM tickets WHERE hall_id = $1 AND business_date = $2 \
          AND {QUEUED} AND target_window_id = $3 ORDER BY issued_at, id LIMIT 50) AS targeted"
     )];
     for n in 4..4 + services {
@@ -101,7 +102,7 @@ fn queue_heads_sql(services: usize) -> String {
             let order =
                 if priority == Priority::Appointment { "COALESCE(booked_for, issued_at), id" } else { "issued_at, id" };
             branches.push(format!(
-                "SELECT * FROM (SELECT {CANDIDATE_COLUMNS} FROM tickets WHERE hall_id = $1 AND business_date = $2 \
+                "SELECT * FROM (SELECT * FROM tickets WHERE hall_id = $1 AND business_date = $2 \
                  AND {QUEUED} AND service_id = ${n} AND priority = '{p}' AND target_window_id IS NULL \
                  ORDER BY {order} LIMIT 1) AS head_{n}_{p}",
                 p = priority.as_str()

@@ -5,7 +5,7 @@ use crate::domain::window::{WindowKind, WindowState};
 use chrono::{DateTime, Utc};
 use entity::{window, window_service};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
@@ -42,19 +42,50 @@ fn row(m: window::Model, services: Vec<ServiceId>) -> Result<WindowRow, DbErr> {
     })
 }
 
+/// One window with its services, in one statement (a row per service): every window operation
+/// reads it twice, once to authorize and once under the hall lock (issue 19).
 pub async fn find(conn: &impl ConnectionTrait, id: WindowId) -> Result<Option<WindowRow>, DbErr> {
-    let Some(model) = window::Entity::find_by_id(id.0).one(conn).await? else {
+    Ok(find_with(conn, id, None).await?.map(|(window, _)| window))
+}
+
+/// One window, and whether `user` is assigned to it: what authorizing a window operation reads,
+/// in one statement.
+pub async fn find_for_user(
+    conn: &impl ConnectionTrait,
+    id: WindowId,
+    user: UserId,
+) -> Result<Option<(WindowRow, bool)>, DbErr> {
+    find_with(conn, id, Some(user)).await
+}
+
+async fn find_with(
+    conn: &impl ConnectionTrait,
+    id: WindowId,
+    user: Option<UserId>,
+) -> Result<Option<(WindowRow, bool)>, DbErr> {
+    let assigned = match user {
+        Some(_) => "EXISTS (SELECT 1 FROM user_windows u WHERE u.window_id = w.id AND u.user_id = $2)",
+        None => "FALSE",
+    };
+    let sql = format!(
+        "SELECT w.*, s.service_id AS listed_service, {assigned} AS assigned FROM windows w \
+         LEFT JOIN window_services s ON s.window_id = w.id WHERE w.id = $1 ORDER BY s.position"
+    );
+    let mut values = vec![id.0.into()];
+    values.extend(user.map(|u| u.0.into()));
+    let rows = conn.query_all_raw(statement(conn, &sql, values)).await?;
+    let Some(first) = rows.first() else {
         return Ok(None);
     };
-    let services = window_service::Entity::find()
-        .filter(window_service::Column::WindowId.eq(id.0))
-        .order_by_asc(window_service::Column::Position)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|ws| ServiceId(ws.service_id))
-        .collect();
-    row(model, services).map(Some)
+    let model = window::Model::from_query_result(first, "")?;
+    let assigned: bool = first.try_get("", "assigned")?;
+    let mut services = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if let Some(service) = row.try_get::<Option<i32>>("", "listed_service")? {
+            services.push(ServiceId(service));
+        }
+    }
+    Ok(Some((row(model, services)?, assigned)))
 }
 
 /// The hall's windows in service (those taken out of service are only in administration).

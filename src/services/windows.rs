@@ -34,7 +34,7 @@ pub(crate) async fn authorize(
     actor: &Actor,
     window: WindowId,
 ) -> AppResult<(Arc<HallConfig>, WindowRow)> {
-    let row = windows::find(&state.db, window)
+    let (row, assigned) = windows::find_for_user(&state.db, window, actor.id)
         .await?
         .ok_or_else(|| AppError::not_found(ErrorCode::WindowNotFound, format!("there is no window {window}")))?;
     if !row.active {
@@ -43,7 +43,7 @@ pub(crate) async fn authorize(
             format!("window {} is out of service; an administrator can put it back", row.number),
         ));
     }
-    if !may_operate(state, actor, &row).await? {
+    if !may_operate_assigned(actor, &row, assigned) {
         return Err(AppError::forbidden(format!("{} may not operate window {}", actor.username, row.number)));
     }
     // Staff work only the window they are signed in at; managers act on any from the floor.
@@ -58,13 +58,16 @@ pub(crate) async fn authorize(
 
 /// Staff assigned to the window, a manager of its hall, or an admin.
 pub(crate) async fn may_operate(state: &Core, actor: &Actor, window: &WindowRow) -> AppResult<bool> {
-    Ok(match actor.role {
-        crate::domain::role::Role::Staff => {
-            actor.hall.is_none_or(|hall| hall == window.hall_id)
-                && users::is_assigned(&state.db, actor.id, window.id).await?
-        }
+    let assigned = actor.role == Role::Staff && users::is_assigned(&state.db, actor.id, window.id).await?;
+    Ok(may_operate_assigned(actor, window, assigned))
+}
+
+/// `may_operate`, with whether the actor is assigned to the window already read.
+fn may_operate_assigned(actor: &Actor, window: &WindowRow, assigned: bool) -> bool {
+    match actor.role {
+        Role::Staff => assigned && actor.hall.is_none_or(|hall| hall == window.hall_id),
         _ => actor.manages(window.hall_id),
-    })
+    }
 }
 
 /// Staff restore only a no-show their window called or one of its services; managers any in
@@ -146,13 +149,15 @@ pub async fn call_next(state: &Core, actor: &Actor, window_id: WindowId) -> AppR
                 let window = ready_to_call(write, window_id).await?;
                 let day = business_date(write.now, hall.timezone);
                 let heads = tickets::queue_heads(&write.txn, hall.id, day, window_id, &window.services).await?;
+                let candidates: Vec<_> = heads.iter().map(TicketRow::candidate).collect();
                 let profile = WindowProfile { id: window_id, services: window.services };
-                let Some(choice) = choose_next(&profile, &heads, &hall.target_waits(), write.now) else {
+                let Some(choice) = choose_next(&profile, &candidates, &hall.target_waits(), write.now) else {
                     return Ok(None);
                 };
-                let before = tickets::find(&write.txn, choice.id)
-                    .await?
-                    .ok_or_else(|| AppError::internal("queued ticket vanished"))?;
+                let before = heads
+                    .into_iter()
+                    .find(|ticket| ticket.id == choice.id)
+                    .ok_or_else(|| AppError::internal("dispatch chose a ticket that was not a candidate"))?;
                 let now = write.now;
                 save(write, hall, by, &before, |t| t.call(window_id, Some(by), now), None).await.map(Some)
             })
