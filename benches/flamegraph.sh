@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # A CPU flame graph of ticket issuance (issue 19): the release server on a fresh SQLite file,
 # wrk -t2 -c64 POSTing tickets, `perf record` of the server for BENCH_SECONDS while wrk runs,
-# folded and drawn with inferno. Writes docs/flamegraph-issuance.svg and prints the busiest
-# frames and the kernel's share.
+# folded and drawn with inferno. Writes docs/flamegraph-issuance.svg (or BENCH_SVG) and prints
+# the busiest frames and the kernel's share. BENCH_TITLE names the build in the graph's title.
 # Needs perf (apt-get install -y linux-perf), wrk and inferno (cargo install inferno).
-# Usage: bash benches/flamegraph.sh   (BENCH_SECONDS=10; port 18080)
+# Usage: bash benches/flamegraph.sh   (BENCH_SECONDS=10; port 18080; BENCH_SVG=docs/flamegraph-issuance.svg;
+#        BENCH_HALLQ_BIN=another build to draw, e.g. an earlier commit's: see benches/support/server.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v perf >/dev/null || { echo "needs perf: apt-get install -y linux-perf"; exit 2; }
 command -v inferno-flamegraph >/dev/null || { echo "needs inferno: cargo install inferno"; exit 2; }
 seconds=${BENCH_SECONDS:-10}
+svg=${BENCH_SVG:-docs/flamegraph-issuance.svg}
+title=${BENCH_TITLE:-hallq}
 work=target/flamegraph
 source benches/support/server.sh
 fresh_database; start_hallq 18080
@@ -24,8 +27,8 @@ sleep 2 # past the start of the run
 perf record -q -F 499 -g -p "$pid" -o "$work/perf.data" -- sleep "$seconds" 2>/dev/null
 wait "$load"
 perf script -i "$work/perf.data" 2>/dev/null | inferno-collapse-perf >"$work/folded.txt"
-inferno-flamegraph --title "hallq: POST /api/v1/halls/demo/tickets, wrk -t2 -c64, SQLite ($(date -u +%F))" \
-  <"$work/folded.txt" >docs/flamegraph-issuance.svg
+inferno-flamegraph --title "$title: POST /api/v1/halls/demo/tickets, wrk -t2 -c64, SQLite ($(date -u +%F))" \
+  <"$work/folded.txt" >"$svg"
 grep -E "Requests/sec|answers" "$work/wrk.txt"
 total=$(awk '{ s += $NF } END { print s }' "$work/folded.txt")
 kernel=$(awk '$0 ~ /\[k\]|_\[k\]/ || $0 ~ /entry_SYSCALL|do_syscall/ { s += $NF } END { print s + 0 }' "$work/folded.txt")

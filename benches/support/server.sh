@@ -2,9 +2,12 @@
 # server and the bare actix-web handler, and starts hallq instances on a fresh database.
 #   BENCH_DB=sqlite (default) or postgres (the local server at 127.0.0.1:5432, user postgres:
 #   a database of its own for each run, dropped at the end).
+#   BENCH_HALLQ_BIN: the server binary to measure (default target/release/hallq, built here),
+#   e.g. a build of an earlier commit, to compare two builds on one machine.
 # The caller sets $work (a directory under target/) before sourcing.
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk"; exit 2; }
 bench_db=${BENCH_DB:-sqlite}
+hallq_bin=${BENCH_HALLQ_BIN:-target/release/hallq}
 cargo build --release -q
 cargo build --release -q --example bare_handler
 rm -rf "$work"; mkdir -p "$work"
@@ -51,7 +54,7 @@ start_hallq() {
   # instead: its answer to /healthz comes before the new server fails to bind.
   ! curl -s -o /dev/null "localhost:$1/healthz" || { echo "port $1 is taken: stop what listens there"; exit 1; }
   HALLQ_BIND="127.0.0.1:$1" HALLQ_DATABASE_URL="$(database_url)" HALLQ_DEMO_PASSWORD=demo-pass-123 \
-    HALLQ_ADMIN_PASSWORD=admin-pass-123 HALLQ_PUBLIC_RATE_LIMIT=0 HALLQ_LOG=warn target/release/hallq \
+    HALLQ_ADMIN_PASSWORD=admin-pass-123 HALLQ_PUBLIC_RATE_LIMIT=0 HALLQ_LOG=warn "$hallq_bin" \
     >>"$work/server-$1.log" 2>&1 &
   hallq_pids+=($!)
   for _ in $(seq 1 150); do curl -sf "localhost:$1/healthz" >/dev/null && break; sleep 0.2; done
