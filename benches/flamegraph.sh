@@ -35,8 +35,8 @@ kernel=$(awk '$0 ~ /\[k\]|_\[k\]/ || $0 ~ /entry_SYSCALL|do_syscall/ { s += $NF 
 echo "samples: $total, with a kernel frame: $kernel ($(echo "scale=1; 100 * $kernel / $total" | bc) %)"
 echo "busiest leaf frames (% of samples):"
 awk '{ n = $NF; $NF = ""; k = split($0, f, ";"); leaf[f[k]] += n; s += n }
-     END { for (l in leaf) printf "%6.2f %s\n", 100 * leaf[l] / s, l }' "$work/folded.txt" | sort -rn | head -15
+     END { for (l in leaf) printf "%6.2f %s\n", 100 * leaf[l] / s, l }' "$work/folded.txt" | sort -rn | sed -n 1,15p
 echo "by thread:"
 awk '{ n = $NF; split($0, f, ";"); sub(/-[0-9]+(\/[0-9]+)?$/, "", f[1]); t[f[1]] += n; s += n }
-     END { for (x in t) printf "%6.2f %s\n", 100 * t[x] / s, x }' "$work/folded.txt" | sort -rn | head -8
+     END { for (x in t) printf "%6.2f %s\n", 100 * t[x] / s, x }' "$work/folded.txt" | sort -rn | sed -n 1,8p
 stop_hallq
