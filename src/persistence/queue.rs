@@ -226,6 +226,7 @@ mod tests {
         };
         let (sql, values) = built(super::super::tickets::held_by_window_query(WindowId(3)));
         let held = plan(sql, values).await;
+        let window_and_held = plan(super::super::windows::find_with_held_sql(), vec![3.into()]).await;
         let day_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
         let (sql, values) = built(super::super::tickets::queued_remote_query(HallId(1), day_of));
         let remote = plan(sql, values).await;
@@ -243,10 +244,12 @@ mod tests {
                 "ix_tickets_for_window_by_service (hall_id=? AND service_id=? AND business_date=?)",
             ),
             ("held by a window", &held, "ux_tickets_active_window (window_id=?)"),
+            ("a window and its held ticket", &window_and_held, "t USING INDEX ux_tickets_active_window (window_id=?)"),
             ("remote tickets queued", &remote, "ix_tickets_queued (hall_id=? AND business_date=?)"),
         ] {
             assert!(plan.contains(index), "{name} does not use {index}:\n{plan}");
             assert!(!plan.contains("idx_tickets_hall_day") && !plan.contains("SCAN tickets"), "{name}:\n{plan}");
+            assert!(!plan.contains("SCAN t ") && !plan.ends_with("SCAN t"), "{name}:\n{plan}");
         }
     }
 }

@@ -1,11 +1,15 @@
 //! Windows: their live state and their ordered service lists.
+use super::tickets::{TicketRow, HELD};
 use super::{corrupt, statement};
 use crate::domain::ids::{HallId, ServiceId, UserId, WindowId};
 use crate::domain::window::{WindowKind, WindowState};
 use chrono::{DateTime, Utc};
-use entity::{window, window_service};
+use entity::{ticket, window, window_service};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, IdenStatic, Iterable, QueryFilter, QueryOrder,
+    QueryResult,
+};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
@@ -74,18 +78,58 @@ async fn find_with(
     let mut values = vec![id.0.into()];
     values.extend(user.map(|u| u.0.into()));
     let rows = conn.query_all_raw(statement(conn, &sql, values)).await?;
-    let Some(first) = rows.first() else {
+    if rows.is_empty() {
         return Ok(None);
-    };
+    }
+    window_of(&rows).map(Some)
+}
+
+/// The window of a join's rows (one per service, `listed_service`), and its `assigned` column.
+fn window_of(rows: &[QueryResult]) -> Result<(WindowRow, bool), DbErr> {
+    let first = rows.first().ok_or_else(|| DbErr::RecordNotFound("window".into()))?;
     let model = window::Model::from_query_result(first, "")?;
     let assigned: bool = first.try_get("", "assigned")?;
     let mut services = Vec::with_capacity(rows.len());
-    for row in &rows {
+    for row in rows {
         if let Some(service) = row.try_get::<Option<i32>>("", "listed_service")? {
             services.push(ServiceId(service));
         }
     }
-    Ok(Some((row(model, services)?, assigned)))
+    Ok((row(model, services)?, assigned))
+}
+
+/// A window and the ticket it holds (called or serving), if any, in one statement: what a call
+/// reads under the hall lock before it chooses (issue 19).
+pub async fn find_with_held(
+    conn: &impl ConnectionTrait,
+    id: WindowId,
+) -> Result<Option<(WindowRow, Option<TicketRow>)>, DbErr> {
+    let rows = conn.query_all_raw(statement(conn, &find_with_held_sql(), [id.0.into()])).await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let (window, _) = window_of(&rows)?;
+    // A held ticket's id is never null, so a null one means the window holds nothing; any other
+    // fault in its columns is an error, not "holds nothing".
+    let held = match first.try_get::<Option<i64>>("", &format!("{HELD_PREFIX}id"))? {
+        Some(_) => Some(TicketRow::try_from(ticket::Model::from_query_result(first, HELD_PREFIX)?)?),
+        None => None,
+    };
+    Ok(Some((window, held)))
+}
+
+const HELD_PREFIX: &str = "held_";
+
+/// $1 the window. The held ticket's columns carry `HELD_PREFIX`; the join's condition is the
+/// partial index's own (`ux_tickets_active_window`), written out as in `tickets::HELD`.
+pub(super) fn find_with_held_sql() -> String {
+    let held: Vec<String> = ticket::Column::iter().map(|c| format!("t.{0} AS {HELD_PREFIX}{0}", c.as_str())).collect();
+    format!(
+        "SELECT w.*, s.service_id AS listed_service, FALSE AS assigned, {} FROM windows w \
+         LEFT JOIN window_services s ON s.window_id = w.id \
+         LEFT JOIN tickets t ON t.window_id = w.id AND t.{HELD} WHERE w.id = $1 ORDER BY s.position",
+        held.join(", ")
+    )
 }
 
 /// The hall's windows in service (those taken out of service are only in administration).

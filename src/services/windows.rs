@@ -126,11 +126,12 @@ async fn save(
 /// The window as it stands under the hall lock (it may have changed since it was authorized),
 /// when it may call: open, and holding no ticket.
 async fn ready_to_call(write: &HallWrite, window_id: WindowId) -> AppResult<WindowRow> {
-    let window = windows::find(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
+    let (window, held) =
+        windows::find_with_held(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
     if !window.state.can_call() {
         return Err(not_open(&window));
     }
-    if let Some(held) = tickets::held_by_window(&write.txn, window_id).await? {
+    if let Some(held) = held {
         return Err(busy(&held));
     }
     Ok(window)
