@@ -3,7 +3,7 @@ use crate::domain::ids::{HallId, UserId, WindowId};
 use crate::domain::role::Role;
 use chrono::{DateTime, Utc};
 use entity::{auth_session, user, user_window};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
@@ -105,14 +105,18 @@ pub async fn find_session_user(
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(UserRow, DateTime<Utc>)>, DbErr> {
-    let found = auth_session::Entity::find()
-        .filter(auth_session::Column::TokenHash.eq(token_hash))
-        .filter(auth_session::Column::ExpiresAt.gt(now))
-        .one(conn)
+    // One statement: every signed-in request asks this first (issue 19).
+    let found = conn
+        .query_one_raw(super::statement(
+            conn,
+            "SELECT u.*, s.expires_at AS session_expires_at FROM auth_sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
+            [token_hash.into(), now.into()],
+        ))
         .await?;
-    let Some(session) = found else { return Ok(None) };
-    let Some(user) = user::Entity::find_by_id(session.user_id).one(conn).await? else { return Ok(None) };
-    Ok(Some((row(user)?, session.expires_at)))
+    let Some(found) = found else { return Ok(None) };
+    let expires: DateTime<Utc> = found.try_get("", "session_expires_at")?;
+    Ok(Some((row(user::Model::from_query_result(&found, "")?)?, expires)))
 }
 
 pub async fn delete_session(conn: &impl ConnectionTrait, token_hash: &str) -> Result<(), DbErr> {
