@@ -84,19 +84,40 @@ pub async fn queue_heads(
     window: WindowId,
     services: &[ServiceId],
 ) -> Result<Vec<TicketRow>, DbErr> {
-    let mut values: Vec<Value> = vec![hall.0.into(), day.into(), window.0.into()];
+    queue_heads_for(conn, hall, day, &[window], services, 1).await
+}
+
+/// `queue_heads` for several windows at once, `depth` deep: enough for `depth` calls among
+/// them, since each call takes at most one ticket from the front of one branch (a batch of
+/// window operations reads this once; issue 19).
+pub async fn queue_heads_for(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    day: NaiveDate,
+    windows: &[WindowId],
+    services: &[ServiceId],
+    depth: usize,
+) -> Result<Vec<TicketRow>, DbErr> {
+    let mut values: Vec<Value> = vec![hall.0.into(), day.into()];
+    values.extend(windows.iter().map(|window| Value::from(window.0)));
     values.extend(services.iter().map(|service| Value::from(service.0)));
-    let rows = conn.query_all_raw(statement(conn, &queue_heads_sql(services.len()), values)).await?;
+    let sql = queue_heads_sql(windows.len(), services.len(), depth);
+    let rows = conn.query_all_raw(statement(conn, &sql, values)).await?;
     rows.iter().map(|row| TicketRow::try_from(ticket::Model::from_query_result(row, "")?)).collect()
 }
 
-/// The heads of a window's queues ($1 hall, $2 day, $3 window, then one per service).
-fn queue_heads_sql(services: usize) -> String {
-    let mut branches = vec![format!(
-        "SELECT * FROM (SELECT * FROM tickets WHERE hall_id = $1 AND business_date = $2 \
-         AND {QUEUED} AND target_window_id = $3 ORDER BY issued_at, id LIMIT 50) AS targeted"
-    )];
-    for n in 4..4 + services {
+/// The heads of some windows' queues ($1 hall, $2 day, then one per window, then one per
+/// service), `depth` from the front of each service's queue of each priority.
+fn queue_heads_sql(windows: usize, services: usize, depth: usize) -> String {
+    let mut branches = Vec::with_capacity(windows + services * 3);
+    for n in 3..3 + windows {
+        branches.push(format!(
+            "SELECT * FROM (SELECT * FROM tickets WHERE hall_id = $1 AND business_date = $2 \
+             AND {QUEUED} AND target_window_id = ${n} ORDER BY issued_at, id LIMIT 50) AS targeted_{n}"
+        ));
+    }
+    let depth = depth.max(1);
+    for n in 3 + windows..3 + windows + services {
         for priority in [Priority::Green, Priority::Appointment, Priority::Normal] {
             // Appointments queue by their booked start (see `dispatch::call_key`).
             let order =
@@ -104,7 +125,7 @@ fn queue_heads_sql(services: usize) -> String {
             branches.push(format!(
                 "SELECT * FROM (SELECT * FROM tickets WHERE hall_id = $1 AND business_date = $2 \
                  AND {QUEUED} AND service_id = ${n} AND priority = '{p}' AND target_window_id IS NULL \
-                 ORDER BY {order} LIMIT 1) AS head_{n}_{p}",
+                 ORDER BY {order} LIMIT {depth}) AS head_{n}_{p}",
                 p = priority.as_str()
             ));
         }
@@ -217,7 +238,8 @@ mod tests {
             }
         };
         let day = Value::from(chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("date"));
-        let heads = plan(queue_heads_sql(2), vec![1.into(), day.clone(), 3.into(), 1.into(), 2.into()]).await;
+        let heads =
+            plan(queue_heads_sql(2, 2, 4), vec![1.into(), day.clone(), 3.into(), 4.into(), 1.into(), 2.into()]).await;
         let counts = plan(queue_counts_sql(), vec![1.into(), day.clone()]).await;
         let targeted = plan(service_queue_sql(), vec![1.into(), 1.into(), day]).await;
         let built = |query: sea_orm::Select<entity::ticket::Entity>| {
@@ -226,7 +248,8 @@ mod tests {
         };
         let (sql, values) = built(super::super::tickets::held_by_window_query(WindowId(3)));
         let held = plan(sql, values).await;
-        let window_and_held = plan(super::super::windows::find_with_held_sql(), vec![3.into()]).await;
+        let window_and_held =
+            plan(super::super::windows::find_with_held_sql(&["?".into(), "?".into()]), vec![3.into(), 4.into()]).await;
         let day_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
         let (sql, values) = built(super::super::tickets::queued_remote_query(HallId(1), day_of));
         let remote = plan(sql, values).await;

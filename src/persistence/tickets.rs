@@ -1,6 +1,6 @@
 //! Tickets: numbering, the queue heads dispatch chooses from, and guarded state updates.
 pub use super::queue::{queue_counts, queue_heads, queue_members, service_queue, window_members, QueueCount};
-use super::statement;
+use super::{placeholders, statement};
 use crate::domain::ids::{HallId, ServiceId, TicketId, WindowId};
 use crate::domain::ticket::{Channel, Priority, TicketStatus};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -8,6 +8,7 @@ use entity::ticket;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Value,
 };
 use std::collections::HashMap;
 
@@ -103,7 +104,7 @@ pub async fn insert_row(conn: &impl ConnectionTrait, t: &NewTicket<'_>) -> Resul
 /// Inserts tickets of one hall and day in one statement; their ids, in the order given.
 pub async fn insert_rows(conn: &impl ConnectionTrait, rows: &[NewTicket<'_>]) -> Result<Vec<TicketId>, DbErr> {
     const COLUMNS: usize = 14;
-    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(rows.len() * COLUMNS);
+    let mut values: Vec<Value> = Vec::with_capacity(rows.len() * COLUMNS);
     let mut tuples = Vec::with_capacity(rows.len());
     for t in rows {
         let n = values.len();
@@ -278,40 +279,100 @@ pub async fn recent_handling(
 /// `before`: a concurrent change makes this return false instead of overwriting it. Keeps the
 /// queue counters in step when the ticket enters, leaves or moves between queues.
 pub async fn update(conn: &impl ConnectionTrait, before: &TicketRow, t: &TicketRow) -> Result<bool, DbErr> {
-    let result = conn
-        .execute_raw(statement(
-            conn,
-            "UPDATE tickets SET status = $1, service_id = $2, window_id = $3, target_window_id = $4, called_at = $5, \
-             started_at = $6, finished_at = $7, no_show_at = $8, cancelled_at = $9, recall_count = $10, \
-             transfer_count = $11, transfer_note = $12, served_by = $15 WHERE id = $13 AND status = $14",
-            [
-                t.status.as_str().into(),
-                t.service_id.0.into(),
-                t.window_id.map(|w| w.0).into(),
-                t.target_window_id.map(|w| w.0).into(),
-                t.called_at.into(),
-                t.started_at.into(),
-                t.finished_at.into(),
-                t.no_show_at.into(),
-                t.cancelled_at.into(),
-                t.recall_count.into(),
-                t.transfer_count.into(),
-                t.transfer_note.clone().into(),
-                t.id.0.into(),
-                before.status.as_str().into(),
-                t.served_by.map(|u| u.0).into(),
-            ],
-        ))
-        .await?;
-    if result.rows_affected() != 1 {
-        return Ok(false);
+    update_many(conn, &[(before.clone(), t.clone())]).await
+}
+
+/// `CASE id WHEN .. THEN .. END` over the changed tickets, taking its placeholders from `marks`
+/// and pushing its values in the same order.
+fn case_by_id(
+    changes: &[(TicketRow, TicketRow)],
+    marks: &mut impl Iterator<Item = String>,
+    values: &mut Vec<Value>,
+    value: impl Fn(&TicketRow, &TicketRow) -> Value,
+) -> String {
+    let mut sql = String::from("CASE id");
+    for (before, after) in changes {
+        let (id, set) = (marks.next().unwrap_or_default(), marks.next().unwrap_or_default());
+        sql.push_str(&format!(" WHEN {id} THEN {set}"));
+        values.push(after.id.0.into());
+        values.push(value(before, after));
     }
+    sql.push_str(" END");
+    sql
+}
+
+/// How a change of one ticket moves the queue counters: out of its queue when it leaves the
+/// queue or changes service, into one when it enters a queue or changes service.
+fn queue_moves(before: &TicketRow, t: &TicketRow) -> Vec<(ServiceId, Priority, i32)> {
     let moved = before.service_id != t.service_id;
+    let mut moves = Vec::new();
     if before.status.is_queued() && (!t.status.is_queued() || moved) {
-        adjust_queued(conn, t.hall_id, before.service_id, t.business_date, t.priority, -1).await?;
+        moves.push((before.service_id, t.priority, -1));
     }
     if t.status.is_queued() && (!before.status.is_queued() || moved) {
-        adjust_queued(conn, t.hall_id, t.service_id, t.business_date, t.priority, 1).await?;
+        moves.push((t.service_id, t.priority, 1));
+    }
+    moves
+}
+
+/// A column a change of a ticket may write, and its new value.
+type ChangedColumn = (&'static str, fn(&TicketRow) -> Value);
+
+/// `update` for several tickets in one statement, each guarded by the status it had in its
+/// `before`, with the queue counters moved once per queue: how a batch of window operations
+/// writes what it changed (issue 19). False unless every ticket was written; then the caller
+/// must roll back, since the others were.
+pub async fn update_many(conn: &impl ConnectionTrait, changes: &[(TicketRow, TicketRow)]) -> Result<bool, DbErr> {
+    if changes.is_empty() {
+        return Ok(true);
+    }
+    let n = changes.len();
+    // Thirteen columns set by `CASE id`, then the ids, then the guard's `CASE id`.
+    let mut marks = placeholders(conn, 1, n * 29).into_iter();
+    let mut values: Vec<Value> = Vec::with_capacity(n * 29);
+    let columns: [ChangedColumn; 13] = [
+        ("status", |t| t.status.as_str().into()),
+        ("service_id", |t| t.service_id.0.into()),
+        ("window_id", |t| t.window_id.map(|w| w.0).into()),
+        ("target_window_id", |t| t.target_window_id.map(|w| w.0).into()),
+        ("called_at", |t| t.called_at.into()),
+        ("started_at", |t| t.started_at.into()),
+        ("finished_at", |t| t.finished_at.into()),
+        ("no_show_at", |t| t.no_show_at.into()),
+        ("cancelled_at", |t| t.cancelled_at.into()),
+        ("recall_count", |t| t.recall_count.into()),
+        ("transfer_count", |t| t.transfer_count.into()),
+        ("transfer_note", |t| t.transfer_note.clone().into()),
+        ("served_by", |t| t.served_by.map(|u| u.0).into()),
+    ];
+    let mut sets = Vec::with_capacity(columns.len());
+    for (column, value) in columns {
+        sets.push(format!("{column} = {}", case_by_id(changes, &mut marks, &mut values, |_, after| value(after))));
+    }
+    // The ids' own placeholders come between the SET's and the guard's.
+    let ids: Vec<String> = marks.by_ref().take(n).collect();
+    values.extend(changes.iter().map(|(_, after)| Value::from(after.id.0)));
+    let guard = case_by_id(changes, &mut marks, &mut values, |before, _| before.status.as_str().into());
+    let guard = format!("id IN ({}) AND status = {guard}", ids.join(", "));
+    let sql = format!("UPDATE tickets SET {} WHERE {guard}", sets.join(", "));
+    let result = conn.execute_raw(statement(conn, &sql, values)).await?;
+    if usize::try_from(result.rows_affected()).ok() != Some(n) {
+        return Ok(false);
+    }
+    let mut moves: Vec<((HallId, ServiceId, NaiveDate, Priority), i32)> = Vec::new();
+    for (before, after) in changes {
+        for (service, priority, delta) in queue_moves(before, after) {
+            let key = (after.hall_id, service, after.business_date, priority);
+            match moves.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, sum)) => *sum += delta,
+                None => moves.push((key, delta)),
+            }
+        }
+    }
+    for ((hall, service, day, priority), delta) in moves {
+        if delta != 0 {
+            adjust_queued(conn, hall, service, day, priority, delta).await?;
+        }
     }
     Ok(true)
 }
@@ -423,4 +484,91 @@ pub async fn purge_phones_before(conn: &impl ConnectionTrait, hall: HallId, day:
         ))
         .await?;
     Ok(result.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DemoHours;
+    use migration::MigratorTrait;
+    use sea_orm::{ConnectOptions, Database};
+
+    async fn queued(db: &sea_orm::DatabaseConnection) -> i64 {
+        let sql = "SELECT CAST(COALESCE(SUM(queued), 0) AS BIGINT) FROM queue_counters";
+        let row = db.query_one_raw(statement(db, sql, [])).await.expect("sum").expect("a row");
+        row.try_get_by_index(0).expect("sum")
+    }
+
+    /// `update_many` writes every change in one statement, each guarded by its status as read,
+    /// and moves the queue counters once per queue; a stale change is refused.
+    #[tokio::test]
+    async fn many_tickets_are_written_at_once_and_a_stale_one_writes_nothing() {
+        let mut options = ConnectOptions::new("sqlite::memory:");
+        options.max_connections(1).sqlx_logging(false);
+        let db = Database::connect(options).await.expect("in-memory SQLite");
+        migration::Migrator::up(&db, None).await.expect("migrations");
+        let now = Utc::now();
+        let hall = crate::persistence::seed::demo_hall(&db, chrono_tz::Asia::Shanghai, DemoHours::Always, "x", now)
+            .await
+            .expect("demo hall");
+        let service: i32 = db
+            .query_one_raw(statement(&db, "SELECT MIN(id) FROM services WHERE hall_id = $1", [hall.0.into()]))
+            .await
+            .expect("query")
+            .expect("a service")
+            .try_get_by_index(0)
+            .expect("id");
+        let windows: Vec<i32> = db
+            .query_all_raw(statement(&db, "SELECT id FROM windows WHERE hall_id = $1 ORDER BY id", [hall.0.into()]))
+            .await
+            .expect("query")
+            .iter()
+            .map(|row| row.try_get_by_index(0).expect("id"))
+            .collect();
+        let day = now.date_naive();
+        let mut rows = Vec::new();
+        for seq in 1..=3 {
+            let number = format!("A{seq:03}");
+            let token = format!("token-{seq}");
+            let new = NewTicket {
+                hall,
+                service: ServiceId(service),
+                day,
+                seq,
+                number: &number,
+                priority: Priority::Normal,
+                channel: Channel::Kiosk,
+                token: &token,
+                issued_at: now,
+                phone: None,
+                client_id: None,
+                booked_for: None,
+                estimated_wait_minutes: None,
+            };
+            let id = insert(&db, &new).await.expect("insert");
+            rows.push(find(&db, id).await.expect("find").expect("the ticket"));
+        }
+        assert_eq!(queued(&db).await, 3);
+        // Each window holds one ticket at most (a unique index).
+        let call = |t: &TicketRow, window: usize, note: &str| TicketRow {
+            status: TicketStatus::Called,
+            window_id: Some(WindowId(windows[window])),
+            called_at: Some(now),
+            recall_count: 1,
+            transfer_note: Some(note.to_owned()),
+            ..t.clone()
+        };
+        let changes = vec![(rows[0].clone(), call(&rows[0], 0, "一")), (rows[2].clone(), call(&rows[2], 1, "three"))];
+        assert!(update_many(&db, &changes).await.expect("update"));
+        for (_, after) in &changes {
+            assert_eq!(find(&db, after.id).await.expect("find").as_ref(), Some(after));
+        }
+        assert_eq!(find(&db, rows[1].id).await.expect("find").as_ref(), Some(&rows[1]), "untouched");
+        assert_eq!(queued(&db).await, 1, "two left the queue");
+        // The first is no longer waiting: a change read before the call is stale and is not
+        // written, and the answer says so (the caller rolls the rest back).
+        let stale = vec![(rows[1].clone(), call(&rows[1], 2, "fresh")), (rows[0].clone(), call(&rows[0], 3, "stale"))];
+        assert!(!update_many(&db, &stale).await.expect("update"));
+        assert_eq!(find(&db, rows[0].id).await.expect("find").as_ref(), Some(&changes[0].1));
+    }
 }

@@ -1,6 +1,6 @@
 //! Windows: their live state and their ordered service lists.
 use super::tickets::{TicketRow, HELD};
-use super::{corrupt, statement};
+use super::{corrupt, placeholders, statement};
 use crate::domain::ids::{HallId, ServiceId, UserId, WindowId};
 use crate::domain::window::{WindowKind, WindowState};
 use chrono::{DateTime, Utc};
@@ -46,8 +46,8 @@ fn row(m: window::Model, services: Vec<ServiceId>) -> Result<WindowRow, DbErr> {
     })
 }
 
-/// One window with its services, in one statement (a row per service): every window operation
-/// reads it twice, once to authorize and once under the hall lock (issue 19).
+/// One window with its services, in one statement (a row per service). The hot window
+/// operations read it through `find_for_user` (authorizing) and `find_with_held` (calling).
 pub async fn find(conn: &impl ConnectionTrait, id: WindowId) -> Result<Option<WindowRow>, DbErr> {
     Ok(find_with(conn, id, None).await?.map(|(window, _)| window))
 }
@@ -98,37 +98,49 @@ fn window_of(rows: &[QueryResult]) -> Result<(WindowRow, bool), DbErr> {
     Ok((row(model, services)?, assigned))
 }
 
-/// A window and the ticket it holds (called or serving), if any, in one statement: what a call
-/// reads under the hall lock before it chooses (issue 19).
+/// Windows and the ticket each holds (called or serving), if any, in one statement: what a
+/// batch of window operations reads under the hall lock before its operations run (issue 19).
+/// In the order of `ids`; a window that does not exist is left out.
 pub async fn find_with_held(
     conn: &impl ConnectionTrait,
-    id: WindowId,
-) -> Result<Option<(WindowRow, Option<TicketRow>)>, DbErr> {
-    let rows = conn.query_all_raw(statement(conn, &find_with_held_sql(), [id.0.into()])).await?;
-    let Some(first) = rows.first() else {
-        return Ok(None);
-    };
-    let (window, _) = window_of(&rows)?;
-    // A held ticket's id is never null, so a null one means the window holds nothing; any other
-    // fault in its columns is an error, not "holds nothing".
-    let held = match first.try_get::<Option<i64>>("", &format!("{HELD_PREFIX}id"))? {
-        Some(_) => Some(TicketRow::try_from(ticket::Model::from_query_result(first, HELD_PREFIX)?)?),
-        None => None,
-    };
-    Ok(Some((window, held)))
+    ids: &[WindowId],
+) -> Result<Vec<(WindowRow, Option<TicketRow>)>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = find_with_held_sql(&placeholders(conn, 1, ids.len()));
+    let rows = conn.query_all_raw(statement(conn, &sql, ids.iter().map(|id| id.0.into()))).await?;
+    // Ordered by window, so each window's rows (one per service) are one run.
+    let window_id = |row: &QueryResult| row.try_get::<i32>("", "id").ok();
+    let mut by_window = HashMap::new();
+    for rows in rows.chunk_by(|a, b| window_id(a) == window_id(b)) {
+        let Some(first) = rows.first() else { continue };
+        let (window, _) = window_of(rows)?;
+        // A held ticket's id is never null, so a null one means the window holds nothing; any
+        // other fault in its columns is an error, not "holds nothing".
+        let held = match first.try_get::<Option<i64>>("", &format!("{HELD_PREFIX}id"))? {
+            Some(_) => Some(TicketRow::try_from(ticket::Model::from_query_result(first, HELD_PREFIX)?)?),
+            None => None,
+        };
+        by_window.insert(window.id, (window, held));
+    }
+    let found = ids.iter().filter_map(|id| by_window.remove(id)).collect();
+    Ok(found)
 }
 
 const HELD_PREFIX: &str = "held_";
 
-/// $1 the window. The held ticket's columns carry `HELD_PREFIX`; the join's condition is the
-/// partial index's own (`ux_tickets_active_window`), written out as in `tickets::HELD`.
-pub(super) fn find_with_held_sql() -> String {
+/// One placeholder per window. The held ticket's columns carry `HELD_PREFIX`; the join's
+/// condition is the partial index's own (`ux_tickets_active_window`), written out as in
+/// `tickets::HELD`.
+pub(super) fn find_with_held_sql(windows: &[String]) -> String {
     let held: Vec<String> = ticket::Column::iter().map(|c| format!("t.{0} AS {HELD_PREFIX}{0}", c.as_str())).collect();
     format!(
         "SELECT w.*, s.service_id AS listed_service, FALSE AS assigned, {} FROM windows w \
          LEFT JOIN window_services s ON s.window_id = w.id \
-         LEFT JOIN tickets t ON t.window_id = w.id AND t.{HELD} WHERE w.id = $1 ORDER BY s.position",
-        held.join(", ")
+         LEFT JOIN tickets t ON t.window_id = w.id AND t.{HELD} WHERE w.id IN ({}) ORDER BY w.id, s.position",
+        held.join(", "),
+        windows.join(", ")
     )
 }
 

@@ -300,7 +300,7 @@ pub async fn book(state: &Core, hall: &Arc<HallConfig>, request: BookRequest<'_>
     let (config, day, channel, actor) = (hall.clone(), request.date, request.channel, request.actor);
     let row = state
         .window_ops
-        .write(hall, move |write| {
+        .write(hall, super::group_write::Touches::Other, move |write| {
             Box::pin(async move {
                 let hall = &config;
                 let now = write.now.with_timezone(&hall.timezone).naive_local();

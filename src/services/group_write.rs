@@ -7,11 +7,14 @@
 //!
 //! An operation runs against the transaction as it stands after the operations before it, so
 //! the rules see what those wrote (a ticket called by one window is no longer queued for the
-//! next). An operation refused by a rule writes nothing, and the others go ahead. A database
-//! error, or a refusal after the operation had already written, rolls the whole batch back and
-//! every operation in it is answered with that error; nothing of it is published.
+//! next). The batch reads its windows and queue heads once for all its operations and writes
+//! the tickets they change in one statement at commit (`window_batch.rs`). An operation
+//! refused by a rule writes nothing, and the others go ahead. A database error, or a refusal
+//! after the operation had already written, rolls the whole batch back and every operation in
+//! it is answered with that error; nothing of it is published.
+
 use super::hall_write::{HallWrite, WriteParts};
-use crate::domain::ids::HallId;
+use crate::domain::ids::{HallId, WindowId};
 use crate::error::{AppError, AppResult, ErrorCode, ErrorKind};
 use crate::persistence::halls::HallConfig;
 use futures_util::future::BoxFuture;
@@ -45,6 +48,42 @@ trait Job: Send {
 struct Ran {
     error: Option<AppError>,
     answer: Box<dyn FnOnce(Option<AppError>) + Send>,
+}
+
+impl Ran {
+    /// A job that could not run because the batch failed before it.
+    fn failed(job: Box<dyn Job>, error: AppError) -> Ran {
+        let answer_with = error.clone();
+        let mut job = Some(job);
+        Ran {
+            error: Some(error),
+            answer: Box::new(move |_| {
+                if let Some(job) = job.take() {
+                    job.refuse(answer_with);
+                }
+            }),
+        }
+    }
+}
+
+/// The batch's windows and calls, read in one statement before its operations run.
+async fn read_windows(write: &mut HallWrite, touches: &[Touches]) -> AppResult<()> {
+    let mut windows = Vec::new();
+    let mut calling = Vec::new();
+    for touches in touches {
+        let window = match touches {
+            Touches::Window(window) => *window,
+            Touches::Calling(window) => {
+                calling.push(*window);
+                *window
+            }
+            Touches::Other => continue,
+        };
+        if !windows.contains(&window) {
+            windows.push(window);
+        }
+    }
+    write.read_windows(&windows, calling).await
 }
 
 struct Task<F, T> {
@@ -121,7 +160,19 @@ pub async fn next_batch<T>(queue: &mut mpsc::Receiver<T>) -> Option<Vec<T>> {
     Some(waiting)
 }
 
-type Queued = (Arc<HallConfig>, Box<dyn Job>, Instant);
+/// What an operation acts on, so that a batch can read it for all its operations at once
+/// (`window_batch.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Touches {
+    /// One window's held ticket (recall, start, finish, no-show, transfer, restore).
+    Window(WindowId),
+    /// One window calling a ticket from its queues.
+    Calling(WindowId),
+    /// Anything else (a booking): it reads and writes the database itself.
+    Other,
+}
+
+type Queued = (Arc<HallConfig>, Touches, Box<dyn Job>, Instant);
 
 pub struct GroupWriter {
     parts: WriteParts,
@@ -135,7 +186,7 @@ impl GroupWriter {
 
     /// Runs `op` in the hall's next batch and answers once the batch has committed and its
     /// events are published. `op` must return its refusals before it writes anything.
-    pub async fn write<T, F>(&self, hall: &Arc<HallConfig>, op: F) -> AppResult<T>
+    pub async fn write<T, F>(&self, hall: &Arc<HallConfig>, touches: Touches, op: F) -> AppResult<T>
     where
         F: for<'a> FnOnce(&'a mut HallWrite) -> BoxFuture<'a, AppResult<T>> + Send + 'static,
         T: Send + 'static,
@@ -144,7 +195,7 @@ impl GroupWriter {
         let (reply, answer) = oneshot::channel();
         let job: Box<dyn Job> = Box::new(Task { op, reply });
         sender
-            .send((hall.clone(), job, Instant::now()))
+            .send((hall.clone(), touches, job, Instant::now()))
             .await
             .map_err(|_| AppError::internal("window operation writer stopped"))?;
         answer.await.map_err(|_| AppError::internal("window operation writer dropped a request"))?
@@ -155,7 +206,7 @@ async fn run(parts: WriteParts, mut queue: mpsc::Receiver<Queued>) {
     while let Some(waiting) = next_batch(&mut queue).await {
         let mut jobs = Vec::with_capacity(waiting.len());
         let mut hall = None;
-        for (config, job, since) in waiting {
+        for (config, touches, job, since) in waiting {
             if since.elapsed() > DEADLINE {
                 job.refuse(deadline_passed(
                     "the operation could not be written in time and was not done; please try again",
@@ -164,7 +215,7 @@ async fn run(parts: WriteParts, mut queue: mpsc::Receiver<Queued>) {
             }
             // The newest configuration in the batch applies to all of it.
             hall = Some(config);
-            jobs.push(job);
+            jobs.push((touches, job));
         }
         let Some(hall) = hall else { continue };
         write_batch(&parts, &hall, jobs).await;
@@ -172,23 +223,34 @@ async fn run(parts: WriteParts, mut queue: mpsc::Receiver<Queued>) {
 }
 
 #[tracing::instrument(skip_all, fields(hall = %hall.code, batch = jobs.len()))]
-async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: Vec<Box<dyn Job>>) {
-    // An event number for each operation, taken as the batch begins (most write one event).
-    let mut write = match HallWrite::begin_reserving(parts, hall, jobs.len()).await {
+async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: Vec<(Touches, Box<dyn Job>)>) {
+    // An event number for each operation, taken as the batch begins (most write one event),
+    // then the windows the operations act on.
+    let begun = match HallWrite::begin_reserving(parts, hall, jobs.len()).await {
+        Ok(mut write) => {
+            let touches: Vec<Touches> = jobs.iter().map(|(touches, _)| *touches).collect();
+            read_windows(&mut write, &touches).await.map(|()| write)
+        }
+        Err(error) => Err(error),
+    };
+    let mut write = match begun {
         Ok(write) => write,
         Err(error) => {
-            for job in jobs {
+            for (_, job) in jobs {
                 job.refuse(error.clone());
             }
             return;
         }
     };
     let mut ran = Vec::with_capacity(jobs.len());
-    let mut jobs = jobs.into_iter();
+    let mut jobs = jobs.into_iter().map(|(touches, job)| (touches == Touches::Other, job));
     let mut failed = None;
-    for job in jobs.by_ref() {
+    for (other, job) in jobs.by_ref() {
         let written_before = write.emitted();
-        let done = job.run(&mut write).await;
+        let done = match if other { write.settle().await } else { Ok(()) } {
+            Ok(()) => job.run(&mut write).await,
+            Err(error) => Ran::failed(job, error),
+        };
         let fatal = match &done.error {
             Some(error) if error.kind == ErrorKind::Internal || error.kind == ErrorKind::Unavailable => {
                 Some(error.clone())
@@ -216,7 +278,7 @@ async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: Vec<Box<dyn Jo
         (done.answer)(failed.clone());
     }
     // Those behind a failure were never run.
-    for job in jobs {
+    for (_, job) in jobs {
         job.refuse(failed.clone().unwrap_or_else(|| AppError::internal("a window operation was not run")));
     }
 }

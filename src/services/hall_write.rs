@@ -46,6 +46,8 @@ pub struct HallWrite {
     /// operation of a batch (issue 19); nothing reads the log inside a write.
     unstored: Vec<(i64, EventKind, Option<UserId>)>,
     gate: Option<OwnedMutexGuard<crate::state::WriterConnection>>,
+    /// What a batch of window operations has read and staged (`window_batch.rs`).
+    pub(super) batch: super::window_batch::WindowBatch,
 }
 
 impl HallWrite {
@@ -79,6 +81,7 @@ impl HallWrite {
             events: Vec::new(),
             unstored: Vec::new(),
             gate,
+            batch: Default::default(),
         })
     }
 
@@ -112,7 +115,8 @@ impl HallWrite {
         self.commit_to(&state.hub).await
     }
 
-    pub async fn commit_to(self, hub: &crate::realtime::hub::Hub) -> AppResult<()> {
+    pub async fn commit_to(mut self, hub: &crate::realtime::hub::Hub) -> AppResult<()> {
+        self.flush().await?;
         if self.events.is_empty() {
             self.txn.rollback().await?;
             settled(&self.gate);

@@ -23,4 +23,5 @@ pub mod setup;
 pub mod snapshot;
 pub mod tickets;
 pub mod views;
+pub mod window_batch;
 pub mod windows;

@@ -1,6 +1,7 @@
 //! Window operations: call, recall, start, finish, no-show, transfer, restore, and the window's
 //! own state (open, close, pause, resume).
 use super::auth::Actor;
+use super::group_write::Touches;
 use super::hall_write::HallWrite;
 use super::views::{public_ticket, public_window, staff_ticket_view, window_view, StaffTicketView, WindowView};
 use crate::domain::dispatch::{choose_next, WindowProfile};
@@ -99,8 +100,8 @@ fn not_open(window: &WindowRow) -> AppError {
     )
 }
 
-/// Applies one lifecycle rule to the ticket, writes it (guarded by its previous status) and
-/// emits the event; the batch it runs in commits (`GroupWriter`).
+/// Applies one lifecycle rule to the ticket, stages the change and emits the event; the batch
+/// it runs in writes and commits (`GroupWriter`, `window_batch.rs`).
 async fn save(
     write: &mut HallWrite,
     hall: &HallConfig,
@@ -112,12 +113,7 @@ async fn save(
     let mut life = before.life();
     let outcome = rule(&mut life)?;
     let row = before.with_life(life);
-    if !tickets::update(&write.txn, before, &row).await? {
-        return Err(AppError::conflict(
-            ErrorCode::TicketChanged,
-            format!("{} changed meanwhile; look again", row.number),
-        ));
-    }
+    write.stage(before, row.clone());
     let body = EventBody::Ticket { ticket: public_ticket(hall, &row), transfer_to };
     write.emit(outcome.event(), body, Some(by)).await?;
     Ok(staff_ticket_view(hall, &row))
@@ -125,9 +121,8 @@ async fn save(
 
 /// The window as it stands under the hall lock (it may have changed since it was authorized),
 /// when it may call: open, and holding no ticket.
-async fn ready_to_call(write: &HallWrite, window_id: WindowId) -> AppResult<WindowRow> {
-    let (window, held) =
-        windows::find_with_held(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
+async fn ready_to_call(write: &mut HallWrite, window_id: WindowId) -> AppResult<WindowRow> {
+    let (window, held) = write.window(window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
     if !window.state.can_call() {
         return Err(not_open(&window));
     }
@@ -144,12 +139,12 @@ pub async fn call_next(state: &Core, actor: &Actor, window_id: WindowId) -> AppR
     let (config, by) = (hall.clone(), actor.id);
     state
         .window_ops
-        .write(&hall, move |write| {
+        .write(&hall, Touches::Calling(window_id), move |write| {
             Box::pin(async move {
                 let hall = &config;
                 let window = ready_to_call(write, window_id).await?;
                 let day = business_date(write.now, hall.timezone);
-                let heads = tickets::queue_heads(&write.txn, hall.id, day, window_id, &window.services).await?;
+                let heads = write.queue_heads(hall.id, day, &window).await?;
                 let candidates: Vec<_> = heads.iter().map(TicketRow::candidate).collect();
                 let profile = WindowProfile { id: window_id, services: window.services };
                 let Some(choice) = choose_next(&profile, &candidates, &hall.target_waits(), write.now) else {
@@ -173,11 +168,12 @@ pub async fn call_number(state: &Core, actor: &Actor, window_id: WindowId, numbe
     let (config, by, number) = (hall.clone(), actor.id, number.to_owned());
     state
         .window_ops
-        .write(&hall, move |write| {
+        .write(&hall, Touches::Window(window_id), move |write| {
             Box::pin(async move {
                 let hall = &config;
                 let window = ready_to_call(write, window_id).await?;
                 let day = business_date(write.now, hall.timezone);
+                write.flush().await?;
                 let before = tickets::find_by_number(&write.txn, hall.id, day, &number).await?.ok_or_else(|| {
                     AppError::not_found(ErrorCode::TicketNotFound, format!("no ticket {number} today"))
                 })?;
@@ -217,7 +213,7 @@ pub async fn act_on_held(
     let (config, by, number) = (hall.clone(), actor.id, window.number);
     state
         .window_ops
-        .write(&hall, move |write| {
+        .write(&hall, Touches::Window(window_id), move |write| {
             Box::pin(async move { held_action(write, &config, by, window_id, number, recall_limit, action).await })
         })
         .await
@@ -232,7 +228,8 @@ async fn held_action(
     recall_limit: u32,
     action: HeldAction,
 ) -> AppResult<StaffTicketView> {
-    let held = tickets::held_by_window(&write.txn, window_id).await?.ok_or_else(|| {
+    let (_, held) = write.window(window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
+    let held = held.ok_or_else(|| {
         AppError::conflict(ErrorCode::NoTicket, format!("window {window_number} holds no ticket; call one first"))
     })?;
     let now = write.now;
@@ -272,10 +269,11 @@ pub async fn restore(state: &Core, actor: &Actor, window_id: WindowId, number: &
     let (config, actor, number) = (hall.clone(), actor.clone(), number.to_owned());
     state
         .window_ops
-        .write(&hall, move |write| {
+        .write(&hall, Touches::Window(window_id), move |write| {
             Box::pin(async move {
                 let hall = &config;
                 let day = business_date(write.now, hall.timezone);
+                write.flush().await?;
                 let found = tickets::find_by_number(&write.txn, hall.id, day, &number).await?.ok_or_else(|| {
                     AppError::not_found(ErrorCode::TicketNotFound, format!("no ticket {number} today"))
                 })?;

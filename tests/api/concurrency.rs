@@ -8,6 +8,7 @@ on_both_databases!(
     sixty_four_clients_issuing_at_once_get_distinct_gap_free_numbers,
     four_windows_calling_at_once_call_every_ticket_exactly_once,
     a_refused_call_in_a_batch_leaves_the_other_windows_calls_standing,
+    no_shows_restores_and_transfers_batched_with_calls_keep_every_queue_true,
 );
 
 async fn sixty_four_clients_issuing_at_once_get_distinct_gap_free_numbers(backend: Backend) {
@@ -34,6 +35,16 @@ async fn sixty_four_clients_issuing_at_once_get_distinct_gap_free_numbers(backen
 
 /// Windows (number, account) that all serve A and F: 1–3 (A, F) and 8 (F, A, C).
 const WINDOWS: [(i64, &str); 4] = [(1, "window1"), (2, "window2"), (3, "window3"), (8, "window8")];
+const WINDOWS_ALL: [(i64, &str); 8] = [
+    (1, "window1"),
+    (2, "window2"),
+    (3, "window3"),
+    (4, "window4"),
+    (5, "window5"),
+    (6, "window6"),
+    (7, "window7"),
+    (8, "window8"),
+];
 
 async fn issue_mixed(app: &TestApp, count: usize) -> Vec<String> {
     let mut numbers = Vec::new();
@@ -128,6 +139,89 @@ async fn a_refused_call_in_a_batch_leaves_the_other_windows_calls_standing(backe
         }
     }
     assert_each_called_once(&issued, &called);
+    assert_queue_counters_match(app).await;
+}
+
+/// A batch reads its windows and queue heads once and writes its changes at commit
+/// (`window_batch.rs`): tickets that go back into a queue in the middle of a batch (a restored
+/// no-show, a transfer) must be seen by the calls after them, and each window's held ticket
+/// must follow every operation. Eight windows act at once in each round.
+async fn no_shows_restores_and_transfers_batched_with_calls_keep_every_queue_true(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let mut issued = Vec::new();
+    for _ in 0..24 {
+        issued.push(app.issue("A").await["number"].as_str().expect("number").to_owned());
+    }
+    let mut windows = Vec::new();
+    for number in 1..=8 {
+        windows.push((number, app.window_id(number).await, app.login(&format!("window{number}")).await));
+    }
+    let app = &app;
+    let op = |id: i64, token: &str, name: &str, body: Option<serde_json::Value>| {
+        let (url, token) = (format!("/api/v1/windows/{id}/{name}"), token.to_owned());
+        async move { app.post(&url, body, Some(&token)).await }
+    };
+    let ticket = |answer: &(u16, serde_json::Value)| answer.1["ticket"]["number"].as_str().map(str::to_owned);
+    // Round 1: every window calls.
+    let first = join_all(windows.iter().map(|(_, id, token)| op(*id, token, "call-next", None))).await;
+    let first: Vec<String> = first.iter().map(|answer| ticket(answer).expect("a ticket for every window")).collect();
+    assert_eq!(first.iter().collect::<BTreeSet<_>>().len(), 8, "eight different tickets: {first:?}");
+    // Round 2: windows 1-4 mark theirs no-show while 5-8 send theirs to windows 1-4 by name.
+    let second = join_all(windows.iter().map(|(number, id, token)| {
+        let (name, body) =
+            if *number <= 4 { ("no-show", None) } else { ("transfer", Some(json!({"window": number - 4}))) };
+        op(*id, token, name, body)
+    }))
+    .await;
+    for (answer, (number, ..)) in second.iter().zip(&windows) {
+        assert_eq!(answer.0, 200, "window {number}: {:?}", answer.1);
+    }
+    // Round 3: windows 1-4 restore their no-shows while 5-8 call, in the same batches.
+    let third = join_all(windows.iter().zip(&first).map(|((number, id, token), number_held)| {
+        if *number <= 4 {
+            op(*id, token, "restore", Some(json!({"number": number_held})))
+        } else {
+            op(*id, token, "call-next", None)
+        }
+    }))
+    .await;
+    let mut called: Vec<(i64, String)> = windows.iter().map(|(number, ..)| *number).zip(first.clone()).collect();
+    for (answer, (number, ..)) in third.iter().zip(&windows) {
+        assert_eq!(answer.0, 200, "window {number}: {:?}", answer.1);
+        if *number > 4 {
+            called.push((*number, ticket(answer).expect("a ticket")));
+        } else {
+            assert_eq!(answer.1["ticket"]["status"], "waiting", "restored");
+        }
+    }
+    for (_, id, token) in windows.iter().filter(|(number, ..)| *number > 4) {
+        assert_eq!(op(*id, token, "start", None).await.0, 200);
+        assert_eq!(op(*id, token, "finish", None).await.0, 200);
+    }
+    // Then every window works its queues dry, all at once.
+    let rest = drain(&[app], &WINDOWS_ALL).await;
+    called.extend(rest);
+    let mut times: HashMap<&str, Vec<i64>> = HashMap::new();
+    for (window, number) in &called {
+        times.entry(number.as_str()).or_default().push(*window);
+    }
+    for number in &issued {
+        let windows_called = &times[number.as_str()];
+        match first.iter().position(|held| held == number) {
+            // No-shows restored: called again, by anyone.
+            Some(at) if at < 4 => assert_eq!(windows_called.len(), 2, "{number}: {windows_called:?}"),
+            // Transferred to window at-4+1 by name: called again there and only there.
+            Some(at) => {
+                let target = i64::try_from(at).expect("small") - 3;
+                assert_eq!(windows_called.len(), 2, "{number}: {windows_called:?}");
+                assert_eq!(windows_called[1], target, "{number} called by the window it was sent to");
+            }
+            None => assert_eq!(windows_called.len(), 1, "{number} called exactly once: {windows_called:?}"),
+        }
+    }
+    assert_eq!(called.len(), issued.len() + 8);
+    let (_, services) = app.get("/api/v1/halls/demo/services").await;
+    assert_eq!(services[0]["waiting"], 0);
     assert_queue_counters_match(app).await;
 }
 
