@@ -16,9 +16,11 @@ use std::time::Instant;
 pub type Arrivals = Rc<RefCell<Vec<(usize, String, Instant)>>>;
 
 /// The release binary on a free port with these settings (and the bench's passwords, limits
-/// off, quiet logs); returns it and the address it serves at.
+/// off, quiet logs); returns it and the address it serves at. `BENCH_HALLQ_BIN` names another
+/// build to measure (as in the wrk benches), e.g. an earlier commit's.
 pub fn start_hallq(database_url: &str, extra: &[(&str, &str)]) -> (Child, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_hallq"));
+    let binary = std::env::var("BENCH_HALLQ_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_hallq").to_owned());
+    let mut command = Command::new(binary);
     command
         .env("HALLQ_BIND", "127.0.0.1:0")
         .env("HALLQ_DATABASE_URL", database_url)
