@@ -12,7 +12,10 @@
 //! refused by a rule writes nothing, and the others go ahead. A database error, or a refusal
 //! after the operation had already written, rolls the whole batch back and every operation in
 //! it is answered with that error; nothing of it is published.
-
+//!
+//! The writers run on a thread of their own (`writer_runtime`), not on the HTTP worker that
+//! happened to start them, so a writer the database has answered runs at once instead of
+//! waiting behind that worker's requests.
 use super::hall_write::{HallWrite, WriteParts};
 use crate::domain::ids::{HallId, WindowId};
 use crate::error::{AppError, AppResult, ErrorCode, ErrorKind};
@@ -139,11 +142,39 @@ impl<T: Send + 'static> PerHall<T> {
             .entry(hall)
             .or_insert_with(|| {
                 let (sender, receiver) = mpsc::channel(QUEUE);
-                tokio::spawn(start(receiver));
+                writer_runtime().spawn(start(receiver));
                 sender
             })
             .clone()
     }
+}
+
+/// The runtime the writers run on: a thread of their own, so that a writer woken by the
+/// database runs at once instead of waiting behind the HTTP work of the worker that started it.
+fn writer_runtime() -> tokio::runtime::Handle {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Handle> = std::sync::OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            let (handle_tx, handle_rx) = std::sync::mpsc::channel();
+            std::thread::Builder::new()
+                .name("hallq-writer".into())
+                .spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+                    match runtime {
+                        Ok(runtime) => {
+                            let _ = handle_tx.send(Some(runtime.handle().clone()));
+                            runtime.block_on(std::future::pending::<()>());
+                        }
+                        Err(_) => {
+                            let _ = handle_tx.send(None);
+                        }
+                    }
+                })
+                .ok()
+                .and_then(|_| handle_rx.recv().ok().flatten())
+                .unwrap_or_else(tokio::runtime::Handle::current)
+        })
+        .clone()
 }
 
 /// The next batch: the first request to arrive and every other one waiting at that moment, up
