@@ -40,3 +40,14 @@ pub(crate) fn placeholders(conn: &impl ConnectionTrait, first: usize, n: usize) 
 pub(crate) fn corrupt(what: &str, value: &str) -> sea_orm::DbErr {
     sea_orm::DbErr::Custom(format!("unexpected {what} in the database: '{value}'"))
 }
+
+/// A migrated in-memory SQLite database for the persistence unit tests.
+#[cfg(test)]
+pub(crate) async fn in_memory_database() -> sea_orm::DatabaseConnection {
+    use migration::MigratorTrait;
+    let mut options = sea_orm::ConnectOptions::new("sqlite::memory:");
+    options.max_connections(1).sqlx_logging(false);
+    let db = sea_orm::Database::connect(options).await.expect("in-memory SQLite");
+    migration::Migrator::up(&db, None).await.expect("migrations");
+    db
+}

@@ -218,17 +218,12 @@ pub async fn window_members(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use migration::MigratorTrait;
-    use sea_orm::{ConnectOptions, Database};
 
     /// The hot queries read queued tickets through the indexes made for them, never the whole
     /// day through the reports' index (which SQLite chose once it existed, issue 19).
     #[tokio::test]
     async fn the_hot_queries_use_the_queued_ticket_indexes() {
-        let mut options = ConnectOptions::new("sqlite::memory:");
-        options.max_connections(1).sqlx_logging(false);
-        let db = Database::connect(options).await.expect("in-memory SQLite");
-        migration::Migrator::up(&db, None).await.expect("migrations");
+        let db = super::super::in_memory_database().await;
         let plan = |sql: String, values: Vec<Value>| {
             let db = db.clone();
             async move {

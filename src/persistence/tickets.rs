@@ -490,8 +490,6 @@ pub async fn purge_phones_before(conn: &impl ConnectionTrait, hall: HallId, day:
 mod tests {
     use super::*;
     use crate::config::DemoHours;
-    use migration::MigratorTrait;
-    use sea_orm::{ConnectOptions, Database};
 
     async fn queued(db: &sea_orm::DatabaseConnection) -> i64 {
         let sql = "SELECT CAST(COALESCE(SUM(queued), 0) AS BIGINT) FROM queue_counters";
@@ -503,10 +501,7 @@ mod tests {
     /// and moves the queue counters once per queue; a stale change is refused.
     #[tokio::test]
     async fn many_tickets_are_written_at_once_and_a_stale_one_writes_nothing() {
-        let mut options = ConnectOptions::new("sqlite::memory:");
-        options.max_connections(1).sqlx_logging(false);
-        let db = Database::connect(options).await.expect("in-memory SQLite");
-        migration::Migrator::up(&db, None).await.expect("migrations");
+        let db = super::super::in_memory_database().await;
         let now = Utc::now();
         let hall = crate::persistence::seed::demo_hall(&db, chrono_tz::Asia::Shanghai, DemoHours::Always, "x", now)
             .await
