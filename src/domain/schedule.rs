@@ -114,6 +114,11 @@ impl Schedule {
                 }
             } else {
                 let next_day = day + Duration::days(1);
+                // Open round the clock for a week: treated as never closing. (Without this the
+                // loop walked 168 days for a 24-hour hall, on every ticket issued; issue 19.)
+                if next_day - local.date() > Duration::days(7) {
+                    return None;
+                }
                 match self.periods_on(next_day).first() {
                     Some(first) if first.opens == 0 => {
                         day = next_day;
@@ -173,6 +178,19 @@ mod tests {
         late.add_period(2, Period::new(0, 2 * 60).expect("valid"));
         let tuesday_two = (monday + Duration::days(1)).and_hms_opt(2, 0, 0).expect("time");
         assert_eq!(late.open_until(at(21, 0)), Some(tuesday_two), "runs on past midnight");
+    }
+
+    #[test]
+    fn a_hall_open_round_the_clock_closes_only_within_a_week() {
+        let monday = NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
+        let nine = monday.and_hms_opt(9, 0, 0).expect("time");
+        let mut holiday_in_five_days = Schedule::always_open();
+        holiday_in_five_days.add_holiday(monday + Duration::days(5));
+        let saturday = (monday + Duration::days(5)).and_hms_opt(0, 0, 0).expect("time");
+        assert_eq!(holiday_in_five_days.open_until(nine), Some(saturday), "closes for the holiday");
+        let mut holiday_in_ten_days = Schedule::always_open();
+        holiday_in_ten_days.add_holiday(monday + Duration::days(10));
+        assert_eq!(holiday_in_ten_days.open_until(nine), None, "not within a week: never closing");
     }
 
     #[test]
