@@ -12,7 +12,8 @@
 #        BENCH_PLACES=500 BENCH_MODES="spread hot scarce"; ports 18080, 18090)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v jq >/dev/null || { echo "needs jq: apt-get install -y jq"; exit 2; }
+source benches/support/tools.sh
+need_package jq jq
 seconds=${BENCH_SECONDS:-10}
 connections=${BENCH_CONNECTIONS:-64}
 attempts=${BENCH_ATTEMPTS:-10000}

@@ -11,7 +11,8 @@
 #        BENCH_DB=sqlite|postgres, BENCH_INSTANCES=1|2 (postgres only); ports 18080-18081, 18090)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v jq >/dev/null || { echo "needs jq: apt-get install -y jq"; exit 2; }
+source benches/support/tools.sh
+need_package jq jq
 seconds=${BENCH_SECONDS:-10}
 fill_seconds=${BENCH_FILL_SECONDS:-10}
 instances=${BENCH_INSTANCES:-1}

@@ -3,13 +3,14 @@
 # wrk -t2 -c64 POSTing tickets, `perf record` of the server for BENCH_SECONDS while wrk runs,
 # folded and drawn with inferno. Writes docs/flamegraph-issuance.svg (or BENCH_SVG) and prints
 # the busiest frames and the kernel's share. BENCH_TITLE names the build in the graph's title.
-# Needs perf (apt-get install -y linux-perf), wrk and inferno (cargo install inferno).
+# Needs perf (linux-perf), wrk and inferno (cargo install inferno): installed when missing.
 # Usage: bash benches/flamegraph.sh   (BENCH_SECONDS=10; port 18080; BENCH_SVG=docs/flamegraph-issuance.svg;
 #        BENCH_HALLQ_BIN=another build to draw, e.g. an earlier commit's: see benches/support/server.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v perf >/dev/null || { echo "needs perf: apt-get install -y linux-perf"; exit 2; }
-command -v inferno-flamegraph >/dev/null || { echo "needs inferno: cargo install inferno"; exit 2; }
+source benches/support/tools.sh
+need_package perf linux-perf
+need_cargo_tool inferno-flamegraph inferno
 seconds=${BENCH_SECONDS:-10}
 svg=${BENCH_SVG:-docs/flamegraph-issuance.svg}
 title=${BENCH_TITLE:-hallq}

@@ -6,7 +6,8 @@
 # Usage: bash benches/login_flood.sh   (port 18080, a throwaway database under target/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk"; exit 2; }
+source benches/support/tools.sh
+need_package wrk wrk
 cargo build --release -q
 work=target/login-flood; rm -rf "$work"; mkdir -p "$work"
 HALLQ_BIND=127.0.0.1:18080 HALLQ_DATABASE_URL="sqlite://$work/hallq.db" HALLQ_DEMO_PASSWORD=demo-pass-123 \

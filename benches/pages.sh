@@ -7,7 +7,8 @@
 # Usage: bash benches/pages.sh   (BENCH_SECONDS=5 BENCH_TICKETS=3000; ports 18080, 18090)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v jq >/dev/null || { echo "needs jq: apt-get install -y jq"; exit 2; }
+source benches/support/tools.sh
+need_package jq jq
 seconds=${BENCH_SECONDS:-5}
 tickets=${BENCH_TICKETS:-3000}
 work=target/pages

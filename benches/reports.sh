@@ -6,7 +6,8 @@
 # Usage: bash benches/reports.sh   (needs curl, jq, sqlite3; port 18085; ~3 minutes to generate)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for tool in curl jq sqlite3; do command -v $tool >/dev/null || { echo "needs $tool"; exit 2; }; done
+source benches/support/tools.sh
+for tool in curl jq sqlite3; do need_package $tool $tool; done
 cargo build --release -q
 work=target/report-bench; mkdir -p "$work"
 export HALLQ_DATABASE_URL="sqlite://$work/hallq.db" HALLQ_LOG=warn HALLQ_DEMO_PASSWORD=demo-pass-123 HALLQ_ADMIN_PASSWORD=admin-pass-123

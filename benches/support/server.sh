@@ -5,7 +5,8 @@
 #   BENCH_HALLQ_BIN: the server binary to measure (default target/release/hallq, built here),
 #   e.g. a build of an earlier commit, to compare two builds on one machine.
 # The caller sets $work (a directory under target/) before sourcing.
-command -v wrk >/dev/null || { echo "needs wrk: apt-get install -y wrk"; exit 2; }
+source benches/support/tools.sh
+need_package wrk wrk
 bench_db=${BENCH_DB:-sqlite}
 hallq_bin=${BENCH_HALLQ_BIN:-target/release/hallq}
 cargo build --release -q
