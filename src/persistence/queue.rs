@@ -72,24 +72,13 @@ fn candidate(row: &QueryResult) -> Result<Candidate, DbErr> {
     })
 }
 
-/// The only tickets dispatch can pick for a window: for each of its services and each
-/// priority, the oldest queued ticket (within one service and priority the oldest is also the
-/// most overdue, so nothing behind it can win), plus every ticket transferred to this window by
-/// name. One round trip, and each branch is an index range scan, so the cost does not grow
-/// with the length of the queue. Whole rows, so the one chosen need not be read again.
-pub async fn queue_heads(
-    conn: &impl ConnectionTrait,
-    hall: HallId,
-    day: NaiveDate,
-    window: WindowId,
-    services: &[ServiceId],
-) -> Result<Vec<TicketRow>, DbErr> {
-    queue_heads_for(conn, hall, day, &[window], services, 1).await
-}
-
-/// `queue_heads` for several windows at once, `depth` deep: enough for `depth` calls among
-/// them, since each call takes at most one ticket from the front of one branch (a batch of
-/// window operations reads this once; issue 19).
+/// The only tickets dispatch can pick for some windows: for each of their services and each
+/// priority, the oldest `depth` queued tickets (within one service and priority the oldest is
+/// also the most overdue, so nothing behind it can win, and each call takes at most one from
+/// the front), plus every ticket transferred to one of the windows by name. One round trip
+/// for a whole batch of calls (issue 19), and each branch is an index range scan, so the cost
+/// does not grow with the length of the queue. Whole rows, so the one chosen need not be read
+/// again.
 pub async fn queue_heads_for(
     conn: &impl ConnectionTrait,
     hall: HallId,

@@ -1,5 +1,5 @@
 //! Tickets: numbering, the queue heads dispatch chooses from, and guarded state updates.
-pub use super::queue::{queue_counts, queue_heads, queue_members, service_queue, window_members, QueueCount};
+pub use super::queue::{queue_counts, queue_members, service_queue, window_members, QueueCount};
 use super::{placeholders, statement};
 use crate::domain::ids::{HallId, ServiceId, TicketId, WindowId};
 use crate::domain::ticket::{Channel, Priority, TicketStatus};

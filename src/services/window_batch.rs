@@ -67,7 +67,7 @@ impl HallWrite {
         Ok(Some(found))
     }
 
-    /// The queued tickets dispatch may choose from for `window` (see `queue::queue_heads`):
+    /// The queued tickets dispatch may choose from for `window` (see `queue::queue_heads_for`):
     /// read for every calling window of the batch at once, then kept current.
     pub(crate) async fn queue_heads(
         &mut self,
