@@ -96,13 +96,28 @@ impl Application {
         // On SQLite every hall write goes through one connection of its own, taken in turn: its
         // page cache stays warm between batches (a pooled connection's is dropped whenever another
         // connection has committed), and SQLite has one writer at a time anyway.
+        // The same file is opened directly too, for the writers' batches and the reads every
+        // staff request starts with (`persistence::direct`); not a database in memory, which
+        // another connection would not see.
+        let direct_file = match sqlite_path(&settings.database_url) {
+            _ if !settings.is_sqlite() => None,
+            "" | ":memory:" => None,
+            path => Some(path.to_owned()),
+        };
         let write_gate = if settings.is_sqlite() {
             let unsettled = Arc::new(std::sync::atomic::AtomicBool::new(false));
             let db = connect_with(&settings, 1, Some(unsettled.clone())).await?;
-            Some(Arc::new(tokio::sync::Mutex::new(crate::state::WriterConnection { db, unsettled })))
+            let direct = match &direct_file {
+                Some(path) => Some(crate::persistence::direct::DirectWriter::open(path).map_err(|e| {
+                    StartupError::Database { url: settings.database_url.clone(), cause: e.to_string() }
+                })?),
+                None => None,
+            };
+            Some(Arc::new(tokio::sync::Mutex::new(crate::state::WriterConnection { db, unsettled, direct })))
         } else {
             None
         };
+        let direct_reads = direct_file.map(|path| Arc::new(crate::persistence::direct::DirectReaders::new(&path)));
         let parts = WriteParts { db: db.clone(), clock: clock.clone(), gate: write_gate.clone(), hub: hub.clone() };
         let issuer = Issuer::new(parts.clone());
         let window_ops = crate::services::group_write::GroupWriter::new(parts);
@@ -126,6 +141,7 @@ impl Application {
             halls,
             metrics,
             write_gate,
+            direct_reads,
             login_throttle: Arc::new(LoginThrottle::new(
                 settings.login_max_failures,
                 settings.password_hash_concurrency,
@@ -312,6 +328,12 @@ async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartupError
     connect_with(settings, settings.db_pool_size, None).await
 }
 
+/// The file of a SQLite URL (`sqlite://data/hallq.db?mode=rwc` → `data/hallq.db`).
+fn sqlite_path(url: &str) -> &str {
+    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    path.split('?').next().unwrap_or_default()
+}
+
 /// `unsettled`: for the hall writers' connection, whether its last transaction may have been
 /// left open (see `WriterConnection`); without it every connection is checked on release.
 async fn connect_with(
@@ -322,8 +344,7 @@ async fn connect_with(
     let url = settings.database_url.clone();
     let fail = |cause: String| StartupError::Database { url: url.clone(), cause };
     if settings.is_sqlite() {
-        let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
-        let path = path.split('?').next().unwrap_or_default();
+        let path = sqlite_path(&url);
         if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| fail(format!("cannot create {}: {e}", parent.display())))?;
         }

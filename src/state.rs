@@ -17,6 +17,10 @@ pub type WriteGate = Arc<tokio::sync::Mutex<WriterConnection>>;
 pub struct WriterConnection {
     pub db: DatabaseConnection,
     pub unsettled: Arc<std::sync::atomic::AtomicBool>,
+    /// The same file opened directly, for the batches of issuing and of the windows'
+    /// operations (`persistence::direct`); `None` for a database in memory, which another
+    /// connection could not see.
+    pub direct: Option<crate::persistence::direct::DirectWriter>,
 }
 
 /// What the services work with: the database, the clock, the hall cache, the event hub and the
@@ -33,6 +37,8 @@ pub struct Core {
     /// hall writes use, whose page cache then stays warm. `None` on PostgreSQL, where the hall
     /// row lock taken by each write does this job across processes.
     pub write_gate: Option<WriteGate>,
+    /// On SQLite, the direct connections for each request's first reads (`reads`).
+    pub direct_reads: Option<Arc<crate::persistence::direct::DirectReaders>>,
     pub login_throttle: Arc<LoginThrottle>,
     pub estimates: Arc<crate::services::views::EstimateCache>,
     /// Snapshots shared by the websocket clients that connect at about the same time.
@@ -46,6 +52,16 @@ pub struct Core {
     pub id_numbers: crate::services::keyed_hash::KeyedHash,
     /// This instance's own figures for `GET /metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+}
+
+impl Core {
+    /// Where a request's first reads (its session, the window it acts on) run.
+    pub fn reads(&self) -> crate::persistence::hot::Reads<'_> {
+        match &self.direct_reads {
+            Some(direct) => crate::persistence::hot::Reads::Direct(direct),
+            None => crate::persistence::hot::Reads::Orm(&self.db),
+        }
+    }
 }
 
 /// The application's state as the web layer holds it: the services' `Core` (reached through

@@ -59,11 +59,13 @@ pub async fn run_once(state: &Core) -> AppResult<u64> {
             let mut write = HallWrite::begin(state, &config).await?;
             for id in ids {
                 // Read again under the hall lock: it may have been cancelled meanwhile.
-                let Some(before) = tickets::find(&write.txn, crate::domain::ids::TicketId(id)).await? else { continue };
+                let Some(before) = tickets::find(write.txn()?, crate::domain::ids::TicketId(id)).await? else {
+                    continue;
+                };
                 let mut life = before.life();
                 let Ok(outcome) = life.expire(write.now) else { continue };
                 let row = before.with_life(life);
-                if tickets::update(&write.txn, &before, &row).await? {
+                if tickets::update(write.txn()?, &before, &row).await? {
                     let body = EventBody::Ticket { ticket: public_ticket(&config, &row), transfer_to: None };
                     write.emit(outcome.event(), body, None).await?;
                     expired += 1;

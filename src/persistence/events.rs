@@ -28,7 +28,7 @@ pub async fn insert(
 /// Stores events of one hall, up to `ROWS_PER_INSERT` in each statement. A plain statement:
 /// every write stores events, and building the insert through the ORM cost more than running it.
 pub async fn insert_many(conn: &impl ConnectionTrait, hall: HallId, events: &[NewEvent<'_>]) -> Result<(), DbErr> {
-    for chunk in events.chunks(ROWS_PER_INSERT) {
+    for chunk in chunks(events) {
         insert_chunk(conn, hall, chunk).await?;
     }
     Ok(())
@@ -39,11 +39,25 @@ pub async fn insert_many(conn: &impl ConnectionTrait, hall: HallId, events: &[Ne
 const ROWS_PER_INSERT: usize = 1000;
 
 async fn insert_chunk(conn: &impl ConnectionTrait, hall: HallId, events: &[NewEvent<'_>]) -> Result<(), DbErr> {
+    conn.execute_raw(insert_statement(conn.get_database_backend(), hall, events)).await?;
+    Ok(())
+}
+
+/// One insert of up to `ROWS_PER_INSERT` events (`chunks` splits a longer list).
+pub(crate) fn chunks<'e, 'a>(events: &'e [NewEvent<'a>]) -> std::slice::Chunks<'e, NewEvent<'a>> {
+    events.chunks(ROWS_PER_INSERT)
+}
+
+pub(crate) fn insert_statement(
+    backend: sea_orm::DbBackend,
+    hall: HallId,
+    events: &[NewEvent<'_>],
+) -> sea_orm::Statement {
     let mut values: Vec<sea_orm::Value> = Vec::with_capacity(events.len() * 6);
     let mut tuples = Vec::with_capacity(events.len());
     for e in events {
         let n = values.len();
-        tuples.push(format!("({})", super::placeholders(conn, n + 1, 6).join(", ")));
+        tuples.push(format!("({})", super::placeholders(backend, n + 1, 6).join(", ")));
         values.extend([
             hall.0.into(),
             e.seq.into(),
@@ -54,8 +68,7 @@ async fn insert_chunk(conn: &impl ConnectionTrait, hall: HallId, events: &[NewEv
         ]);
     }
     let sql = format!("INSERT INTO events (hall_id, seq, kind, at, actor_id, payload) VALUES {}", tuples.join(", "));
-    conn.execute_raw(super::statement(conn, &sql, values)).await?;
-    Ok(())
+    super::statement_for(backend, &sql, values)
 }
 
 /// Events after `after`, oldest first, at most `limit`.

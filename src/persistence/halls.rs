@@ -1,5 +1,5 @@
 //! Halls and their fixed configuration: services, windows, opening hours, calendar.
-use super::{corrupt, statement};
+use super::corrupt;
 use crate::domain::ids::{HallId, ServiceId, WindowId};
 use crate::domain::schedule::{Period, Schedule};
 use crate::domain::settings::HallSettings;
@@ -101,14 +101,22 @@ pub async fn take_event_seq(conn: &impl ConnectionTrait, hall: HallId) -> Result
 /// returns where it stands.
 pub async fn take_event_seqs(conn: &impl ConnectionTrait, hall: HallId, n: i64) -> Result<i64, DbErr> {
     let row = conn
-        .query_one_raw(statement(
-            conn,
-            "UPDATE halls SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq",
-            [hall.0.into(), n.into()],
-        ))
+        .query_one_raw(take_event_seqs_statement(conn.get_database_backend(), hall, n))
         .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("hall {hall}")))?;
+        .ok_or_else(|| no_hall(hall))?;
     row.try_get_by_index(0)
+}
+
+pub(crate) fn take_event_seqs_statement(backend: sea_orm::DbBackend, hall: HallId, n: i64) -> sea_orm::Statement {
+    super::statement_for(
+        backend,
+        "UPDATE halls SET event_seq = event_seq + $2 WHERE id = $1 RETURNING event_seq",
+        [hall.0.into(), n.into()],
+    )
+}
+
+pub(crate) fn no_hall(hall: HallId) -> DbErr {
+    DbErr::RecordNotFound(format!("hall {hall}"))
 }
 
 pub async fn current_event_seq(conn: &impl ConnectionTrait, hall: HallId) -> Result<i64, DbErr> {

@@ -2,10 +2,12 @@
 //! PostgreSQL (`$N` placeholders work on both through sqlx).
 pub mod appointments;
 pub mod audit;
+pub mod direct;
 pub mod diversions;
 pub mod events;
 pub mod floor_watch;
 pub mod halls;
+pub mod hot;
 pub mod kiosks;
 pub mod queue;
 pub mod ratings;
@@ -19,17 +21,23 @@ pub mod tickets;
 pub mod users;
 pub mod windows;
 
-use sea_orm::{ConnectionTrait, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 
 pub(crate) fn statement(conn: &impl ConnectionTrait, sql: &str, values: impl IntoIterator<Item = Value>) -> Statement {
     Statement::from_sql_and_values(conn.get_database_backend(), sql, values)
 }
 
+/// A statement for the database `backend`: how the hot statements are built once for both
+/// connections a write may use on SQLite (`hot.rs`).
+pub(crate) fn statement_for(backend: DbBackend, sql: &str, values: impl IntoIterator<Item = Value>) -> Statement {
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
 /// Placeholders for the parameters `first..first + n` (1-based): `$N` on PostgreSQL, plain `?`
 /// on SQLite, where binding a `$N` looks its name up in a list, which made a 64-row insert's
 /// binding quadratic (a tenth of the server's time issuing tickets; issue 19).
-pub(crate) fn placeholders(conn: &impl ConnectionTrait, first: usize, n: usize) -> Vec<String> {
-    match conn.get_database_backend() {
+pub(crate) fn placeholders(backend: DbBackend, first: usize, n: usize) -> Vec<String> {
+    match backend {
         sea_orm::DatabaseBackend::Postgres => (first..first + n).map(|i| format!("${i}")).collect(),
         _ => vec!["?".to_owned(); n],
     }

@@ -24,16 +24,30 @@ pub struct ServiceQueue {
 }
 
 pub async fn service_queue(conn: &impl ConnectionTrait, t: &TicketRow) -> Result<ServiceQueue, DbErr> {
-    let keys = [t.hall_id.0.into(), t.service_id.0.into(), t.business_date.into()];
-    let rows = conn.query_all_raw(statement(conn, &service_queue_sql(), keys.to_vec())).await?;
-    let mut by_priority: HashMap<Priority, i64> = HashMap::new();
-    let mut in_service = 0i64;
+    let rows = conn.query_all_raw(service_queue_statement(conn.get_database_backend(), t)).await?;
+    let mut counted = Vec::with_capacity(rows.len());
     for row in &rows {
         let priority: String = row.try_get_by_index(0)?;
-        let priority = Priority::parse(&priority).ok_or_else(|| corrupt("priority", &priority))?;
         let count: i64 = row.try_get_by_index::<i64>(1).or_else(|_| row.try_get_by_index::<i32>(1).map(i64::from))?;
         let targeted: i32 = row.try_get_by_index(2)?;
-        if targeted == 0 {
+        counted.push((priority, count, targeted != 0));
+    }
+    service_queue_of(counted)
+}
+
+pub(crate) fn service_queue_statement(backend: sea_orm::DbBackend, t: &TicketRow) -> sea_orm::Statement {
+    let keys = [t.hall_id.0.into(), t.service_id.0.into(), t.business_date.into()];
+    super::statement_for(backend, &service_queue_sql(), keys)
+}
+
+/// The queue from the statement's rows: (priority, count, whether the count is of tickets sent
+/// to a window by name).
+pub(crate) fn service_queue_of(rows: Vec<(String, i64, bool)>) -> Result<ServiceQueue, DbErr> {
+    let mut by_priority: HashMap<Priority, i64> = HashMap::new();
+    let mut in_service = 0i64;
+    for (priority, count, targeted) in rows {
+        let priority = Priority::parse(&priority).ok_or_else(|| corrupt("priority", &priority))?;
+        if !targeted {
             in_service += count;
             *by_priority.entry(priority).or_default() += count;
         } else {
@@ -87,12 +101,23 @@ pub async fn queue_heads_for(
     services: &[ServiceId],
     depth: usize,
 ) -> Result<Vec<TicketRow>, DbErr> {
+    let statement = queue_heads_statement(conn.get_database_backend(), hall, day, windows, services, depth);
+    let rows = conn.query_all_raw(statement).await?;
+    rows.iter().map(|row| TicketRow::try_from(ticket::Model::from_query_result(row, "")?)).collect()
+}
+
+pub(crate) fn queue_heads_statement(
+    backend: sea_orm::DbBackend,
+    hall: HallId,
+    day: NaiveDate,
+    windows: &[WindowId],
+    services: &[ServiceId],
+    depth: usize,
+) -> sea_orm::Statement {
     let mut values: Vec<Value> = vec![hall.0.into(), day.into()];
     values.extend(windows.iter().map(|window| Value::from(window.0)));
     values.extend(services.iter().map(|service| Value::from(service.0)));
-    let sql = queue_heads_sql(windows.len(), services.len(), depth);
-    let rows = conn.query_all_raw(statement(conn, &sql, values)).await?;
-    rows.iter().map(|row| TicketRow::try_from(ticket::Model::from_query_result(row, "")?)).collect()
+    super::statement_for(backend, &queue_heads_sql(windows.len(), services.len(), depth), values)
 }
 
 /// The heads of some windows' queues ($1 hall, $2 day, then one per window, then one per

@@ -1,14 +1,14 @@
 //! Tickets: numbering, the queue heads dispatch chooses from, and guarded state updates.
 pub use super::queue::{queue_counts, queue_members, service_queue, window_members, QueueCount};
-use super::{placeholders, statement};
+use super::{statement, statement_for};
 use crate::domain::ids::{HallId, ServiceId, TicketId, WindowId};
 use crate::domain::ticket::{Channel, Priority, TicketStatus};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::ticket;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Value,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Statement, Value,
 };
 use std::collections::HashMap;
 
@@ -40,16 +40,30 @@ pub async fn take_seqs(
     n: i32,
 ) -> Result<i32, DbErr> {
     let row = conn
-        .query_one_raw(statement(
-            conn,
-            "INSERT INTO ticket_counters (hall_id, service_id, business_date, last_seq) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (hall_id, service_id, business_date) \
-             DO UPDATE SET last_seq = ticket_counters.last_seq + $4 RETURNING last_seq",
-            [hall.0.into(), service.0.into(), day.into(), n.into()],
-        ))
+        .query_one_raw(take_seqs_statement(conn.get_database_backend(), hall, service, day, n))
         .await?
-        .ok_or_else(|| DbErr::Custom("ticket counter returned no row".into()))?;
+        .ok_or_else(no_counter)?;
     row.try_get_by_index(0)
+}
+
+pub(crate) fn take_seqs_statement(
+    backend: DbBackend,
+    hall: HallId,
+    service: ServiceId,
+    day: NaiveDate,
+    n: i32,
+) -> Statement {
+    statement_for(
+        backend,
+        "INSERT INTO ticket_counters (hall_id, service_id, business_date, last_seq) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (hall_id, service_id, business_date) \
+         DO UPDATE SET last_seq = ticket_counters.last_seq + $4 RETURNING last_seq",
+        [hall.0.into(), service.0.into(), day.into(), n.into()],
+    )
+}
+
+pub(crate) fn no_counter() -> DbErr {
+    DbErr::Custom("ticket counter returned no row".into())
 }
 
 /// Gives back the last `n` numbers taken and not used (requests refused in a batch), so the
@@ -61,15 +75,25 @@ pub async fn return_seqs(
     day: NaiveDate,
     n: i32,
 ) -> Result<(), DbErr> {
-    conn.execute_raw(statement(
-        conn,
-        "UPDATE ticket_counters SET last_seq = last_seq - $4 WHERE hall_id = $1 AND service_id = $2 AND business_date = $3",
-        [hall.0.into(), service.0.into(), day.into(), n.into()],
-    ))
-    .await?;
+    conn.execute_raw(return_seqs_statement(conn.get_database_backend(), hall, service, day, n)).await?;
     Ok(())
 }
 
+pub(crate) fn return_seqs_statement(
+    backend: DbBackend,
+    hall: HallId,
+    service: ServiceId,
+    day: NaiveDate,
+    n: i32,
+) -> Statement {
+    statement_for(
+        backend,
+        "UPDATE ticket_counters SET last_seq = last_seq - $4 WHERE hall_id = $1 AND service_id = $2 AND business_date = $3",
+        [hall.0.into(), service.0.into(), day.into(), n.into()],
+    )
+}
+
+#[derive(Clone, Copy)]
 pub struct NewTicket<'a> {
     pub hall: HallId,
     pub service: ServiceId,
@@ -103,12 +127,22 @@ pub async fn insert_row(conn: &impl ConnectionTrait, t: &NewTicket<'_>) -> Resul
 
 /// Inserts tickets of one hall and day in one statement; their ids, in the order given.
 pub async fn insert_rows(conn: &impl ConnectionTrait, rows: &[NewTicket<'_>]) -> Result<Vec<TicketId>, DbErr> {
+    let returned = conn.query_all_raw(insert_rows_statement(conn.get_database_backend(), rows)).await?;
+    let mut inserted = Vec::with_capacity(returned.len());
+    for row in returned {
+        inserted.push((row.try_get_by_index(0)?, row.try_get_by_index(1)?, row.try_get_by_index(2)?));
+    }
+    ids_in_order(rows, inserted)
+}
+
+/// The insert of `insert_rows`; it returns each row's id, issued service and seq.
+pub(crate) fn insert_rows_statement(backend: DbBackend, rows: &[NewTicket<'_>]) -> Statement {
     const COLUMNS: usize = 14;
     let mut values: Vec<Value> = Vec::with_capacity(rows.len() * COLUMNS);
     let mut tuples = Vec::with_capacity(rows.len());
     for t in rows {
         let n = values.len();
-        let p = super::placeholders(conn, n + 1, COLUMNS);
+        let p = super::placeholders(backend, n + 1, COLUMNS);
         tuples.push(format!(
             "({}, {}, {}, {}, {}, {}, {}, {}, 'waiting', {}, {}, 0, 0, {}, {}, {}, {})",
             p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13]
@@ -136,13 +170,15 @@ pub async fn insert_rows(conn: &impl ConnectionTrait, rows: &[NewTicket<'_>]) ->
          VALUES {} RETURNING id, issued_service_id, seq",
         tuples.join(", ")
     );
-    let returned = conn.query_all_raw(statement(conn, &sql, values)).await?;
-    // The order of returned rows is not promised: match them by number (service and seq).
-    let mut ids = HashMap::with_capacity(returned.len());
-    for row in returned {
-        let key: (i32, i32) = (row.try_get_by_index(1)?, row.try_get_by_index(2)?);
-        ids.insert(key, TicketId(row.try_get_by_index(0)?));
-    }
+    statement_for(backend, &sql, values)
+}
+
+/// The ids of the rows inserted, in the order given, from what the insert returned
+/// (id, issued service, seq): the order of returned rows is not promised, so they are matched
+/// by number.
+pub(crate) fn ids_in_order(rows: &[NewTicket<'_>], returned: Vec<(i64, i32, i32)>) -> Result<Vec<TicketId>, DbErr> {
+    let ids: HashMap<(i32, i32), TicketId> =
+        returned.into_iter().map(|(id, service, seq)| ((service, seq), TicketId(id))).collect();
     rows.iter()
         .map(|t| {
             ids.get(&(t.service.0, t.seq)).copied().ok_or_else(|| DbErr::Custom("ticket insert returned no id".into()))
@@ -161,6 +197,18 @@ pub async fn adjust_queued(
 ) -> Result<(), DbErr> {
     // The CHECK (queued >= 0) is tested against an upsert's candidate row, so only increments
     // may create the row; a decrement always finds it.
+    conn.execute_raw(adjust_queued_statement(conn.get_database_backend(), hall, service, day, priority, delta)).await?;
+    Ok(())
+}
+
+pub(crate) fn adjust_queued_statement(
+    backend: DbBackend,
+    hall: HallId,
+    service: ServiceId,
+    day: NaiveDate,
+    priority: Priority,
+    delta: i32,
+) -> Statement {
     let sql = if delta > 0 {
         "INSERT INTO queue_counters (hall_id, service_id, business_date, priority, queued) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (hall_id, service_id, business_date, priority) DO UPDATE SET queued = queue_counters.queued + $5"
@@ -168,13 +216,7 @@ pub async fn adjust_queued(
         "UPDATE queue_counters SET queued = queued + $5 \
          WHERE hall_id = $1 AND service_id = $2 AND business_date = $3 AND priority = $4"
     };
-    conn.execute_raw(statement(
-        conn,
-        sql,
-        [hall.0.into(), service.0.into(), day.into(), priority.as_str().into(), delta.into()],
-    ))
-    .await?;
-    Ok(())
+    statement_for(backend, sql, [hall.0.into(), service.0.into(), day.into(), priority.as_str().into(), delta.into()])
 }
 
 pub async fn find(conn: &impl ConnectionTrait, id: TicketId) -> Result<Option<TicketRow>, DbErr> {
@@ -191,12 +233,15 @@ pub async fn find_by_number(
     day: NaiveDate,
     number: &str,
 ) -> Result<Option<TicketRow>, DbErr> {
-    one(ticket::Entity::find()
+    one(find_by_number_query(hall, day, number).one(conn).await?)
+}
+
+pub(crate) fn find_by_number_query(hall: HallId, day: NaiveDate, number: &str) -> sea_orm::Select<ticket::Entity> {
+    ticket::Entity::find()
         .filter(ticket::Column::HallId.eq(hall.0))
         .filter(ticket::Column::BusinessDate.eq(day))
         .filter(ticket::Column::Number.eq(number))
-        .one(conn)
-        .await?)
+        .limit(1)
 }
 
 /// Tickets held by a window. Written out, not bound: SQLite uses a partial index only when the
@@ -326,9 +371,21 @@ pub async fn update_many(conn: &impl ConnectionTrait, changes: &[(TicketRow, Tic
     if changes.is_empty() {
         return Ok(true);
     }
+    let result = conn.execute_raw(update_many_statement(conn.get_database_backend(), changes)).await?;
+    if usize::try_from(result.rows_affected()).ok() != Some(changes.len()) {
+        return Ok(false);
+    }
+    for ((hall, service, day, priority), delta) in counter_moves(changes) {
+        adjust_queued(conn, hall, service, day, priority, delta).await?;
+    }
+    Ok(true)
+}
+
+/// The one UPDATE of `update_many`; it must change exactly `changes.len()` rows.
+pub(crate) fn update_many_statement(backend: DbBackend, changes: &[(TicketRow, TicketRow)]) -> Statement {
     let n = changes.len();
     // Thirteen columns set by `CASE id`, then the ids, then the guard's `CASE id`.
-    let mut marks = placeholders(conn, 1, n * 29).into_iter();
+    let mut marks = super::placeholders(backend, 1, n * 29).into_iter();
     let mut values: Vec<Value> = Vec::with_capacity(n * 29);
     let columns: [ChangedColumn; 13] = [
         ("status", |t| t.status.as_str().into()),
@@ -355,10 +412,13 @@ pub async fn update_many(conn: &impl ConnectionTrait, changes: &[(TicketRow, Tic
     let guard = case_by_id(changes, &mut marks, &mut values, |before, _| before.status.as_str().into());
     let guard = format!("id IN ({}) AND status = {guard}", ids.join(", "));
     let sql = format!("UPDATE tickets SET {} WHERE {guard}", sets.join(", "));
-    let result = conn.execute_raw(statement(conn, &sql, values)).await?;
-    if usize::try_from(result.rows_affected()).ok() != Some(n) {
-        return Ok(false);
-    }
+    statement_for(backend, &sql, values)
+}
+
+/// The queue counters a set of changes moves, once per queue, none by zero.
+pub(crate) fn counter_moves(
+    changes: &[(TicketRow, TicketRow)],
+) -> Vec<((HallId, ServiceId, NaiveDate, Priority), i32)> {
     let mut moves: Vec<((HallId, ServiceId, NaiveDate, Priority), i32)> = Vec::new();
     for (before, after) in changes {
         for (service, priority, delta) in queue_moves(before, after) {
@@ -369,12 +429,8 @@ pub async fn update_many(conn: &impl ConnectionTrait, changes: &[(TicketRow, Tic
             }
         }
     }
-    for ((hall, service, day, priority), delta) in moves {
-        if delta != 0 {
-            adjust_queued(conn, hall, service, day, priority, delta).await?;
-        }
-    }
-    Ok(true)
+    moves.retain(|(_, delta)| *delta != 0);
+    moves
 }
 
 /// Tickets by id, in the order of `ids`.
@@ -417,6 +473,20 @@ pub async fn active_remote(
     client_id: Option<&str>,
     phone: Option<&str>,
 ) -> Result<Option<TicketRow>, DbErr> {
+    match active_remote_query(hall, day, service, client_id, phone) {
+        Some(query) => one(query.one(conn).await?),
+        None => Ok(None),
+    }
+}
+
+/// `None` when there is nobody to look for (neither a phone nor a number).
+pub(crate) fn active_remote_query(
+    hall: HallId,
+    day: NaiveDate,
+    service: ServiceId,
+    client_id: Option<&str>,
+    phone: Option<&str>,
+) -> Option<sea_orm::Select<ticket::Entity>> {
     let active = [TicketStatus::Waiting, TicketStatus::Transferred, TicketStatus::Called, TicketStatus::Serving];
     let mut same_person = Condition::any();
     if let Some(client_id) = client_id {
@@ -426,16 +496,17 @@ pub async fn active_remote(
         same_person = same_person.add(ticket::Column::Phone.eq(phone));
     }
     if client_id.is_none() && phone.is_none() {
-        return Ok(None);
+        return None;
     }
-    one(ticket::Entity::find()
-        .filter(ticket::Column::HallId.eq(hall.0))
-        .filter(ticket::Column::BusinessDate.eq(day))
-        .filter(ticket::Column::IssuedServiceId.eq(service.0))
-        .filter(ticket::Column::Status.is_in(active.map(TicketStatus::as_str)))
-        .filter(same_person)
-        .one(conn)
-        .await?)
+    Some(
+        ticket::Entity::find()
+            .filter(ticket::Column::HallId.eq(hall.0))
+            .filter(ticket::Column::BusinessDate.eq(day))
+            .filter(ticket::Column::IssuedServiceId.eq(service.0))
+            .filter(ticket::Column::Status.is_in(active.map(TicketStatus::as_str)))
+            .filter(same_person)
+            .limit(1),
+    )
 }
 
 /// Today's tickets taken by one phone, newest first.
@@ -460,8 +531,16 @@ pub async fn of_client(
 
 /// Remote (phone) tickets queued in the hall today.
 pub async fn queued_remote(conn: &impl ConnectionTrait, hall: HallId, day: NaiveDate) -> Result<u32, DbErr> {
-    let count = queued_remote_query(hall, day).count(conn).await?;
+    let row = conn.query_one_raw(queued_remote_count(conn.get_database_backend(), hall, day)).await?;
+    let count: i64 = match row {
+        Some(row) => row.try_get_by_index(0)?,
+        None => 0,
+    };
     Ok(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
+pub(crate) fn queued_remote_count(backend: DbBackend, hall: HallId, day: NaiveDate) -> Statement {
+    queued_remote_query(hall, day).select_only().expr(Expr::cust("COUNT(*)")).build(backend)
 }
 
 /// The statuses written out (`QUEUED`) so that the queued-ticket index serves it (see `HELD`).

@@ -17,7 +17,7 @@ pub struct UserRow {
     pub active: bool,
 }
 
-fn row(m: user::Model) -> Result<UserRow, DbErr> {
+pub(crate) fn row(m: user::Model) -> Result<UserRow, DbErr> {
     Ok(UserRow {
         id: UserId(m.id),
         role: Role::parse(&m.role).ok_or_else(|| super::corrupt("role", &m.role))?,
@@ -105,19 +105,28 @@ pub async fn find_session_user(
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<(UserRow, DateTime<Utc>)>, DbErr> {
-    // One statement: every signed-in request asks this first (issue 19).
-    let found = conn
-        .query_one_raw(super::statement(
-            conn,
-            "SELECT u.*, s.expires_at AS session_expires_at FROM auth_sessions s JOIN users u ON u.id = s.user_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2",
-            [token_hash.into(), now.into()],
-        ))
-        .await?;
+    let found = conn.query_one_raw(session_user_statement(conn.get_database_backend(), token_hash, now)).await?;
     let Some(found) = found else { return Ok(None) };
-    let expires: DateTime<Utc> = found.try_get("", "session_expires_at")?;
+    let expires: DateTime<Utc> = found.try_get("", SESSION_EXPIRES)?;
     Ok(Some((row(user::Model::from_query_result(&found, "")?)?, expires)))
 }
+
+/// One statement: every signed-in request asks this first (issue 19). The user's columns, and
+/// the session's expiry as `SESSION_EXPIRES`.
+pub(crate) fn session_user_statement(
+    backend: sea_orm::DbBackend,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> sea_orm::Statement {
+    super::statement_for(
+        backend,
+        "SELECT u.*, s.expires_at AS session_expires_at FROM auth_sessions s JOIN users u ON u.id = s.user_id \
+         WHERE s.token_hash = $1 AND s.expires_at > $2",
+        [token_hash.into(), now.into()],
+    )
+}
+
+pub(crate) const SESSION_EXPIRES: &str = "session_expires_at";
 
 pub async fn delete_session(conn: &impl ConnectionTrait, token_hash: &str) -> Result<(), DbErr> {
     auth_session::Entity::delete_many().filter(auth_session::Column::TokenHash.eq(token_hash)).exec(conn).await?;

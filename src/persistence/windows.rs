@@ -1,6 +1,6 @@
 //! Windows: their live state and their ordered service lists.
 use super::tickets::{TicketRow, HELD};
-use super::{corrupt, placeholders, statement};
+use super::{corrupt, statement};
 use crate::domain::ids::{HallId, ServiceId, UserId, WindowId};
 use crate::domain::window::{WindowKind, WindowState};
 use chrono::{DateTime, Utc};
@@ -30,7 +30,7 @@ pub struct WindowRow {
     pub active: bool,
 }
 
-fn row(m: window::Model, services: Vec<ServiceId>) -> Result<WindowRow, DbErr> {
+pub(crate) fn row(m: window::Model, services: Vec<ServiceId>) -> Result<WindowRow, DbErr> {
     Ok(WindowRow {
         id: WindowId(m.id),
         hall_id: HallId(m.hall_id),
@@ -67,6 +67,20 @@ async fn find_with(
     id: WindowId,
     user: Option<UserId>,
 ) -> Result<Option<(WindowRow, bool)>, DbErr> {
+    let rows = conn.query_all_raw(find_with_statement(conn.get_database_backend(), id, user)).await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    window_of(&rows).map(Some)
+}
+
+/// One window, a row per service (`listed_service`), and whether `user` is assigned to it
+/// (`assigned`).
+pub(crate) fn find_with_statement(
+    backend: sea_orm::DbBackend,
+    id: WindowId,
+    user: Option<UserId>,
+) -> sea_orm::Statement {
     let assigned = match user {
         Some(_) => "EXISTS (SELECT 1 FROM user_windows u WHERE u.window_id = w.id AND u.user_id = $2)",
         None => "FALSE",
@@ -77,11 +91,7 @@ async fn find_with(
     );
     let mut values = vec![id.0.into()];
     values.extend(user.map(|u| u.0.into()));
-    let rows = conn.query_all_raw(statement(conn, &sql, values)).await?;
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    window_of(&rows).map(Some)
+    super::statement_for(backend, &sql, values)
 }
 
 /// The window of a join's rows (one per service, `listed_service`), and its `assigned` column.
@@ -108,8 +118,7 @@ pub async fn find_with_held(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = find_with_held_sql(&placeholders(conn, 1, ids.len()));
-    let rows = conn.query_all_raw(statement(conn, &sql, ids.iter().map(|id| id.0.into()))).await?;
+    let rows = conn.query_all_raw(find_with_held_statement(conn.get_database_backend(), ids)).await?;
     // Ordered by window, so each window's rows (one per service) are one run.
     let window_id = |row: &QueryResult| row.try_get::<i32>("", "id").ok();
     let mut by_window = HashMap::new();
@@ -128,7 +137,12 @@ pub async fn find_with_held(
     Ok(found)
 }
 
-const HELD_PREFIX: &str = "held_";
+pub(crate) fn find_with_held_statement(backend: sea_orm::DbBackend, ids: &[WindowId]) -> sea_orm::Statement {
+    let sql = find_with_held_sql(&super::placeholders(backend, 1, ids.len()));
+    super::statement_for(backend, &sql, ids.iter().map(|id| id.0.into()))
+}
+
+pub(crate) const HELD_PREFIX: &str = "held_";
 
 /// One placeholder per window. The held ticket's columns carry `HELD_PREFIX`; the join's
 /// condition is the partial index's own (`ux_tickets_active_window`), written out as in

@@ -223,7 +223,7 @@ async fn check_person(
 ) -> AppResult<()> {
     let r = booking_rules(hall);
     let since = today - chrono::Duration::days(i64::from(r.no_show_window_days));
-    let no_shows = store::no_show_days(&write.txn, hall.id, person, since).await?;
+    let no_shows = store::no_show_days(write.txn()?, hall.id, person, since).await?;
     if let Some(until) = rules::blocked_until(&no_shows, today, r) {
         return Err(AppError::conflict(
             ErrorCode::Blocked,
@@ -236,7 +236,7 @@ async fn check_person(
         .with_detail("until", until.to_string()));
     }
     let (monday, sunday) = rules::week_of(day);
-    let active: Vec<_> = store::active_of_person(&write.txn, hall.id, person, monday, sunday)
+    let active: Vec<_> = store::active_of_person(write.txn()?, hall.id, person, monday, sunday)
         .await?
         .into_iter()
         .filter(|a| Some(a.id) != except)
@@ -263,8 +263,8 @@ async fn take_place(
     places: u32,
 ) -> AppResult<()> {
     let start = slot.start as i16;
-    store::ensure_slot(&write.txn, hall.id, service, day, start, places as i32).await?;
-    if !store::take_place(&write.txn, hall.id, service, day, start).await? {
+    store::ensure_slot(write.txn()?, hall.id, service, day, start, places as i32).await?;
+    if !store::take_place(write.txn()?, hall.id, service, day, start).await? {
         return Err(AppError::conflict(ErrorCode::SlotFull, format!("{day} {} is fully booked", slot.start_text())));
     }
     Ok(())
@@ -310,7 +310,7 @@ pub async fn book(state: &Core, hall: &Arc<HallConfig>, request: BookRequest<'_>
                 take_place(write, hall, service.id, day, slot, places).await?;
                 let code = new_code();
                 let row = store::insert(
-                    &write.txn,
+                    write.txn()?,
                     store::NewAppointment {
                         hall: hall.id,
                         service: service.id,
@@ -411,7 +411,7 @@ pub async fn cancel(state: &Core, code: &str, phone: &str) -> AppResult<Appointm
     let mut write = HallWrite::begin(state, &hall).await?;
     let now = write.now.with_timezone(&hall.timezone).naive_local();
     let row =
-        store::find_by_code(&write.txn, &found.code).await?.ok_or_else(|| AppError::internal("booking vanished"))?;
+        store::find_by_code(write.txn()?, &found.code).await?.ok_or_else(|| AppError::internal("booking vanished"))?;
     if row.status != "booked" {
         return Err(AppError::conflict(
             ErrorCode::InvalidTransition,
@@ -419,10 +419,10 @@ pub async fn cancel(state: &Core, code: &str, phone: &str) -> AppResult<Appointm
         ));
     }
     rules::may_change(now, row.day, slot_of(&row), booking_rules(&hall)).map_err(AppError::refused)?;
-    if !store::set_status(&write.txn, row.id, "booked", "cancelled", write.now).await? {
+    if !store::set_status(write.txn()?, row.id, "booked", "cancelled", write.now).await? {
         return Err(AppError::conflict(ErrorCode::TicketChanged, "the booking changed meanwhile; look again"));
     }
-    store::free_place(&write.txn, hall.id, service.id, row.day, row.start_minute).await?;
+    store::free_place(write.txn()?, hall.id, service.id, row.day, row.start_minute).await?;
     announce(&mut write, &service, row.day, slot_of(&row), None).await?;
     write.commit(state).await?;
     let row =
@@ -449,7 +449,7 @@ pub async fn reschedule(
     let mut write = HallWrite::begin(state, &hall).await?;
     let now = write.now.with_timezone(&hall.timezone).naive_local();
     let row =
-        store::find_by_code(&write.txn, &found.code).await?.ok_or_else(|| AppError::internal("booking vanished"))?;
+        store::find_by_code(write.txn()?, &found.code).await?.ok_or_else(|| AppError::internal("booking vanished"))?;
     if row.status != "booked" {
         return Err(AppError::conflict(
             ErrorCode::InvalidTransition,
@@ -461,8 +461,8 @@ pub async fn reschedule(
     let person = store::Person { phone: &row.phone, id_hash: row.id_hash.as_deref() };
     check_person(&write, &hall, person, service.id, day, now.date(), Some(row.id)).await?;
     take_place(&write, &hall, service.id, day, slot, places).await?;
-    store::free_place(&write.txn, hall.id, service.id, row.day, row.start_minute).await?;
-    store::move_to(&write.txn, row.id, day, slot.start as i16, slot.end as i16, write.now)
+    store::free_place(write.txn()?, hall.id, service.id, row.day, row.start_minute).await?;
+    store::move_to(write.txn()?, row.id, day, slot.start as i16, slot.end as i16, write.now)
         .await
         .map_err(|e| AppError::unique_or(e, ErrorCode::LimitReached, ONE_A_DAY))?;
     announce(&mut write, &service, row.day, slot_of(&row), None).await?;
@@ -635,11 +635,11 @@ pub async fn cancel_day(
         None => None,
     };
     let mut write = HallWrite::begin(state, hall).await?;
-    let rows = store::cancel_day(&write.txn, hall.id, day, service.map(|s| s.id), reason, write.now).await?;
+    let rows = store::cancel_day(write.txn()?, hall.id, day, service.map(|s| s.id), reason, write.now).await?;
     let target = format!("appointments:{day}{}", service.map(|s| format!(":{}", s.code)).unwrap_or_default());
     let after = serde_json::json!({ "cancelled": rows.len(), "reason": reason });
     super::audit::record(
-        &write.txn,
+        write.txn()?,
         actor,
         Some(hall.id),
         "appointments.cancelled",

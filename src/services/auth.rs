@@ -331,7 +331,7 @@ pub async fn logout(state: &Core, token: &str) -> AppResult<()> {
 
 /// The actor behind a bearer token or session cookie value.
 pub async fn authenticate(state: &Core, token: &str) -> AppResult<Option<(Actor, DateTime<Utc>)>> {
-    let found = users::find_session_user(&state.db, &token_hash(token), state.clock.now()).await?;
+    let found = state.reads().find_session_user(&token_hash(token), state.clock.now()).await?;
     Ok(found.filter(|(u, _)| u.active).map(|(u, expires)| {
         (
             Actor {

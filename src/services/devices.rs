@@ -156,7 +156,7 @@ pub async fn send_to_kiosk(state: &Core, actor: &Actor, token: &str, kiosk: i32)
             )
         })?;
     let mut write = super::hall_write::HallWrite::begin(state, &hall).await?;
-    let id = kiosks::insert_print(&write.txn, hall.id, device.id, ticket.id.0, actor.id, write.now).await?;
+    let id = kiosks::insert_print(write.txn()?, hall.id, device.id, ticket.id.0, actor.id, write.now).await?;
     let body =
         crate::domain::events::EventBody::Print { print: crate::domain::events::PublicPrint { id, kiosk: device.id } };
     write.emit(crate::domain::events::EventKind::PrintRequested, body, Some(actor.id)).await?;

@@ -103,12 +103,13 @@ pub async fn request_help(
     }
     let (hall, row) = super::windows::authorize(state, actor, window).await?;
     let mut write = HallWrite::begin(state, &hall).await?;
-    if let Some(open) = store::active_help_of_window(&write.txn, row.id.0).await?.into_iter().next() {
+    if let Some(open) = store::active_help_of_window(write.txn()?, row.id.0).await?.into_iter().next() {
         drop(write);
         let view = help_views(state, &hall, &[open], state.clock.now()).await?.remove(0);
         return Ok((view, false));
     }
-    let created = store::insert_help(&write.txn, hall.id, (row.id.0, row.number), actor.id, reason, write.now).await?;
+    let created =
+        store::insert_help(write.txn()?, hall.id, (row.id.0, row.number), actor.id, reason, write.now).await?;
     write.emit(EventKind::HelpRequested, public_help(&created, HelpStatus::Open), Some(actor.id)).await?;
     let now = write.now;
     write.commit(state).await?;
@@ -158,7 +159,7 @@ pub async fn act_on_help(state: &Core, actor: &Actor, id: i64, action: HelpActio
         }));
     }
     let mut write = HallWrite::begin(state, &hall).await?;
-    let row = store::find_help(&write.txn, id).await?.ok_or_else(not_found)?;
+    let row = store::find_help(write.txn()?, id).await?.ok_or_else(not_found)?;
     let from = HelpStatus::parse(&row.status).unwrap_or(HelpStatus::Cancelled);
     let to = match rules::help_transition(from, action) {
         Ok(to) => to,
@@ -174,7 +175,7 @@ pub async fn act_on_help(state: &Core, actor: &Actor, id: i64, action: HelpActio
     if action == HelpAction::Done && row.taken_by != Some(actor.id.0) && !actor.manages(hall.id) {
         return Err(AppError::forbidden("the volunteer who took the call marks it done (or a manager)"));
     }
-    if !store::move_help(&write.txn, id, from, to, Some(actor.id), write.now).await? {
+    if !store::move_help(write.txn()?, id, from, to, Some(actor.id), write.now).await? {
         return Err(AppError::conflict(ErrorCode::TicketChanged, "the call for help changed meanwhile; look again"));
     }
     let kind = match to {
@@ -349,7 +350,7 @@ pub async fn watch(state: &Core, hall: &HallConfig) -> AppResult<u32> {
         return Ok(0);
     }
     let mut write = HallWrite::begin(state, hall).await?;
-    let changes = decide(&store::raised_alerts(&write.txn, hall.id).await?);
+    let changes = decide(&store::raised_alerts(write.txn()?, hall.id).await?);
     for (view, service, raised) in &changes {
         let f = figures(view);
         let closed = cash.get(service).map_or(0, Vec::len) as u32;
@@ -362,11 +363,11 @@ pub async fn watch(state: &Core, hall: &HallConfig) -> AppResult<u32> {
         };
         let kind = match raised {
             Some(id) => {
-                store::clear_alert(&write.txn, *id, write.now).await?;
+                store::clear_alert(write.txn()?, *id, write.now).await?;
                 EventKind::QueueAlertCleared
             }
             None => {
-                store::raise_alert(&write.txn, hall.id, *service, f, write.now).await?;
+                store::raise_alert(write.txn()?, hall.id, *service, f, write.now).await?;
                 EventKind::QueueAlertRaised
             }
         };

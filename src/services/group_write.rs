@@ -15,7 +15,8 @@
 //!
 //! The writers run on a thread of their own (`writer_runtime`), not on the HTTP worker that
 //! happened to start them, so a writer the database has answered runs at once instead of
-//! waiting behind that worker's requests.
+//! waiting behind that worker's requests. On SQLite a batch without a booking in it runs its
+//! statements there itself, on the writers' direct connection (`HallWrite::begin_direct`).
 use super::hall_write::{HallWrite, WriteParts};
 use crate::domain::ids::{HallId, WindowId};
 use crate::error::{AppError, AppResult, ErrorCode, ErrorKind};
@@ -257,7 +258,15 @@ async fn run(parts: WriteParts, mut queue: mpsc::Receiver<Queued>) {
 async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: Vec<(Touches, Box<dyn Job>)>) {
     // An event number for each operation, taken as the batch begins (most write one event),
     // then the windows the operations act on.
-    let begun = match HallWrite::begin_reserving(parts, hall, jobs.len()).await {
+    // A batch of window operations only runs the hot statements, so on SQLite it goes through
+    // the direct connection; one with a booking in it (which runs any statement) does not.
+    let direct = jobs.iter().all(|(touches, _)| *touches != Touches::Other);
+    let begun = if direct {
+        HallWrite::begin_direct(parts, hall, jobs.len()).await
+    } else {
+        HallWrite::begin_reserving(parts, hall, jobs.len()).await
+    };
+    let begun = match begun {
         Ok(mut write) => {
             let touches: Vec<Touches> = jobs.iter().map(|(touches, _)| *touches).collect();
             read_windows(&mut write, &touches).await.map(|()| write)

@@ -4,12 +4,14 @@ use crate::domain::events::{EventBody, EventKind, EventMessage};
 use crate::domain::ids::{HallId, UserId};
 use crate::error::{AppError, AppResult};
 use crate::persistence;
+use crate::persistence::direct::DirectWriter;
 use crate::persistence::halls::HallConfig;
+use crate::persistence::hot::Tx;
 use crate::state::Core;
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseTransaction, TransactionTrait};
 use std::sync::Arc;
-use tokio::sync::OwnedMutexGuard;
+use tokio::sync::{OwnedMappedMutexGuard, OwnedMutexGuard};
 
 /// What a write needs from the application: the database, the clock, the SQLite write queue
 /// and the hub to publish to.
@@ -33,7 +35,7 @@ impl WriteParts {
 }
 
 pub struct HallWrite {
-    pub txn: DatabaseTransaction,
+    txn: Txn,
     /// The time of this write, read after the hall lock is held so times follow `seq` order.
     pub now: DateTime<Utc>,
     hall: HallId,
@@ -50,6 +52,28 @@ pub struct HallWrite {
     pub(super) batch: super::window_batch::WindowBatch,
 }
 
+/// The transaction a write runs in: sea-orm's, or (the batches of issuing and of the windows'
+/// operations, on SQLite) one on the writers' direct connection (`persistence::direct`).
+enum Txn {
+    Orm(DatabaseTransaction),
+    Direct(DirectTx),
+}
+
+/// A transaction open on the direct connection, which it holds through the gate; rolled back
+/// if dropped before it commits.
+struct DirectTx {
+    writer: OwnedMappedMutexGuard<crate::state::WriterConnection, DirectWriter>,
+    open: bool,
+}
+
+impl Drop for DirectTx {
+    fn drop(&mut self) {
+        if self.open {
+            self.writer.rollback();
+        }
+    }
+}
+
 impl HallWrite {
     pub async fn begin(state: &Core, hall: &HallConfig) -> AppResult<Self> {
         Self::begin_reserving(&WriteParts::of(state), hall, 1).await
@@ -58,31 +82,71 @@ impl HallWrite {
     /// Begins with sequence numbers for `n` events taken at once (a batch), so emitting them
     /// costs no further statement. Any left unused are given back at commit.
     pub async fn begin_reserving(parts: &WriteParts, hall: &HallConfig, n: usize) -> AppResult<Self> {
-        let gate = match &parts.gate {
+        Self::begin_with(parts, hall, n, false).await
+    }
+
+    /// `begin_reserving` for the group writers, which run on the writers' own thread: on SQLite
+    /// their write goes through the direct connection (`persistence::direct`), so only the
+    /// statements of `persistence::hot` (through `tx`) may run in it.
+    pub async fn begin_direct(parts: &WriteParts, hall: &HallConfig, n: usize) -> AppResult<Self> {
+        Self::begin_with(parts, hall, n, true).await
+    }
+
+    async fn begin_with(parts: &WriteParts, hall: &HallConfig, n: usize, direct: bool) -> AppResult<Self> {
+        let mut gate = match &parts.gate {
             Some(gate) => Some(gate.clone().lock_owned().await),
             None => None,
         };
-        let txn = match &gate {
+        let txn = match gate.take() {
+            Some(writer) if direct && writer.direct.is_some() => {
+                let writer = OwnedMutexGuard::try_map(writer, |w| w.direct.as_mut())
+                    .map_err(|_| AppError::internal("the writers' direct connection vanished"))?;
+                writer.begin()?;
+                Txn::Direct(DirectTx { writer, open: true })
+            }
             Some(writer) => {
                 writer.unsettled.store(true, std::sync::atomic::Ordering::Relaxed);
-                writer.db.begin().await?
+                let txn = writer.db.begin().await?;
+                gate = Some(writer);
+                Txn::Orm(txn)
             }
-            None => parts.db.begin().await?,
+            None => Txn::Orm(parts.db.begin().await?),
         };
-        // Taking the sequence first locks the hall row (PostgreSQL) before anything is read.
-        let n = i64::try_from(n.max(1)).unwrap_or(i64::MAX);
-        let last = persistence::halls::take_event_seqs(&txn, hall.id, n).await?;
-        Ok(Self {
+        let mut write = Self {
             txn,
             now: parts.clock.now(),
             hall: hall.id,
             hall_code: hall.code.clone(),
-            reserved: last - n + 1..last + 1,
+            reserved: 0..0,
             events: Vec::new(),
             unstored: Vec::new(),
             gate,
             batch: Default::default(),
-        })
+        };
+        // Taking the sequence first locks the hall row (PostgreSQL) before anything is read; the
+        // time is read after it, so times follow `seq` order.
+        let n = i64::try_from(n.max(1)).unwrap_or(i64::MAX);
+        let last = write.tx().take_event_seqs(hall.id, n).await?;
+        write.reserved = last - n + 1..last + 1;
+        write.now = parts.clock.now();
+        Ok(write)
+    }
+
+    /// The write's connection, for the statements every batch runs (`persistence::hot`).
+    pub fn tx(&self) -> Tx<'_> {
+        match &self.txn {
+            Txn::Orm(txn) => Tx::Orm(txn),
+            Txn::Direct(direct) => Tx::Direct(&direct.writer),
+        }
+    }
+
+    /// The write's sea-orm transaction, for everything else. A write begun with `begin_direct`
+    /// on SQLite has none: asking for it there is a mistake in the code, reported as such.
+    pub fn txn(&self) -> AppResult<&DatabaseTransaction> {
+        match &self.txn {
+            Txn::Orm(txn) => Ok(txn),
+            Txn::Direct(_) => Err(AppError::internal("this statement does not run on the writers' direct connection")),
+        }
     }
 
     pub async fn emit(&mut self, kind: EventKind, body: EventBody, actor: Option<UserId>) -> AppResult<()> {
@@ -94,7 +158,7 @@ impl HallWrite {
         for (kind, body, actor) in events {
             let seq = match self.reserved.next() {
                 Some(seq) => seq,
-                None => persistence::halls::take_event_seq(&self.txn, self.hall).await?,
+                None => self.tx().take_event_seqs(self.hall, 1).await?,
             };
             let message = EventMessage { kind, hall: &self.hall_code, seq, at: self.now, body: &body };
             let json = serde_json::to_string(&message).map_err(AppError::internal)?;
@@ -118,14 +182,20 @@ impl HallWrite {
     pub async fn commit_to(mut self, hub: &crate::realtime::hub::Hub) -> AppResult<()> {
         self.flush().await?;
         if self.events.is_empty() {
-            self.txn.rollback().await?;
+            match self.txn {
+                Txn::Orm(txn) => txn.rollback().await?,
+                Txn::Direct(mut direct) => {
+                    direct.open = false;
+                    direct.writer.rollback();
+                }
+            }
             settled(&self.gate);
             return Ok(());
         }
         let unused = self.reserved.end - self.reserved.start;
         if unused > 0 {
             // Reserved and not used: given back, or the hall's sequence would have a hole.
-            persistence::halls::take_event_seqs(&self.txn, self.hall, -unused).await?;
+            self.tx().take_event_seqs(self.hall, -unused).await?;
         }
         let rows: Vec<persistence::events::NewEvent<'_>> = self
             .unstored
@@ -139,8 +209,15 @@ impl HallWrite {
                 payload: json,
             })
             .collect();
-        persistence::events::insert_many(&self.txn, self.hall, &rows).await?;
-        self.txn.commit().await?;
+        self.tx().insert_events(self.hall, &rows).await?;
+        drop(rows);
+        match self.txn {
+            Txn::Orm(txn) => txn.commit().await?,
+            Txn::Direct(mut direct) => {
+                direct.open = false;
+                direct.writer.commit()?;
+            }
+        }
         settled(&self.gate);
         for (seq, json) in self.events {
             hub.publish(self.hall, seq, json);

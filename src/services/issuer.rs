@@ -1,7 +1,8 @@
 //! Group commit for ticket issuance. Requests for a hall queue up to one writer task, which
 //! writes every request waiting at that moment (up to `MAX_BATCH`) in one transaction: one
 //! lock, one commit, one fsync for the lot. At a kiosk rush this is what keeps issuing fast;
-//! when requests come one at a time a batch is simply one ticket.
+//! when requests come one at a time a batch is simply one ticket. On SQLite the batch runs on
+//! the writers' direct connection (`HallWrite::begin_direct`, `persistence::direct`).
 use super::group_write::{next_batch, PerHall};
 use super::hall_write::{HallWrite, WriteParts};
 use super::views::public_ticket;
@@ -13,7 +14,7 @@ use crate::domain::ticket::{Channel, Priority};
 use crate::error::ErrorCode;
 use crate::error::{AppError, AppResult};
 use crate::persistence::halls::HallConfig;
-use crate::persistence::tickets::{self, NewTicket, TicketRow};
+use crate::persistence::tickets::{NewTicket, TicketRow};
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -104,7 +105,7 @@ async fn run(parts: WriteParts, mut requests: mpsc::Receiver<Request>) {
 /// failed), an inner one only that request (a rule about remote tickets).
 async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) -> AppResult<Vec<AppResult<Issued>>> {
     // A sequence number for each ticket's event, taken as the write begins.
-    let mut write = HallWrite::begin_reserving(parts, hall, jobs.len()).await?;
+    let mut write = HallWrite::begin_direct(parts, hall, jobs.len()).await?;
     let now = write.now;
     if let OpenStatus::Closed { next_opening } = hall.schedule.status_at(now, hall.timezone) {
         let next = next_opening.map(|at| at.with_timezone(&hall.timezone).to_rfc3339());
@@ -131,7 +132,7 @@ async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) 
             // Checked under the hall lock, so two requests at once cannot both pass.
             let queued = match remote_queued {
                 Some(n) => n,
-                None => tickets::queued_remote(&write.txn, hall.id, day).await?,
+                None => write.tx().queued_remote(hall.id, day).await?,
             };
             if let Err(refusal) = remote_rules(&write, hall, job, day, queued).await? {
                 issued[index] = Some(Err(refusal));
@@ -146,9 +147,9 @@ async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) 
                 // refused later are given back below.
                 let wanted = jobs[index..].iter().filter(|j| j.service == job.service).count();
                 let wanted = i32::try_from(wanted).unwrap_or(i32::MAX);
-                let last = tickets::take_seqs(&write.txn, hall.id, job.service, day, wanted).await?;
+                let last = write.tx().take_seqs(hall.id, job.service, day, wanted).await?;
                 let key = TicketRow::issued(TicketId(0), &new_ticket(hall, job, day, 0, "", "", now));
-                let queue = tickets::service_queue(&write.txn, &key).await?;
+                let queue = write.tx().service_queue(&key).await?;
                 entry.insert(ServiceInBatch {
                     next_seq: last - wanted + 1,
                     last_seq: last,
@@ -200,10 +201,10 @@ async fn write_batch(parts: &WriteParts, hall: &HallConfig, jobs: &[&IssueJob]) 
     for (service, queue) in queues {
         let unused = queue.last_seq - queue.next_seq + 1;
         if unused > 0 {
-            tickets::return_seqs(&write.txn, hall.id, service, day, unused).await?;
+            write.tx().return_seqs(hall.id, service, day, unused).await?;
         }
         for (priority, added) in queue.added {
-            tickets::adjust_queued(&write.txn, hall.id, service, day, priority, added).await?;
+            write.tx().adjust_queued(hall.id, service, day, priority, added).await?;
         }
     }
     write.commit_to(&parts.hub).await?;
@@ -244,7 +245,7 @@ async fn write_pending(
             ..new_ticket(hall, jobs[p.index], day, p.seq, &p.number, &p.token, now)
         })
         .collect();
-    let ids = tickets::insert_rows(&write.txn, &rows).await?;
+    let ids = write.tx().insert_rows(&rows).await?;
     let mut events = Vec::with_capacity(rows.len());
     let mut answers = Vec::with_capacity(rows.len());
     for ((new, id), p) in rows.iter().zip(ids).zip(pending.iter()) {
@@ -319,15 +320,8 @@ async fn remote_rules(
         )));
     }
     if job.client_id.is_some() || job.phone.is_some() {
-        let existing = tickets::active_remote(
-            &write.txn,
-            hall.id,
-            day,
-            job.service,
-            job.client_id.as_deref(),
-            job.phone.as_deref(),
-        )
-        .await?;
+        let existing =
+            write.tx().active_remote(hall.id, day, job.service, job.client_id.as_deref(), job.phone.as_deref()).await?;
         if let Some(existing) = existing {
             // Only the phone that took it learns which ticket it is: a typed-in number proves
             // nothing, so it is told no more than that the number already holds one.

@@ -23,11 +23,11 @@ pub async fn set(state: &Core, actor: &Actor, hall: &HallConfig, text: &str) -> 
         ));
     }
     let mut write = HallWrite::begin(state, hall).await?;
-    let before = persistence::halls::notice(&write.txn, hall.id).await?;
-    persistence::halls::set_notice(&write.txn, hall.id, (!text.is_empty()).then_some(text)).await?;
+    let before = persistence::halls::notice(write.txn()?, hall.id).await?;
+    persistence::halls::set_notice(write.txn()?, hall.id, (!text.is_empty()).then_some(text)).await?;
     let target = format!("hall:{}", hall.code);
     let (before, after) = (Some(serde_json::json!(before)), Some(serde_json::json!(text)));
-    super::audit::record(&write.txn, actor, Some(hall.id), "notice.set", &target, before, after, write.now).await?;
+    super::audit::record(write.txn()?, actor, Some(hall.id), "notice.set", &target, before, after, write.now).await?;
     write.emit(EventKind::Notice, EventBody::Notice { notice: text.to_owned() }, Some(actor.id)).await?;
     write.commit(state).await?;
     Ok(text.to_owned())

@@ -19,10 +19,10 @@ pub async fn update(
     let codes: Vec<&str> = hall.services.iter().map(|s| s.code.as_str()).collect();
     settings.validate(&codes).map_err(|problem| AppError::bad_request(ErrorCode::InvalidSettings, problem))?;
     let write = super::hall_write::HallWrite::begin(state, hall).await?;
-    persistence::halls::set_settings(&write.txn, hall.id, &settings).await?;
+    persistence::halls::set_settings(write.txn()?, hall.id, &settings).await?;
     let (before, after) = (serde_json::to_value(&hall.settings).ok(), serde_json::to_value(&settings).ok());
     let target = format!("hall:{}", hall.code);
-    super::audit::record(&write.txn, actor, Some(hall.id), "settings.updated", &target, before, after, write.now)
+    super::audit::record(write.txn()?, actor, Some(hall.id), "settings.updated", &target, before, after, write.now)
         .await?;
     super::setup::announce(state, write, actor, hall, "settings").await?;
     tracing::info!(hall = %hall.code, by = %actor.username, "hall settings changed");

@@ -192,9 +192,9 @@ pub async fn update_hall(state: &Core, actor: &Actor, hall: &HallConfig, changes
     let after = hall_view(&row);
     if hall_audit(&before) != hall_audit(&after) {
         let write = HallWrite::begin(state, hall).await?;
-        store::update_hall(&write.txn, row.clone()).await?;
+        store::update_hall(write.txn()?, row.clone()).await?;
         audit::record(
-            &write.txn,
+            write.txn()?,
             actor,
             Some(hall.id),
             "hall.updated",
@@ -283,9 +283,9 @@ pub async fn set_hours(state: &Core, actor: &Actor, hall: &HallConfig, hours: Ho
     week.sort_by_key(|(d, p)| (*d, p.opens));
     let before = store::hours(&state.db, hall.id).await?;
     let write = HallWrite::begin(state, hall).await?;
-    store::set_hours(&write.txn, hall.id, &week).await?;
+    store::set_hours(write.txn()?, hall.id, &week).await?;
     audit::record(
-        &write.txn,
+        write.txn()?,
         actor,
         Some(hall.id),
         "hours.updated",
@@ -373,7 +373,7 @@ pub async fn add_calendar(
     must_manage(actor, hall.id)?;
     let entries = calendar_entries(&input)?;
     let write = HallWrite::begin(state, hall).await?;
-    store::upsert_calendar(&write.txn, hall.id, &entries).await?;
+    store::upsert_calendar(write.txn()?, hall.id, &entries).await?;
     let added: Vec<Value> =
         entries.iter().map(|e| json!({ "date": e.date, "kind": e.kind.as_str(), "note": e.note })).collect();
     let target = match (entries.first(), entries.last()) {
@@ -381,7 +381,7 @@ pub async fn add_calendar(
         (Some(first), _) => format!("calendar:{}", first.date),
         _ => "calendar".into(),
     };
-    audit::record(&write.txn, actor, Some(hall.id), "calendar.added", &target, None, Some(json!(added)), write.now)
+    audit::record(write.txn()?, actor, Some(hall.id), "calendar.added", &target, None, Some(json!(added)), write.now)
         .await?;
     announce(state, write, actor, hall, "calendar").await?;
     Ok((entries.len(), calendar_view(store::calendar(&state.db, hall.id).await?)))
@@ -394,9 +394,9 @@ pub async fn remove_calendar_day(state: &Core, actor: &Actor, hall: &HallConfig,
         AppError::not_found(ErrorCode::CalendarDayNotFound, format!("{day} is not in the hall's calendar"))
     })?;
     let write = HallWrite::begin(state, hall).await?;
-    store::delete_calendar_day(&write.txn, hall.id, day).await?;
+    store::delete_calendar_day(write.txn()?, hall.id, day).await?;
     audit::record(
-        &write.txn,
+        write.txn()?,
         actor,
         Some(hall.id),
         "calendar.removed",
@@ -595,16 +595,16 @@ pub async fn create_service(
     let mut codes: Vec<&str> = existing.iter().map(|s| s.code.as_str()).collect();
     codes.push(&code);
     let write = HallWrite::begin(state, hall).await?;
-    store::insert_service(&write.txn, row.clone()).await.map_err(|e| {
+    store::insert_service(write.txn()?, row.clone()).await.map_err(|e| {
         AppError::unique_or(e, ErrorCode::ServiceExists, format!("the hall already has a service '{code}'"))
     })?;
-    save_online(&write.txn, hall, &code, &input.online, &codes).await?;
+    save_online(write.txn()?, hall, &code, &input.online, &codes).await?;
     if let Some(position) = input.position {
-        place_service(&write.txn, hall.id, &code, position).await?;
+        place_service(write.txn()?, hall.id, &code, position).await?;
     }
     let online = input.online.clone().flatten();
     audit::record(
-        &write.txn,
+        write.txn()?,
         actor,
         Some(hall.id),
         "service.created",
@@ -653,10 +653,10 @@ pub async fn update_service(
     apply_service(&mut row, &input)?;
     let codes: Vec<&str> = existing.iter().map(|s| s.code.as_str()).collect();
     let write = HallWrite::begin(state, hall).await?;
-    store::update_service(&write.txn, row.clone()).await?;
-    save_online(&write.txn, hall, code, &input.online, &codes).await?;
+    store::update_service(write.txn()?, row.clone()).await?;
+    save_online(write.txn()?, hall, code, &input.online, &codes).await?;
     if let Some(position) = input.position {
-        place_service(&write.txn, hall.id, code, position).await?;
+        place_service(write.txn()?, hall.id, code, position).await?;
     }
     let online_before = hall.settings.online.get(code);
     let online_after = match &input.online {
@@ -668,7 +668,7 @@ pub async fn update_service(
         after["position"] = json!(position.clamp(1, existing.len()));
     }
     audit::record(
-        &write.txn,
+        write.txn()?,
         actor,
         Some(hall.id),
         "service.updated",
@@ -755,7 +755,7 @@ pub async fn create_window(
     number_taken(state, hall.id, number, None).await?;
     let write = HallWrite::begin(state, hall).await?;
     let id = store::insert_window(
-        &write.txn,
+        write.txn()?,
         store::NewWindow {
             hall: hall.id,
             number,
@@ -767,11 +767,12 @@ pub async fn create_window(
     )
     .await
     .map_err(|e| AppError::unique_or(e, ErrorCode::WindowExists, format!("the hall already has a window {number}")))?;
-    persistence::windows::set_services(&write.txn, id, &services).await?;
-    let row = persistence::windows::find(&write.txn, id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
+    persistence::windows::set_services(write.txn()?, id, &services).await?;
+    let row =
+        persistence::windows::find(write.txn()?, id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
     let view = window_view(hall, &row, None);
     audit::record(
-        &write.txn,
+        write.txn()?,
         actor,
         Some(hall.id),
         "window.created",
@@ -815,9 +816,9 @@ pub async fn update_window(state: &Core, actor: &Actor, id: WindowId, input: Win
         model.active = active;
     }
     let mut write = HallWrite::begin(state, &hall).await?;
-    let held = persistence::tickets::held_by_window(&write.txn, id).await?;
+    let held = persistence::tickets::held_by_window(write.txn()?, id).await?;
     let fresh =
-        persistence::windows::find(&write.txn, id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
+        persistence::windows::find(write.txn()?, id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
     if !model.active
         && fresh.active
         && (fresh.state != crate::domain::window::WindowState::Closed || fresh.signed_in.is_some() || held.is_some())
@@ -828,16 +829,17 @@ pub async fn update_window(state: &Core, actor: &Actor, id: WindowId, input: Win
         ));
     }
     let before = window_view(&hall, &fresh, held.as_ref());
-    store::update_window(&write.txn, model).await.map_err(|e| {
+    store::update_window(write.txn()?, model).await.map_err(|e| {
         AppError::unique_or(e, ErrorCode::WindowExists, "the hall already has a window with that number")
     })?;
     if let Some(services) = &services {
-        persistence::windows::set_services(&write.txn, id, services).await?;
+        persistence::windows::set_services(write.txn()?, id, services).await?;
     }
-    let row = persistence::windows::find(&write.txn, id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
+    let row =
+        persistence::windows::find(write.txn()?, id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
     let after = window_view(&hall, &row, held.as_ref());
     audit::record(
-        &write.txn,
+        write.txn()?,
         actor,
         Some(hall.id),
         "window.updated",

@@ -172,11 +172,11 @@ pub async fn cancel_by_token(state: &Core, token: &str) -> AppResult<TicketView>
     let (hall, found) = find_by_token(state, token).await?;
     let mut write = HallWrite::begin(state, &hall).await?;
     // Re-read under the hall lock: the ticket may have been called meanwhile.
-    let before = tickets::find(&write.txn, found.id).await?.ok_or_else(|| AppError::internal("ticket vanished"))?;
+    let before = tickets::find(write.txn()?, found.id).await?.ok_or_else(|| AppError::internal("ticket vanished"))?;
     let mut life = before.life();
     let outcome = life.cancel(write.now)?;
     let row = before.with_life(life);
-    if !tickets::update(&write.txn, &before, &row).await? {
+    if !tickets::update(write.txn()?, &before, &row).await? {
         return Err(AppError::conflict(ErrorCode::TicketChanged, "the ticket changed meanwhile; look again"));
     }
     let body = EventBody::Ticket { ticket: public_ticket(&hall, &row), transfer_to: None };

@@ -11,8 +11,8 @@
 use super::hall_write::HallWrite;
 use crate::domain::ids::{HallId, ServiceId, WindowId};
 use crate::error::{AppError, AppResult};
-use crate::persistence::tickets::{self, TicketRow};
-use crate::persistence::{queue, windows, windows::WindowRow};
+use crate::persistence::tickets::TicketRow;
+use crate::persistence::windows::WindowRow;
 use chrono::NaiveDate;
 use std::collections::HashMap;
 
@@ -46,7 +46,7 @@ impl HallWrite {
     /// those that will call (one entry per call).
     pub(crate) async fn read_windows(&mut self, windows: &[WindowId], calling: Vec<WindowId>) -> AppResult<()> {
         self.flush().await?;
-        for (window, held) in windows::find_with_held(&self.txn, windows).await? {
+        for (window, held) in self.tx().find_with_held(windows).await? {
             self.batch.windows.insert(window.id, (window, held));
         }
         self.batch.calls = calling.len();
@@ -60,7 +60,7 @@ impl HallWrite {
             return Ok(Some(found.clone()));
         }
         self.flush().await?;
-        let Some(found) = windows::find_with_held(&self.txn, &[id]).await?.pop() else {
+        let Some(found) = self.tx().find_with_held(&[id]).await?.pop() else {
             return Ok(None);
         };
         self.batch.windows.insert(id, found.clone());
@@ -95,7 +95,7 @@ impl HallWrite {
                 }
             }
             let depth = self.batch.calls.max(1);
-            let rows = queue::queue_heads_for(&self.txn, hall, day, &windows, &services, depth).await?;
+            let rows = self.tx().queue_heads_for(hall, day, &windows, &services, depth).await?;
             self.batch.heads = Some(Heads { day, windows, services, rows, depth, taken: 0 });
         }
         let heads = self.batch.heads.as_ref().map(|heads| heads.rows.as_slice()).unwrap_or_default();
@@ -147,7 +147,7 @@ impl HallWrite {
             return Ok(());
         }
         let changed = std::mem::take(&mut self.batch.changed);
-        if !tickets::update_many(&self.txn, &changed).await? {
+        if !self.tx().update_many(&changed).await? {
             return Err(AppError::internal("a ticket changed under the hall lock"));
         }
         Ok(())

@@ -35,7 +35,9 @@ pub(crate) async fn authorize(
     actor: &Actor,
     window: WindowId,
 ) -> AppResult<(Arc<HallConfig>, WindowRow)> {
-    let (row, assigned) = windows::find_for_user(&state.db, window, actor.id)
+    let (row, assigned) = state
+        .reads()
+        .find_window_for_user(window, actor.id)
         .await?
         .ok_or_else(|| AppError::not_found(ErrorCode::WindowNotFound, format!("there is no window {window}")))?;
     if !row.active {
@@ -174,7 +176,7 @@ pub async fn call_number(state: &Core, actor: &Actor, window_id: WindowId, numbe
                 let window = ready_to_call(write, window_id).await?;
                 let day = business_date(write.now, hall.timezone);
                 write.flush().await?;
-                let before = tickets::find_by_number(&write.txn, hall.id, day, &number).await?.ok_or_else(|| {
+                let before = write.tx().find_by_number(hall.id, day, &number).await?.ok_or_else(|| {
                     AppError::not_found(ErrorCode::TicketNotFound, format!("no ticket {number} today"))
                 })?;
                 let profile = WindowProfile { id: window_id, services: window.services.clone() };
@@ -274,7 +276,7 @@ pub async fn restore(state: &Core, actor: &Actor, window_id: WindowId, number: &
                 let hall = &config;
                 let day = business_date(write.now, hall.timezone);
                 write.flush().await?;
-                let found = tickets::find_by_number(&write.txn, hall.id, day, &number).await?.ok_or_else(|| {
+                let found = write.tx().find_by_number(hall.id, day, &number).await?.ok_or_else(|| {
                     AppError::not_found(ErrorCode::TicketNotFound, format!("no ticket {number} today"))
                 })?;
                 may_restore(&actor, &window, &found)?;
@@ -303,12 +305,12 @@ pub async fn change_state(
     }
     let mut write = HallWrite::begin(state, &hall).await?;
     let mut window =
-        windows::find(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
-    let held = tickets::held_by_window(&write.txn, window_id).await?;
+        windows::find(write.txn()?, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
+    let held = tickets::held_by_window(write.txn()?, window_id).await?;
     window.state = window.state.apply(action, held.is_some())?;
     window.pause_reason = if action == WindowAction::Pause { reason } else { None };
     window.state_since = write.now;
-    windows::set_state(&write.txn, window_id, window.state, window.pause_reason.as_deref(), write.now).await?;
+    windows::set_state(write.txn()?, window_id, window.state, window.pause_reason.as_deref(), write.now).await?;
     let kind = match action {
         WindowAction::Open => EventKind::WindowOpened,
         WindowAction::Close => EventKind::WindowClosed,
@@ -319,7 +321,7 @@ pub async fn change_state(
     if matches!(action, WindowAction::Open | WindowAction::Close) {
         let target = format!("window:{}", window.number);
         let kind = if action == WindowAction::Open { "window.opened" } else { "window.closed" };
-        super::audit::record(&write.txn, actor, Some(hall.id), kind, &target, None, None, write.now).await?;
+        super::audit::record(write.txn()?, actor, Some(hall.id), kind, &target, None, None, write.now).await?;
     }
     write.commit(state).await?;
     Ok(window_view(&hall, &window, held.as_ref()))
@@ -344,7 +346,7 @@ pub async fn sign_in(state: &Core, actor: &Actor, window_id: WindowId) -> AppRes
     let (hall, _) = authorize(state, actor, window_id).await?;
     let mut write = HallWrite::begin(state, &hall).await?;
     let mut window =
-        windows::find(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
+        windows::find(write.txn()?, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
     match window.signed_in {
         Some((user, _)) if user == actor.id => {
             write.commit(state).await?;
@@ -354,14 +356,14 @@ pub async fn sign_in(state: &Core, actor: &Actor, window_id: WindowId) -> AppRes
         Some((user, _)) => return Err(occupied(state, &window, user).await),
         None => {}
     }
-    if let Some(elsewhere) = windows::signed_in_window(&write.txn, actor.id).await? {
+    if let Some(elsewhere) = windows::signed_in_window(write.txn()?, actor.id).await? {
         return Err(AppError::conflict(
             ErrorCode::SignedInElsewhere,
             format!("you are signed in at window {}; sign out there first", elsewhere.number),
         )
         .with_detail("window", elsewhere.number));
     }
-    windows::set_signed_in(&write.txn, window_id, Some(actor.id), write.now).await?;
+    windows::set_signed_in(write.txn()?, window_id, Some(actor.id), write.now).await?;
     window.signed_in = Some((actor.id, write.now));
     write.emit(EventKind::WindowSignedIn, EventBody::Window { window: public_window(&window) }, Some(actor.id)).await?;
     write.commit(state).await?;
@@ -377,8 +379,8 @@ pub async fn sign_out(state: &Core, actor: &Actor, window_id: WindowId) -> AppRe
     let (hall, _) = authorize(state, actor, window_id).await?;
     let mut write = HallWrite::begin(state, &hall).await?;
     let mut window =
-        windows::find(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
-    let held = tickets::held_by_window(&write.txn, window_id).await?;
+        windows::find(write.txn()?, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
+    let held = tickets::held_by_window(write.txn()?, window_id).await?;
     let Some((user, _)) = window.signed_in else {
         return Err(AppError::conflict(
             ErrorCode::NotSignedIn,
@@ -394,14 +396,14 @@ pub async fn sign_out(state: &Core, actor: &Actor, window_id: WindowId) -> AppRe
             return Err(busy(held));
         }
     }
-    windows::set_signed_in(&write.txn, window_id, None, write.now).await?;
+    windows::set_signed_in(write.txn()?, window_id, None, write.now).await?;
     window.signed_in = None;
     if forced {
-        let name = users::display_names(&write.txn, [user]).await?.remove(&user);
+        let name = users::display_names(write.txn()?, [user]).await?.remove(&user);
         let target = format!("window:{}", window.number);
         let before = Some(json!({ "signed_in": name }));
         super::audit::record(
-            &write.txn,
+            write.txn()?,
             actor,
             Some(hall.id),
             "window.forced_sign_out",
@@ -419,7 +421,7 @@ pub async fn sign_out(state: &Core, actor: &Actor, window_id: WindowId) -> AppRe
         window.state = window.state.apply(WindowAction::Close, false)?;
         window.pause_reason = None;
         window.state_since = write.now;
-        windows::set_state(&write.txn, window_id, window.state, None, write.now).await?;
+        windows::set_state(write.txn()?, window_id, window.state, None, write.now).await?;
         write
             .emit(EventKind::WindowClosed, EventBody::Window { window: public_window(&window) }, Some(actor.id))
             .await?;
@@ -437,9 +439,9 @@ pub async fn set_services(state: &Core, actor: &Actor, window_id: WindowId, code
     let (hall, _) = authorize(state, actor, window_id).await?;
     let ids = hall.ordered_services(codes).map_err(|(code, message)| AppError::bad_request(code, message))?;
     let mut write = HallWrite::begin(state, &hall).await?;
-    windows::set_services(&write.txn, window_id, &ids).await?;
+    windows::set_services(write.txn()?, window_id, &ids).await?;
     let mut window =
-        windows::find(&write.txn, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
+        windows::find(write.txn()?, window_id).await?.ok_or_else(|| AppError::internal("window vanished"))?;
     window.services = ids;
     write.emit(EventKind::WindowUpdated, EventBody::Window { window: public_window(&window) }, Some(actor.id)).await?;
     write.commit(state).await?;

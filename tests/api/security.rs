@@ -504,14 +504,18 @@ async fn a_full_database_acknowledges_nothing_it_did_not_store_and_recovers_by_i
     })
     .await;
     let db = &app.app_state.db;
-    // The limit is a property of the connection: it is set on the pool's and on the one the
+    // The limit is a property of the connection: it is set on the pool's and on the two the
     // hall writers use on SQLite.
     let gate = app.app_state.write_gate.clone().expect("SQLite has a writers' connection");
     let limit = |sql: String| {
         let gate = gate.clone();
         async move {
             db.execute_unprepared(&sql).await.expect("limit the file");
-            gate.lock().await.db.execute_unprepared(&sql).await.expect("limit the writers' file");
+            let writers = gate.lock().await;
+            writers.db.execute_unprepared(&sql).await.expect("limit the writers' file");
+            if let Some(direct) = &writers.direct {
+                direct.execute_unprepared(&sql).expect("limit the writers' direct connection");
+            }
         }
     };
     // The disk is "full": the file may not grow. The server replaces a connection a failed write

@@ -1,0 +1,378 @@
+//! The SQLite hall writers' direct connection: the hot path of issuing and of the windows'
+//! operations, run on the writers' own thread with no hand-off (issue 19).
+//!
+//! Through sqlx every statement is sent to the connection's worker thread and its answer sent
+//! back: two thread wake-ups, about 175 µs a statement under load, where the statement itself
+//! takes a few. A batch of window operations is eight statements, so the hand-offs were most
+//! of its time. Here the writers' thread runs the statements itself on a connection of its own
+//! (rusqlite over the same SQLite library sqlx links), with its prepared statements kept.
+//!
+//! Only the writes' hot statements run here, and only on SQLite; everything else, and every
+//! write on PostgreSQL, goes through sea-orm as before. The SQL is the same text: each hot
+//! function builds one `Statement` for both (`persistence::hot`), and only reading its rows
+//! differs. The connection is taken under the same gate as the sea-orm writer connection, so
+//! the two never wait on each other's lock.
+use super::ticket_row::TicketRow;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use entity::{ticket, window};
+use rusqlite::types::{ToSqlOutput, Value as Cell, ValueRef};
+use sea_orm::{DbErr, RuntimeErr, Statement, Value};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Statements kept prepared: the batches' statements differ with their size (up to 64).
+const PREPARED: usize = 512;
+
+pub struct DirectWriter {
+    path: String,
+    conn: Mutex<Option<rusqlite::Connection>>,
+}
+
+impl DirectWriter {
+    /// Opens the database file the server uses, with the settings of its other connections:
+    /// WAL, synchronous=FULL (a commit is on disk before it returns), foreign keys, a busy
+    /// timeout for the moments another connection writes.
+    pub fn open(path: &str) -> Result<Self, DbErr> {
+        let writer = Self { path: path.to_owned(), conn: Mutex::new(None) };
+        let conn = writer.connect()?;
+        *writer.lock() = Some(conn);
+        Ok(writer)
+    }
+
+    fn connect(&self) -> Result<rusqlite::Connection, DbErr> {
+        let conn = rusqlite::Connection::open(&self.path).map_err(error)?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(error)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+             PRAGMA temp_store = memory;",
+        )
+        .map_err(error)?;
+        conn.set_prepared_statement_cache_capacity(PREPARED);
+        Ok(conn)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<rusqlite::Connection>> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the connection, opening it again first if a failed write left it closed.
+    fn with<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> Result<T, DbErr>) -> Result<T, DbErr> {
+        let mut conn = self.lock();
+        if conn.is_none() {
+            *conn = Some(self.connect()?);
+        }
+        match conn.as_ref() {
+            Some(conn) => f(conn),
+            None => Err(DbErr::Custom("the writers' connection is closed".into())),
+        }
+    }
+
+    /// Takes the write lock at once (not at the first write), as the hall writes need it anyway.
+    pub fn begin(&self) -> Result<(), DbErr> {
+        self.with(|conn| conn.execute_batch("BEGIN IMMEDIATE").map_err(error))
+    }
+
+    pub fn commit(&self) -> Result<(), DbErr> {
+        let result = self.with(|conn| conn.execute_batch("COMMIT").map_err(error));
+        if result.is_err() {
+            self.rollback();
+        }
+        result
+    }
+
+    /// Rolls back whatever is open. A connection that cannot say it is out of its transaction
+    /// is closed (which rolls it back) and opened again on next use, as the pool does with a
+    /// sqlx connection it is unsure of.
+    pub fn rollback(&self) {
+        let mut conn = self.lock();
+        let settled = conn.as_ref().is_some_and(|c| c.is_autocommit() || c.execute_batch("ROLLBACK").is_ok());
+        if !settled && conn.is_some() {
+            tracing::warn!("closing the SQLite writers' connection after a failed rollback");
+            *conn = None;
+        }
+    }
+
+    /// Runs a statement that returns no rows; how many rows it changed.
+    pub fn execute(&self, statement: &Statement) -> Result<usize, DbErr> {
+        self.with(|conn| {
+            let mut prepared = prepare(conn, statement)?;
+            prepared.raw_execute().map_err(error)
+        })
+    }
+
+    /// Runs a query, turning each row into a `T`.
+    pub fn query<T>(
+        &self,
+        statement: &Statement,
+        each: impl FnMut(&rusqlite::Row<'_>) -> Result<T, DbErr>,
+    ) -> Result<Vec<T>, DbErr> {
+        self.with(|conn| query(conn, statement, each))
+    }
+
+    /// Runs `sql` as it is, on this connection only: for tests and the odd pragma.
+    pub fn execute_unprepared(&self, sql: &str) -> Result<(), DbErr> {
+        self.with(|conn| conn.execute_batch(sql).map_err(error))
+    }
+}
+
+/// Connections for the two reads every request of the window staff makes before anything else
+/// (its session, the window it acts on): on SQLite they run on the web worker itself, a lookup
+/// by key of a few microseconds, instead of waiting twice for a sqlx connection's thread
+/// (issue 19). Read-only; one per worker at a time, kept between requests.
+pub struct DirectReaders {
+    path: String,
+    idle: Mutex<Vec<rusqlite::Connection>>,
+}
+
+/// Idle reader connections kept (a few per web worker).
+const IDLE_READERS: usize = 8;
+
+impl DirectReaders {
+    pub fn new(path: &str) -> Self {
+        Self { path: path.to_owned(), idle: Mutex::new(Vec::new()) }
+    }
+
+    fn connect(&self) -> Result<rusqlite::Connection, DbErr> {
+        let conn = rusqlite::Connection::open(&self.path).map_err(error)?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(error)?;
+        conn.execute_batch("PRAGMA query_only = ON;").map_err(error)?;
+        conn.set_prepared_statement_cache_capacity(16);
+        Ok(conn)
+    }
+
+    /// Runs a query on an idle connection (or a new one), turning each row into a `T`.
+    pub fn query<T>(
+        &self,
+        statement: &Statement,
+        each: impl FnMut(&rusqlite::Row<'_>) -> Result<T, DbErr>,
+    ) -> Result<Vec<T>, DbErr> {
+        let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.connect()?,
+        };
+        let found = query(&conn, statement, each);
+        // A connection whose query failed is dropped: the next one starts clean.
+        if found.is_ok() {
+            let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+            if idle.len() < IDLE_READERS {
+                idle.push(conn);
+            }
+        }
+        found
+    }
+}
+
+fn query<T>(
+    conn: &rusqlite::Connection,
+    statement: &Statement,
+    mut each: impl FnMut(&rusqlite::Row<'_>) -> Result<T, DbErr>,
+) -> Result<Vec<T>, DbErr> {
+    let mut prepared = prepare(conn, statement)?;
+    let mut rows = prepared.raw_query();
+    let mut found = Vec::new();
+    while let Some(row) = rows.next().map_err(error)? {
+        found.push(each(row)?);
+    }
+    Ok(found)
+}
+
+/// The statement, prepared (or taken from those kept) and bound. Parameters are bound by their
+/// names (`$N` is the Nth value), so SQL written for both databases binds as sqlx binds it;
+/// plain `?` take the values in order.
+fn prepare<'c>(conn: &'c rusqlite::Connection, statement: &Statement) -> Result<rusqlite::CachedStatement<'c>, DbErr> {
+    let mut prepared = conn.prepare_cached(&statement.sql).map_err(error)?;
+    let values = statement.values.as_ref().map(|v| v.0.as_slice()).unwrap_or_default();
+    for index in 1..=prepared.parameter_count() {
+        let at = match prepared.parameter_name(index) {
+            Some(name) => name.trim_start_matches(['$', '?']).parse::<usize>().ok().and_then(|n| n.checked_sub(1)),
+            None => Some(index - 1),
+        };
+        let value = at
+            .and_then(|at| values.get(at))
+            .ok_or_else(|| DbErr::Custom(format!("no value for parameter {index} of: {}", statement.sql)))?;
+        prepared.raw_bind_parameter(index, Bound(value)).map_err(error)?;
+    }
+    Ok(prepared)
+}
+
+/// A sea-orm value as sqlx binds it on SQLite, so that both connections write the same text
+/// (times as RFC 3339 with `+00:00`, dates as `YYYY-MM-DD`, booleans as 0 and 1).
+struct Bound<'a>(&'a Value);
+
+impl rusqlite::ToSql for Bound<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        let integer = |n: Option<i64>| n.map_or(Cell::Null, Cell::Integer);
+        let text = |s: Option<String>| s.map_or(Cell::Null, Cell::Text);
+        Ok(ToSqlOutput::Owned(match self.0 {
+            Value::Bool(b) => integer(b.map(i64::from)),
+            Value::TinyInt(n) => integer(n.map(i64::from)),
+            Value::SmallInt(n) => integer(n.map(i64::from)),
+            Value::Int(n) => integer(n.map(i64::from)),
+            Value::BigInt(n) => integer(*n),
+            Value::TinyUnsigned(n) => integer(n.map(i64::from)),
+            Value::SmallUnsigned(n) => integer(n.map(i64::from)),
+            Value::Unsigned(n) => integer(n.map(i64::from)),
+            Value::BigUnsigned(n) => match n.map(i64::try_from).transpose() {
+                Ok(n) => integer(n),
+                Err(e) => return Err(rusqlite::Error::ToSqlConversionFailure(Box::new(e))),
+            },
+            Value::Float(x) => x.map_or(Cell::Null, |x| Cell::Real(f64::from(x))),
+            Value::Double(x) => x.map_or(Cell::Null, Cell::Real),
+            Value::String(s) => text(s.clone()),
+            Value::Char(c) => text(c.map(String::from)),
+            Value::Bytes(b) => b.clone().map_or(Cell::Null, Cell::Blob),
+            Value::Json(j) => text(j.as_ref().map(|j| j.to_string())),
+            Value::ChronoDate(d) => text(d.map(|d| d.format("%F").to_string())),
+            Value::ChronoDateTime(t) => text(t.map(|t| t.format("%F %T%.f").to_string())),
+            Value::ChronoDateTimeUtc(t) => text(t.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, false))),
+            Value::ChronoDateTimeWithTimeZone(t) => text(t.map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, false))),
+            other => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    format!("a value of this type is never written directly: {other:?}").into(),
+                ))
+            }
+        }))
+    }
+}
+
+/// A rusqlite error as sea-orm reports a database's: the text kept, so that a full disk is
+/// still recognised as one (`AppError::from`).
+fn error(e: rusqlite::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::Internal(e.to_string()))
+}
+
+/// A column of a row, read as a `T` (by name, as the ORM reads a model).
+pub(crate) trait Column: Sized {
+    fn read(cell: ValueRef<'_>) -> Option<Self>;
+}
+
+pub(crate) fn get<T: Column>(row: &rusqlite::Row<'_>, name: &str) -> Result<T, DbErr> {
+    let cell = row.get_ref(name).map_err(error)?;
+    T::read(cell).ok_or_else(|| DbErr::Type(format!("column {name} holds an unexpected {:?}", cell.data_type())))
+}
+
+pub(crate) fn get_at<T: Column>(row: &rusqlite::Row<'_>, index: usize) -> Result<T, DbErr> {
+    let cell = row.get_ref(index).map_err(error)?;
+    T::read(cell).ok_or_else(|| DbErr::Type(format!("column {index} holds an unexpected {:?}", cell.data_type())))
+}
+
+impl<T: Column> Column for Option<T> {
+    fn read(cell: ValueRef<'_>) -> Option<Self> {
+        match cell {
+            ValueRef::Null => Some(None),
+            cell => T::read(cell).map(Some),
+        }
+    }
+}
+
+impl Column for i64 {
+    fn read(cell: ValueRef<'_>) -> Option<Self> {
+        cell.as_i64().ok()
+    }
+}
+
+impl Column for i32 {
+    fn read(cell: ValueRef<'_>) -> Option<Self> {
+        cell.as_i64().ok().and_then(|n| i32::try_from(n).ok())
+    }
+}
+
+impl Column for bool {
+    fn read(cell: ValueRef<'_>) -> Option<Self> {
+        cell.as_i64().ok().map(|n| n != 0)
+    }
+}
+
+impl Column for String {
+    fn read(cell: ValueRef<'_>) -> Option<Self> {
+        cell.as_str().ok().map(str::to_owned)
+    }
+}
+
+impl Column for NaiveDate {
+    fn read(cell: ValueRef<'_>) -> Option<Self> {
+        NaiveDate::parse_from_str(cell.as_str().ok()?, "%F").ok()
+    }
+}
+
+impl Column for DateTime<Utc> {
+    /// What sqlx writes (RFC 3339), or a time without zone (SQLite's own `CURRENT_TIMESTAMP`),
+    /// taken as UTC, as sqlx reads it.
+    fn read(cell: ValueRef<'_>) -> Option<Self> {
+        let text = cell.as_str().ok()?;
+        if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+            return Some(at.with_timezone(&Utc));
+        }
+        ["%F %T%.f", "%FT%T%.f", "%F %T%.f%#z"]
+            .iter()
+            .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+            .map(|at| at.and_utc())
+    }
+}
+
+/// A ticket row whose columns carry `prefix` (as `ticket::Model::from_query_result` reads one).
+pub(crate) fn ticket_row(row: &rusqlite::Row<'_>, prefix: &str) -> Result<TicketRow, DbErr> {
+    let name = |column: &str| format!("{prefix}{column}");
+    let model = ticket::Model {
+        id: get(row, &name("id"))?,
+        hall_id: get(row, &name("hall_id"))?,
+        issued_service_id: get(row, &name("issued_service_id"))?,
+        service_id: get(row, &name("service_id"))?,
+        business_date: get(row, &name("business_date"))?,
+        seq: get(row, &name("seq"))?,
+        number: get(row, &name("number"))?,
+        priority: get(row, &name("priority"))?,
+        channel: get(row, &name("channel"))?,
+        status: get(row, &name("status"))?,
+        token: get(row, &name("token"))?,
+        issued_at: get(row, &name("issued_at"))?,
+        window_id: get(row, &name("window_id"))?,
+        target_window_id: get(row, &name("target_window_id"))?,
+        called_at: get(row, &name("called_at"))?,
+        started_at: get(row, &name("started_at"))?,
+        finished_at: get(row, &name("finished_at"))?,
+        no_show_at: get(row, &name("no_show_at"))?,
+        cancelled_at: get(row, &name("cancelled_at"))?,
+        recall_count: get(row, &name("recall_count"))?,
+        transfer_count: get(row, &name("transfer_count"))?,
+        transfer_note: get(row, &name("transfer_note"))?,
+        served_by: get(row, &name("served_by"))?,
+        phone: get(row, &name("phone"))?,
+        client_id: get(row, &name("client_id"))?,
+        booked_for: get(row, &name("booked_for"))?,
+        estimated_wait_minutes: get(row, &name("estimated_wait_minutes"))?,
+    };
+    TicketRow::try_from(model)
+}
+
+/// A user's columns (unprefixed).
+pub(crate) fn user_model(row: &rusqlite::Row<'_>) -> Result<entity::user::Model, DbErr> {
+    Ok(entity::user::Model {
+        id: get(row, "id")?,
+        username: get(row, "username")?,
+        password_hash: get(row, "password_hash")?,
+        role: get(row, "role")?,
+        hall_id: get(row, "hall_id")?,
+        display_name: get(row, "display_name")?,
+        active: get(row, "active")?,
+        created_at: get(row, "created_at")?,
+    })
+}
+
+/// A window's own columns (unprefixed, as `window::Model::from_query_result` reads them).
+pub(crate) fn window_model(row: &rusqlite::Row<'_>) -> Result<window::Model, DbErr> {
+    Ok(window::Model {
+        id: get(row, "id")?,
+        hall_id: get(row, "hall_id")?,
+        number: get(row, "number")?,
+        name: get(row, "name")?,
+        kind: get(row, "kind")?,
+        state: get(row, "state")?,
+        pause_reason: get(row, "pause_reason")?,
+        state_since: get(row, "state_since")?,
+        signed_in_user_id: get(row, "signed_in_user_id")?,
+        signed_in_at: get(row, "signed_in_at")?,
+        active: get(row, "active")?,
+    })
+}

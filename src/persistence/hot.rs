@@ -1,0 +1,491 @@
+//! The statements a hall write runs for every ticket issued and every window operation
+//! (issue 19), on whichever connection the write holds: a sea-orm transaction, or on SQLite the
+//! writers' direct connection (`direct.rs`). Each statement is built once, by the function of
+//! its own module that the ORM path runs too; only the reading of rows differs here.
+use super::direct::{self, DirectReaders, DirectWriter};
+use super::events::{self, NewEvent};
+use super::halls;
+use super::queue::{self, ServiceQueue};
+use super::ticket_row::TicketRow;
+use super::tickets::{self, NewTicket};
+use super::users::{self, UserRow};
+use super::windows::{self, WindowRow};
+use crate::domain::ids::{HallId, ServiceId, TicketId, UserId, WindowId};
+use crate::domain::ticket::Priority;
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::{DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, QueryTrait};
+use std::collections::HashMap;
+
+/// The connection of a hall write.
+#[derive(Clone, Copy)]
+pub enum Tx<'a> {
+    Orm(&'a DatabaseTransaction),
+    Direct(&'a DirectWriter),
+}
+
+const SQLITE: DbBackend = DbBackend::Sqlite;
+
+impl Tx<'_> {
+    pub async fn take_event_seqs(self, hall: HallId, n: i64) -> Result<i64, DbErr> {
+        match self {
+            Tx::Orm(conn) => halls::take_event_seqs(conn, hall, n).await,
+            Tx::Direct(conn) => conn
+                .query(&halls::take_event_seqs_statement(SQLITE, hall, n), |row| direct::get_at(row, 0))?
+                .pop()
+                .ok_or_else(|| halls::no_hall(hall)),
+        }
+    }
+
+    pub async fn insert_events(self, hall: HallId, rows: &[NewEvent<'_>]) -> Result<(), DbErr> {
+        match self {
+            Tx::Orm(conn) => events::insert_many(conn, hall, rows).await,
+            Tx::Direct(conn) => {
+                for chunk in events::chunks(rows) {
+                    conn.execute(&events::insert_statement(SQLITE, hall, chunk))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// See `windows::find_with_held`.
+    pub async fn find_with_held(self, ids: &[WindowId]) -> Result<Vec<(WindowRow, Option<TicketRow>)>, DbErr> {
+        let conn = match self {
+            Tx::Orm(conn) => return windows::find_with_held(conn, ids).await,
+            Tx::Direct(conn) => conn,
+        };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = conn.query(&windows::find_with_held_statement(SQLITE, ids), |row| {
+            let model = direct::window_model(row)?;
+            let service: Option<i32> = direct::get(row, "listed_service")?;
+            // A held ticket's id is never null, so a null one means the window holds nothing.
+            let held_id: Option<i64> = direct::get(row, &format!("{}id", windows::HELD_PREFIX))?;
+            let held = match held_id {
+                Some(_) => Some(direct::ticket_row(row, windows::HELD_PREFIX)?),
+                None => None,
+            };
+            Ok((model, service, held))
+        })?;
+        // Ordered by window, so each window's rows (one per service) are one run.
+        let mut by_window = HashMap::new();
+        for run in rows.chunk_by(|a, b| a.0.id == b.0.id) {
+            let Some((model, _, held)) = run.first() else { continue };
+            let services = run.iter().filter_map(|(_, service, _)| service.map(ServiceId)).collect();
+            let window = windows::row(model.clone(), services)?;
+            by_window.insert(window.id, (window, held.clone()));
+        }
+        Ok(ids.iter().filter_map(|id| by_window.remove(id)).collect())
+    }
+
+    /// See `queue::queue_heads_for`.
+    pub async fn queue_heads_for(
+        self,
+        hall: HallId,
+        day: NaiveDate,
+        windows: &[WindowId],
+        services: &[ServiceId],
+        depth: usize,
+    ) -> Result<Vec<TicketRow>, DbErr> {
+        match self {
+            Tx::Orm(conn) => queue::queue_heads_for(conn, hall, day, windows, services, depth).await,
+            Tx::Direct(conn) => {
+                let statement = queue::queue_heads_statement(SQLITE, hall, day, windows, services, depth);
+                conn.query(&statement, |row| direct::ticket_row(row, ""))
+            }
+        }
+    }
+
+    /// See `tickets::update_many`.
+    pub async fn update_many(self, changes: &[(TicketRow, TicketRow)]) -> Result<bool, DbErr> {
+        let conn = match self {
+            Tx::Orm(conn) => return tickets::update_many(conn, changes).await,
+            Tx::Direct(conn) => conn,
+        };
+        if changes.is_empty() {
+            return Ok(true);
+        }
+        if conn.execute(&tickets::update_many_statement(SQLITE, changes))? != changes.len() {
+            return Ok(false);
+        }
+        for ((hall, service, day, priority), delta) in tickets::counter_moves(changes) {
+            conn.execute(&tickets::adjust_queued_statement(SQLITE, hall, service, day, priority, delta))?;
+        }
+        Ok(true)
+    }
+
+    pub async fn find_by_number(self, hall: HallId, day: NaiveDate, number: &str) -> Result<Option<TicketRow>, DbErr> {
+        match self {
+            Tx::Orm(conn) => tickets::find_by_number(conn, hall, day, number).await,
+            Tx::Direct(conn) => {
+                let statement = tickets::find_by_number_query(hall, day, number).build(SQLITE);
+                Ok(conn.query(&statement, |row| direct::ticket_row(row, ""))?.pop())
+            }
+        }
+    }
+
+    pub async fn queued_remote(self, hall: HallId, day: NaiveDate) -> Result<u32, DbErr> {
+        match self {
+            Tx::Orm(conn) => tickets::queued_remote(conn, hall, day).await,
+            Tx::Direct(conn) => {
+                let count: i64 = conn
+                    .query(&tickets::queued_remote_count(SQLITE, hall, day), |row| direct::get_at(row, 0))?
+                    .pop()
+                    .unwrap_or(0);
+                Ok(u32::try_from(count).unwrap_or(u32::MAX))
+            }
+        }
+    }
+
+    pub async fn active_remote(
+        self,
+        hall: HallId,
+        day: NaiveDate,
+        service: ServiceId,
+        client_id: Option<&str>,
+        phone: Option<&str>,
+    ) -> Result<Option<TicketRow>, DbErr> {
+        match self {
+            Tx::Orm(conn) => tickets::active_remote(conn, hall, day, service, client_id, phone).await,
+            Tx::Direct(conn) => match tickets::active_remote_query(hall, day, service, client_id, phone) {
+                Some(query) => Ok(conn.query(&query.build(SQLITE), |row| direct::ticket_row(row, ""))?.pop()),
+                None => Ok(None),
+            },
+        }
+    }
+
+    pub async fn take_seqs(self, hall: HallId, service: ServiceId, day: NaiveDate, n: i32) -> Result<i32, DbErr> {
+        match self {
+            Tx::Orm(conn) => tickets::take_seqs(conn, hall, service, day, n).await,
+            Tx::Direct(conn) => conn
+                .query(&tickets::take_seqs_statement(SQLITE, hall, service, day, n), |row| direct::get_at(row, 0))?
+                .pop()
+                .ok_or_else(tickets::no_counter),
+        }
+    }
+
+    pub async fn return_seqs(self, hall: HallId, service: ServiceId, day: NaiveDate, n: i32) -> Result<(), DbErr> {
+        match self {
+            Tx::Orm(conn) => tickets::return_seqs(conn, hall, service, day, n).await,
+            Tx::Direct(conn) => conn.execute(&tickets::return_seqs_statement(SQLITE, hall, service, day, n)).map(drop),
+        }
+    }
+
+    pub async fn adjust_queued(
+        self,
+        hall: HallId,
+        service: ServiceId,
+        day: NaiveDate,
+        priority: Priority,
+        delta: i32,
+    ) -> Result<(), DbErr> {
+        match self {
+            Tx::Orm(conn) => tickets::adjust_queued(conn, hall, service, day, priority, delta).await,
+            Tx::Direct(conn) => {
+                conn.execute(&tickets::adjust_queued_statement(SQLITE, hall, service, day, priority, delta)).map(drop)
+            }
+        }
+    }
+
+    /// See `queue::service_queue`.
+    pub async fn service_queue(self, key: &TicketRow) -> Result<ServiceQueue, DbErr> {
+        match self {
+            Tx::Orm(conn) => queue::service_queue(conn, key).await,
+            Tx::Direct(conn) => {
+                let rows = conn.query(&queue::service_queue_statement(SQLITE, key), |row| {
+                    Ok((direct::get_at(row, 0)?, direct::get_at(row, 1)?, direct::get_at::<i64>(row, 2)? != 0))
+                })?;
+                queue::service_queue_of(rows)
+            }
+        }
+    }
+
+    /// See `tickets::insert_rows`.
+    pub async fn insert_rows(self, rows: &[NewTicket<'_>]) -> Result<Vec<TicketId>, DbErr> {
+        match self {
+            Tx::Orm(conn) => tickets::insert_rows(conn, rows).await,
+            Tx::Direct(conn) => {
+                let returned = conn.query(&tickets::insert_rows_statement(SQLITE, rows), |row| {
+                    Ok((direct::get_at(row, 0)?, direct::get_at(row, 1)?, direct::get_at(row, 2)?))
+                })?;
+                tickets::ids_in_order(rows, returned)
+            }
+        }
+    }
+}
+
+/// Where the reads every staff request starts with run: the pool, or on SQLite a direct
+/// connection on the web worker itself (`direct::DirectReaders`).
+#[derive(Clone, Copy)]
+pub enum Reads<'a> {
+    Orm(&'a DatabaseConnection),
+    Direct(&'a DirectReaders),
+}
+
+impl Reads<'_> {
+    /// See `users::find_session_user`.
+    pub async fn find_session_user(
+        self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(UserRow, DateTime<Utc>)>, DbErr> {
+        match self {
+            Reads::Orm(conn) => users::find_session_user(conn, token_hash, now).await,
+            Reads::Direct(conn) => {
+                let statement = users::session_user_statement(SQLITE, token_hash, now);
+                let found = conn.query(&statement, |row| {
+                    Ok((users::row(direct::user_model(row)?)?, direct::get(row, users::SESSION_EXPIRES)?))
+                })?;
+                Ok(found.into_iter().next())
+            }
+        }
+    }
+
+    /// See `windows::find_for_user`.
+    pub async fn find_window_for_user(self, id: WindowId, user: UserId) -> Result<Option<(WindowRow, bool)>, DbErr> {
+        match self {
+            Reads::Orm(conn) => windows::find_for_user(conn, id, user).await,
+            Reads::Direct(conn) => {
+                let rows = conn.query(&windows::find_with_statement(SQLITE, id, Some(user)), |row| {
+                    let service: Option<i32> = direct::get(row, "listed_service")?;
+                    Ok((direct::window_model(row)?, service, direct::get::<bool>(row, "assigned")?))
+                })?;
+                let Some((model, _, assigned)) = rows.first() else { return Ok(None) };
+                let services = rows.iter().filter_map(|(_, service, _)| service.map(ServiceId)).collect();
+                Ok(Some((windows::row(model.clone(), services)?, *assigned)))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Both connections must read what the other wrote exactly as it was written: the same
+    //! rows through either, and the same text in the file for the same values.
+    use super::*;
+    use crate::config::DemoHours;
+    use crate::domain::ticket::{Channel, TicketStatus};
+    use chrono::{Duration, Utc};
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+
+    struct TempFile(std::path::PathBuf);
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    async fn file_database() -> (TempFile, sea_orm::DatabaseConnection, DirectWriter) {
+        use migration::MigratorTrait;
+        let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+        let dir = std::env::temp_dir().join(format!("hallq-hot-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("hallq.db");
+        let mut options = sea_orm::ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
+        options.max_connections(1).sqlx_logging(false);
+        let db = sea_orm::Database::connect(options).await.expect("SQLite file");
+        migration::Migrator::up(&db, None).await.expect("migrations");
+        let direct = DirectWriter::open(&path.display().to_string()).expect("direct connection");
+        (TempFile(dir), db, direct)
+    }
+
+    fn new_ticket<'a>(hall: HallId, service: ServiceId, seq: i32, number: &'a str, token: &'a str) -> NewTicket<'a> {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-07T02:03:04.123456789Z").expect("time").to_utc();
+        NewTicket {
+            hall,
+            service,
+            day: at.date_naive(),
+            seq,
+            number,
+            priority: if seq % 2 == 0 { Priority::Green } else { Priority::Normal },
+            channel: if seq == 3 { Channel::Mobile } else { Channel::Kiosk },
+            token,
+            issued_at: at + Duration::seconds(i64::from(seq)),
+            phone: (seq == 3).then_some("13800000000"),
+            client_id: (seq == 3).then_some("phone-3"),
+            booked_for: (seq == 2).then_some(at),
+            estimated_wait_minutes: (seq != 1).then_some(seq * 4),
+        }
+    }
+
+    #[tokio::test]
+    async fn the_direct_connection_and_the_orm_read_and_write_the_same_rows() {
+        let (_dir, db, direct) = file_database().await;
+        let now = Utc::now();
+        let hall = crate::persistence::seed::demo_hall(&db, chrono_tz::Asia::Shanghai, DemoHours::Always, "x", now)
+            .await
+            .expect("demo hall");
+        let scalar = |sql: &'static str| {
+            let db = db.clone();
+            async move {
+                let row = db.query_one_raw(super::super::statement(&db, sql, [])).await.expect("query");
+                row.expect("a row").try_get_by_index::<i64>(0).expect("a number")
+            }
+        };
+        let service = ServiceId(i32::try_from(scalar("SELECT MIN(id) FROM services").await).expect("id"));
+        let window_ids: Vec<WindowId> = db
+            .query_all_raw(super::super::statement(&db, "SELECT id FROM windows ORDER BY id LIMIT 3", []))
+            .await
+            .expect("windows")
+            .iter()
+            .map(|row| WindowId(row.try_get_by_index(0).expect("id")))
+            .collect();
+        let (orm, direct_tx) = (db.begin().await.expect("begin"), Tx::Direct(&direct));
+
+        // One ticket written through the ORM, committed; two through the direct connection.
+        let first = new_ticket(hall, service, 1, "A001", "t1");
+        let ids = Tx::Orm(&orm).insert_rows(std::slice::from_ref(&first)).await.expect("insert");
+        Tx::Orm(&orm).adjust_queued(hall, service, first.day, first.priority, 1).await.expect("counter");
+        orm.commit().await.expect("commit");
+        direct.begin().expect("begin");
+        assert_eq!(direct_tx.take_seqs(hall, service, first.day, 3).await.expect("seqs"), 3);
+        direct_tx.return_seqs(hall, service, first.day, 1).await.expect("give back");
+        let later = [new_ticket(hall, service, 2, "A002", "t2"), new_ticket(hall, service, 3, "A003", "t3")];
+        let mut ids = [ids, direct_tx.insert_rows(&later).await.expect("insert")].concat();
+        for t in &later {
+            direct_tx.adjust_queued(hall, service, t.day, t.priority, 1).await.expect("counter");
+        }
+        let seq = direct_tx.take_event_seqs(hall, 2).await.expect("event seqs");
+        direct.commit().expect("commit");
+        assert_eq!(direct_tx.take_seqs(hall, service, first.day, 1).await.expect("seqs"), 3, "one was given back");
+        assert_eq!(Tx::Orm(&db.begin().await.expect("begin")).take_event_seqs(hall, 0).await.expect("seq"), seq);
+
+        // Every ticket reads the same through both, and as it was written.
+        let day = first.day;
+        let all = [first, later[0], later[1]];
+        for (new, id) in all.iter().zip(&ids) {
+            let through_orm = tickets::find(&db, *id).await.expect("find").expect("the ticket");
+            let through_direct = direct_tx.find_by_number(hall, day, new.number).await.expect("find").expect("it");
+            assert_eq!(through_orm, TicketRow::issued(*id, new));
+            assert_eq!(through_direct, through_orm);
+        }
+        let texts = db
+            .query_all_raw(super::super::statement(
+                &db,
+                "SELECT issued_at || '|' || business_date || '|' || COALESCE(booked_for, '-') FROM tickets ORDER BY id",
+                [],
+            ))
+            .await
+            .expect("texts");
+        let texts: Vec<String> = texts.iter().map(|row| row.try_get_by_index(0).expect("text")).collect();
+        assert_eq!(
+            texts,
+            [
+                "2026-12-07T02:03:05.123456789+00:00|2026-12-07|-",
+                "2026-12-07T02:03:06.123456789+00:00|2026-12-07|2026-12-07T02:03:04.123456789+00:00",
+                "2026-12-07T02:03:07.123456789+00:00|2026-12-07|-",
+            ],
+            "the ORM wrote the first row, the direct connection the others: the same text"
+        );
+
+        // A call and a transfer written directly; read back through the ORM.
+        let rows: Vec<TicketRow> = ids.iter().map(|id| all_rows(&all, &ids, *id)).collect();
+        let called = TicketRow {
+            status: TicketStatus::Called,
+            window_id: Some(window_ids[0]),
+            called_at: Some(now),
+            transfer_note: Some("请到二楼".to_owned()),
+            served_by: None,
+            ..rows[1].clone()
+        };
+        let moved =
+            TicketRow { status: TicketStatus::Transferred, target_window_id: Some(window_ids[1]), ..rows[2].clone() };
+        direct.begin().expect("begin");
+        let changes = vec![(rows[1].clone(), called.clone()), (rows[2].clone(), moved.clone())];
+        assert!(direct_tx.update_many(&changes).await.expect("update"));
+        assert!(!direct_tx.update_many(&changes).await.expect("stale"), "a change read before is refused");
+        direct.commit().expect("commit");
+        assert_eq!(tickets::find(&db, called.id).await.expect("find"), Some(called.clone()));
+        assert_eq!(tickets::find(&db, moved.id).await.expect("find"), Some(moved.clone()));
+        // The called one left its queue; the one sent to a window is still counted in its
+        // service's (`service_queue` takes it off there).
+        assert_eq!(scalar("SELECT SUM(queued) FROM queue_counters").await, 2);
+
+        // The batch reads: the same through both.
+        let orm = db.begin().await.expect("begin");
+        let both = |a: String, b: String| assert_eq!(a, b);
+        both(
+            format!("{:?}", Tx::Orm(&orm).find_with_held(&window_ids).await.expect("windows")),
+            format!("{:?}", direct_tx.find_with_held(&window_ids).await.expect("windows")),
+        );
+        let held = direct_tx.find_with_held(&window_ids[..1]).await.expect("window");
+        assert_eq!(held[0].1.as_ref(), Some(&called));
+        assert!(!held[0].0.services.is_empty());
+        let mut heads = [
+            Tx::Orm(&orm).queue_heads_for(hall, day, &window_ids, &[service], 4).await.expect("heads"),
+            direct_tx.queue_heads_for(hall, day, &window_ids, &[service], 4).await.expect("heads"),
+        ];
+        heads.iter_mut().for_each(|rows| rows.sort_by_key(|t| t.id.0));
+        assert_eq!(heads[0], heads[1]);
+        assert_eq!(heads[0].len(), 2, "the waiting one and the one sent to window 2");
+        let queues = [
+            Tx::Orm(&orm).service_queue(&rows[0]).await.expect("queue"),
+            direct_tx.service_queue(&rows[0]).await.expect("queue"),
+        ];
+        let sorted = |q: &ServiceQueue| {
+            let mut by = q.by_priority.clone();
+            by.sort_by_key(|(p, _)| p.as_str());
+            (by, q.in_service)
+        };
+        assert_eq!(sorted(&queues[0]), sorted(&queues[1]));
+        assert_eq!(
+            Tx::Orm(&orm).queued_remote(hall, day).await.expect("remote"),
+            direct_tx.queued_remote(hall, day).await.expect("remote")
+        );
+        let remote = [
+            Tx::Orm(&orm).active_remote(hall, day, service, Some("phone-3"), None).await.expect("remote"),
+            direct_tx.active_remote(hall, day, service, Some("phone-3"), None).await.expect("remote"),
+        ];
+        assert_eq!(remote[0], remote[1]);
+        assert_eq!(remote[0].as_ref().map(|t| t.id), Some(moved.id));
+        assert_eq!(direct_tx.active_remote(hall, day, service, None, None).await.expect("nobody"), None);
+        drop(orm);
+
+        // Rolled back: nothing of it stays.
+        direct.begin().expect("begin");
+        direct_tx.insert_rows(&[new_ticket(hall, service, 4, "A004", "t4")]).await.expect("insert");
+        direct.rollback();
+        assert_eq!(scalar("SELECT COUNT(*) FROM tickets").await, 3);
+        ids.clear();
+    }
+
+    #[tokio::test]
+    async fn a_request_s_first_reads_are_the_same_through_both() {
+        let (dir, db, _) = file_database().await;
+        let now = Utc::now();
+        let hall = crate::persistence::seed::demo_hall(&db, chrono_tz::Asia::Shanghai, DemoHours::Always, "x", now)
+            .await
+            .expect("demo hall");
+        let user = users::find_by_username(&db, "window1").await.expect("find").expect("window1");
+        let expires = now + Duration::hours(8);
+        users::insert_session(&db, "hash-1", user.id, now, expires).await.expect("session");
+        let direct = DirectReaders::new(&dir.0.join("hallq.db").display().to_string());
+        let (orm, direct) = (Reads::Orm(&db), Reads::Direct(&direct));
+        for (hash, at) in [("hash-1", now), ("hash-1", expires), ("nobody", now)] {
+            assert_eq!(
+                format!("{:?}", orm.find_session_user(hash, at).await.expect("orm")),
+                format!("{:?}", direct.find_session_user(hash, at).await.expect("direct")),
+            );
+        }
+        let (found, at) = direct.find_session_user("hash-1", now).await.expect("read").expect("a session");
+        assert_eq!((found.id, at), (user.id, expires));
+        assert_eq!(direct.find_session_user("hash-1", expires).await.expect("read").map(|(u, _)| u.id), None);
+        let windows = windows::list(&db, hall).await.expect("windows");
+        for window in windows.iter().take(3) {
+            let [a, b] = [
+                orm.find_window_for_user(window.id, user.id).await.expect("orm"),
+                direct.find_window_for_user(window.id, user.id).await.expect("direct"),
+            ];
+            assert_eq!(format!("{a:?}"), format!("{b:?}"));
+            assert!(b.is_some_and(|(w, _)| !w.services.is_empty()));
+        }
+        assert!(direct.find_window_for_user(WindowId(999_999), user.id).await.expect("read").is_none());
+    }
+
+    fn all_rows(all: &[NewTicket<'_>], ids: &[TicketId], id: TicketId) -> TicketRow {
+        let at = ids.iter().position(|i| *i == id).expect("an id");
+        TicketRow::issued(id, &all[at])
+    }
+}
