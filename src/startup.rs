@@ -99,11 +99,7 @@ impl Application {
         // The same file is opened directly too, for the writers' batches and the reads every
         // staff request starts with (`persistence::direct`); not a database in memory, which
         // another connection would not see.
-        let direct_file = match sqlite_path(&settings.database_url) {
-            _ if !settings.is_sqlite() => None,
-            "" | ":memory:" => None,
-            path => Some(path.to_owned()),
-        };
+        let direct_file = crate::backup::sqlite_path(&settings.database_url).filter(|_| settings.is_sqlite());
         let write_gate = if settings.is_sqlite() {
             let unsettled = Arc::new(std::sync::atomic::AtomicBool::new(false));
             let db = connect_with(&settings, 1, Some(unsettled.clone())).await?;
@@ -328,12 +324,6 @@ async fn connect(settings: &Settings) -> Result<DatabaseConnection, StartupError
     connect_with(settings, settings.db_pool_size, None).await
 }
 
-/// The file of a SQLite URL (`sqlite://data/hallq.db?mode=rwc` → `data/hallq.db`).
-fn sqlite_path(url: &str) -> &str {
-    let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
-    path.split('?').next().unwrap_or_default()
-}
-
 /// `unsettled`: for the hall writers' connection, whether its last transaction may have been
 /// left open (see `WriterConnection`); without it every connection is checked on release.
 async fn connect_with(
@@ -344,7 +334,8 @@ async fn connect_with(
     let url = settings.database_url.clone();
     let fail = |cause: String| StartupError::Database { url: url.clone(), cause };
     if settings.is_sqlite() {
-        let path = sqlite_path(&url);
+        let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+        let path = path.split('?').next().unwrap_or_default();
         if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| fail(format!("cannot create {}: {e}", parent.display())))?;
         }

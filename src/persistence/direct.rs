@@ -17,6 +17,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use entity::{ticket, window};
 use rusqlite::types::{ToSqlOutput, Value as Cell, ValueRef};
 use sea_orm::{DbErr, RuntimeErr, Statement, Value};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -24,7 +25,7 @@ use std::time::Duration;
 const PREPARED: usize = 512;
 
 pub struct DirectWriter {
-    path: String,
+    path: PathBuf,
     conn: Mutex<Option<rusqlite::Connection>>,
 }
 
@@ -32,7 +33,7 @@ impl DirectWriter {
     /// Opens the database file the server uses, with the settings of its other connections:
     /// WAL, synchronous=FULL (a commit is on disk before it returns), foreign keys, a busy
     /// timeout for the moments another connection writes.
-    pub fn open(path: &str) -> Result<Self, DbErr> {
+    pub fn open(path: &Path) -> Result<Self, DbErr> {
         let writer = Self { path: path.to_owned(), conn: Mutex::new(None) };
         let conn = writer.connect()?;
         *writer.lock() = Some(conn);
@@ -120,7 +121,7 @@ impl DirectWriter {
 /// by key of a few microseconds, instead of waiting twice for a sqlx connection's thread
 /// (issue 19). Read-only; one per worker at a time, kept between requests.
 pub struct DirectReaders {
-    path: String,
+    path: PathBuf,
     idle: Mutex<Vec<rusqlite::Connection>>,
 }
 
@@ -128,7 +129,7 @@ pub struct DirectReaders {
 const IDLE_READERS: usize = 8;
 
 impl DirectReaders {
-    pub fn new(path: &str) -> Self {
+    pub fn new(path: &Path) -> Self {
         Self { path: path.to_owned(), idle: Mutex::new(Vec::new()) }
     }
 

@@ -287,7 +287,7 @@ mod tests {
         options.max_connections(1).sqlx_logging(false);
         let db = sea_orm::Database::connect(options).await.expect("SQLite file");
         migration::Migrator::up(&db, None).await.expect("migrations");
-        let direct = DirectWriter::open(&path.display().to_string()).expect("direct connection");
+        let direct = DirectWriter::open(&path).expect("direct connection");
         (TempFile(dir), db, direct)
     }
 
@@ -461,7 +461,7 @@ mod tests {
         let user = users::find_by_username(&db, "window1").await.expect("find").expect("window1");
         let expires = now + Duration::hours(8);
         users::insert_session(&db, "hash-1", user.id, now, expires).await.expect("session");
-        let direct = DirectReaders::new(&dir.0.join("hallq.db").display().to_string());
+        let direct = DirectReaders::new(&dir.0.join("hallq.db"));
         let (orm, direct) = (Reads::Orm(&db), Reads::Direct(&direct));
         for (hash, at) in [("hash-1", now), ("hash-1", expires), ("nobody", now)] {
             assert_eq!(
