@@ -179,7 +179,14 @@ impl HallWrite {
         self.commit_to(&state.hub).await
     }
 
-    pub async fn commit_to(mut self, hub: &crate::realtime::hub::Hub) -> AppResult<()> {
+    pub async fn commit_to(self, hub: &crate::realtime::hub::Hub) -> AppResult<()> {
+        self.commit_then(hub, || {}).await
+    }
+
+    /// Commits, runs `committed` (it sees the change made, nobody has heard of it yet), then
+    /// publishes: what a screen does on hearing of the change (read the hall's configuration
+    /// again, say) then finds the caches `committed` cleared.
+    pub async fn commit_then(mut self, hub: &crate::realtime::hub::Hub, committed: impl FnOnce()) -> AppResult<()> {
         self.flush().await?;
         if self.events.is_empty() {
             match self.txn {
@@ -219,6 +226,7 @@ impl HallWrite {
             }
         }
         settled(&self.gate);
+        committed();
         for (seq, json) in self.events {
             hub.publish(self.hall, seq, json);
         }

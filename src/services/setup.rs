@@ -49,10 +49,14 @@ pub(crate) async fn announce(
     what: &str,
 ) -> AppResult<()> {
     write.emit(EventKind::HallConfigured, EventBody::Configured { configured: what.into() }, Some(actor.id)).await?;
-    write.commit(state).await?;
-    state.halls.invalidate(&hall.code);
-    state.estimates.clear();
-    Ok(())
+    // The cached configuration goes before anyone hears of the change: a screen that reads it
+    // again on `hall_configured` gets the new one, here as on other instances (their listener).
+    write
+        .commit_then(&state.hub, || {
+            state.halls.invalidate(&hall.code);
+            state.estimates.clear();
+        })
+        .await
 }
 
 // ---------------------------------------------------------------- halls

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 on_both_databases!(
     a_hall_is_set_up_from_an_empty_install_to_a_first_call,
     a_windows_services_changed_in_admin_change_dispatch_at_once,
+    a_screen_that_hears_of_a_change_reads_the_new_configuration,
     a_deactivated_service_leaves_the_kiosk_but_its_queue_is_still_served,
     a_disabled_accounts_sessions_are_refused_at_once,
 );
@@ -144,6 +145,33 @@ async fn a_windows_services_changed_in_admin_change_dispatch_at_once(backend: Ba
     let (status, called) = app.window_op(1, "call-next", None, &window1).await;
     assert_eq!(status, 200, "{called}");
     assert_eq!(called["ticket"]["number"], b["number"], "window 1 now serves B only");
+}
+
+/// A screen reads the hall's configuration again when it hears `hall_configured`: by then the
+/// cached configuration must be gone, or the screen would show the old one for the cache's
+/// 10 s. The read is made the moment the event arrives, while the change's own request may
+/// still be finishing.
+async fn a_screen_that_hears_of_a_change_reads_the_new_configuration(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let manager = app.login("manager1").await;
+    let mut socket = connect(&app, "").await;
+    assert_eq!(next_message(&mut socket).await["type"], "snapshot");
+    for cap in [7, 8, 9] {
+        // The cache holds the hall as it is now.
+        let (_, mut settings) = app.get("/api/v1/halls/demo/settings").await;
+        settings["remote_cap"] = json!(cap);
+        let change = app.put("/api/v1/halls/demo/settings", settings, &manager);
+        let hear_and_read = async {
+            loop {
+                if next_message(&mut socket).await["type"] == "hall_configured" {
+                    return app.get("/api/v1/halls/demo/settings").await;
+                }
+            }
+        };
+        let ((status, saved), (_, read)) = futures_util::join!(change, hear_and_read);
+        assert_eq!(status, 200, "{saved}");
+        assert_eq!(read["remote_cap"], cap, "read on hearing of the change");
+    }
 }
 
 async fn a_deactivated_service_leaves_the_kiosk_but_its_queue_is_still_served(backend: Backend) {
