@@ -493,6 +493,34 @@ async fn stopping_closes_websockets_with_going_away_at_once() {
     }
 }
 
+/// On SQLite the writers' batches run on a direct connection of their own (issue 19). One
+/// dropped before it commits (an error mid-batch) leaves nothing behind and lets the next write
+/// in, on either connection; and it has no ORM transaction to hand out, so no other statement
+/// can slip onto it.
+#[actix_web::test]
+async fn a_direct_write_dropped_unfinished_is_rolled_back_and_refuses_the_orm() {
+    use hallq::persistence::halls::current_event_seq;
+    use hallq::services::hall_write::{HallWrite, WriteParts};
+    let app = spawn_app(Backend::Sqlite).await;
+    let core = &app.app_state.core;
+    let hall = core.halls.get("demo").await.expect("demo hall");
+    let before = current_event_seq(&core.db, hall.id).await.expect("seq");
+    let write = HallWrite::begin_direct(&WriteParts::of(core), &hall, 5).await.expect("begin");
+    assert!(matches!(write.tx(), hallq::persistence::hot::Tx::Direct(_)), "SQLite: the direct connection");
+    let refused = write.txn().err().expect("no ORM transaction on a direct write");
+    assert_eq!(refused.kind, hallq::error::ErrorKind::Internal);
+    drop(write);
+    assert_eq!(current_event_seq(&core.db, hall.id).await.expect("seq"), before, "the five numbers were given back");
+    // The gate is free and the file unlocked: a ticket (direct) and a settings change (ORM).
+    let (status, ticket) = app.post("/api/v1/halls/demo/tickets", Some(json!({"service": "A"})), None).await;
+    assert_eq!(status, 201, "{ticket}");
+    let manager = app.login("manager1").await;
+    let (_, settings) = app.get("/api/v1/halls/demo/settings").await;
+    let (status, saved) = app.put("/api/v1/halls/demo/settings", settings, &manager).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(current_event_seq(&core.db, hall.id).await.expect("seq"), before + 2, "one event each, no gap");
+}
+
 #[actix_web::test]
 async fn a_full_database_acknowledges_nothing_it_did_not_store_and_recovers_by_itself() {
     use sea_orm::ConnectionTrait;
