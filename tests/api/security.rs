@@ -507,7 +507,7 @@ async fn a_direct_write_dropped_unfinished_is_rolled_back_and_refuses_the_orm() 
     let before = current_event_seq(&core.db, hall.id).await.expect("seq");
     let write = HallWrite::begin_direct(&WriteParts::of(core), &hall, 5).await.expect("begin");
     assert!(matches!(write.tx(), hallq::persistence::hot::Tx::Direct(_)), "SQLite: the direct connection");
-    let refused = write.txn().err().expect("no ORM transaction on a direct write");
+    let refused = write.txn().expect_err("no ORM transaction on a direct write");
     assert_eq!(refused.kind, hallq::error::ErrorKind::Internal);
     drop(write);
     assert_eq!(current_event_seq(&core.db, hall.id).await.expect("seq"), before, "the five numbers were given back");
