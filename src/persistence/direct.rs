@@ -7,8 +7,9 @@
 //! of its time. Here the writers' thread runs the statements itself on a connection of its own
 //! (rusqlite over the same SQLite library sqlx links), with its prepared statements kept.
 //!
-//! Only the writes' hot statements run here, and only on SQLite; everything else, and every
-//! write on PostgreSQL, goes through sea-orm as before. The SQL is the same text: each hot
+//! Only the writes' hot statements run here, and the two reads every staff request starts with
+//! (`DirectReaders`, on the web worker), and only on SQLite; everything else, and everything on
+//! PostgreSQL, goes through sea-orm as before. The SQL is the same text: each hot
 //! function builds one `Statement` for both (`persistence::hot`), and only reading its rows
 //! differs. The connection is taken under the same gate as the sea-orm writer connection, so
 //! the two never wait on each other's lock.
