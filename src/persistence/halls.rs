@@ -93,10 +93,6 @@ pub async fn load_config(conn: &impl ConnectionTrait, hall: hall::Model) -> Resu
 /// statement is what takes the row lock). On PostgreSQL this also locks the hall row
 /// until the transaction ends, which serialises every write to one hall across all server
 /// instances: the rule "a ticket is called by exactly one window" rests on it.
-pub async fn take_event_seq(conn: &impl ConnectionTrait, hall: HallId) -> Result<i64, DbErr> {
-    take_event_seqs(conn, hall, 1).await
-}
-
 /// Moves the hall's event sequence by `n` (negative: gives back seqs taken and not used) and
 /// returns where it stands.
 pub async fn take_event_seqs(conn: &impl ConnectionTrait, hall: HallId, n: i64) -> Result<i64, DbErr> {

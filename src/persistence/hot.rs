@@ -277,7 +277,8 @@ mod tests {
         }
     }
 
-    async fn file_database() -> (TempFile, sea_orm::DatabaseConnection, DirectWriter) {
+    /// A migrated database file with the demo hall, and the direct connection to it.
+    async fn file_database() -> (TempFile, sea_orm::DatabaseConnection, DirectWriter, HallId) {
         use migration::MigratorTrait;
         let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
         let dir = std::env::temp_dir().join(format!("hallq-hot-{}-{nanos}", std::process::id()));
@@ -288,7 +289,11 @@ mod tests {
         let db = sea_orm::Database::connect(options).await.expect("SQLite file");
         migration::Migrator::up(&db, None).await.expect("migrations");
         let direct = DirectWriter::open(&path).expect("direct connection");
-        (TempFile(dir), db, direct)
+        let hall =
+            crate::persistence::seed::demo_hall(&db, chrono_tz::Asia::Shanghai, DemoHours::Always, "x", Utc::now())
+                .await
+                .expect("demo hall");
+        (TempFile(dir), db, direct, hall)
     }
 
     fn new_ticket<'a>(hall: HallId, service: ServiceId, seq: i32, number: &'a str, token: &'a str) -> NewTicket<'a> {
@@ -312,11 +317,8 @@ mod tests {
 
     #[tokio::test]
     async fn the_direct_connection_and_the_orm_read_and_write_the_same_rows() {
-        let (_dir, db, direct) = file_database().await;
+        let (_dir, db, direct, hall) = file_database().await;
         let now = Utc::now();
-        let hall = crate::persistence::seed::demo_hall(&db, chrono_tz::Asia::Shanghai, DemoHours::Always, "x", now)
-            .await
-            .expect("demo hall");
         let scalar = |sql: &'static str| {
             let db = db.clone();
             async move {
@@ -453,11 +455,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_s_first_reads_are_the_same_through_both() {
-        let (dir, db, _) = file_database().await;
+        let (dir, db, _, hall) = file_database().await;
         let now = Utc::now();
-        let hall = crate::persistence::seed::demo_hall(&db, chrono_tz::Asia::Shanghai, DemoHours::Always, "x", now)
-            .await
-            .expect("demo hall");
         let user = users::find_by_username(&db, "window1").await.expect("find").expect("window1");
         let expires = now + Duration::hours(8);
         users::insert_session(&db, "hash-1", user.id, now, expires).await.expect("session");

@@ -66,6 +66,15 @@ struct DirectTx {
     open: bool,
 }
 
+impl Txn {
+    fn tx(&self) -> Tx<'_> {
+        match self {
+            Txn::Orm(txn) => Tx::Orm(txn),
+            Txn::Direct(direct) => Tx::Direct(&direct.writer),
+        }
+    }
+}
+
 impl Drop for DirectTx {
     fn drop(&mut self) {
         if self.open {
@@ -112,32 +121,26 @@ impl HallWrite {
             }
             None => Txn::Orm(parts.db.begin().await?),
         };
-        let mut write = Self {
+        // Taking the sequence first locks the hall row (PostgreSQL) before anything is read; the
+        // time is read after it, so times follow `seq` order.
+        let n = i64::try_from(n.max(1)).unwrap_or(i64::MAX);
+        let last = txn.tx().take_event_seqs(hall.id, n).await?;
+        Ok(Self {
             txn,
             now: parts.clock.now(),
             hall: hall.id,
             hall_code: hall.code.clone(),
-            reserved: 0..0,
+            reserved: last - n + 1..last + 1,
             events: Vec::new(),
             unstored: Vec::new(),
             gate,
             batch: Default::default(),
-        };
-        // Taking the sequence first locks the hall row (PostgreSQL) before anything is read; the
-        // time is read after it, so times follow `seq` order.
-        let n = i64::try_from(n.max(1)).unwrap_or(i64::MAX);
-        let last = write.tx().take_event_seqs(hall.id, n).await?;
-        write.reserved = last - n + 1..last + 1;
-        write.now = parts.clock.now();
-        Ok(write)
+        })
     }
 
     /// The write's connection, for the statements every batch runs (`persistence::hot`).
     pub fn tx(&self) -> Tx<'_> {
-        match &self.txn {
-            Txn::Orm(txn) => Tx::Orm(txn),
-            Txn::Direct(direct) => Tx::Direct(&direct.writer),
-        }
+        self.txn.tx()
     }
 
     /// The write's sea-orm transaction, for everything else. A write begun with `begin_direct`
