@@ -8,7 +8,8 @@
 # calls wrk counted are the calls the log holds. The baseline is the bare actix-web handler
 # under the same wrk threads, connections and script in the same run.
 # Usage: bash benches/call_next.sh   (BENCH_SECONDS=10 BENCH_FILL_SECONDS=10;
-#        BENCH_DB=sqlite|postgres, BENCH_INSTANCES=1|2 (postgres only); ports 18080-18081, 18090)
+#        BENCH_DB=sqlite|postgres, BENCH_INSTANCES=1|2 (postgres only); ports 18080-18081, 18090;
+#        BENCH_PROFILE=1: `perf record` instance 1 during each mode and print where its time goes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source benches/support/tools.sh
@@ -45,6 +46,22 @@ check_log() {
   fi
 }
 
+# profile PID MODE: perf samples of the server for most of the run; the busiest frames and threads.
+profile() {
+  need_package perf linux-perf
+  need_cargo_tool inferno-collapse-perf inferno
+  sleep 1
+  # BENCH_PROFILE=dwarf unwinds whole stacks (the release build has no frame pointers).
+  local graph=(-g); [ "$BENCH_PROFILE" = dwarf ] && graph=(--call-graph dwarf,16384 -F 199)
+  perf record -q -F 499 "${graph[@]}" -p "$1" -o "$work/perf-$2.data" -- sleep $((seconds - 2)) 2>/dev/null
+  perf script -i "$work/perf-$2.data" 2>/dev/null | inferno-collapse-perf >"$work/folded-$2.txt"
+  echo "profile of $2 (% of samples): busiest leaf frames, then threads" >"$work/profile-$2.txt"
+  awk '{ n = $NF; $NF = ""; k = split($0, f, ";"); leaf[f[k]] += n; s += n }
+       END { for (l in leaf) printf "%6.2f %s\n", 100 * leaf[l] / s, l }' "$work/folded-$2.txt" | sort -rn | sed -n 1,25p >>"$work/profile-$2.txt"
+  awk '{ n = $NF; split($0, f, ";"); sub(/-[0-9]+(\/[0-9]+)?$/, "", f[1]); t[f[1]] += n; s += n }
+       END { for (x in t) printf "%6.2f %s\n", 100 * t[x] / s, x }' "$work/folded-$2.txt" | sort -rn | sed -n 1,8p >>"$work/profile-$2.txt"
+}
+
 echo
 echo "8 windows racing, wrk -t8 -c8 -d${seconds}s (one connection per window), $bench_db, $instances instance(s), $(date -u +%F), $(nproc) cores"
 echo
@@ -77,6 +94,7 @@ for mode in no-show serve; do
       -- "$mode" "${pairs[@]:$(((i - 1) * per)):$per}" >"$work/hallq-$mode-$i.txt" &
     loads+=($!)
   done
+  [ -n "${BENCH_PROFILE:-}" ] && profile "${hallq_pids[0]}" "$mode"
   wait "${loads[@]}"
   counted=0
   for i in $(seq 1 "$instances"); do

@@ -106,7 +106,7 @@ impl DirectWriter {
     pub fn query<T>(
         &self,
         statement: &Statement,
-        each: impl FnMut(&rusqlite::Row<'_>) -> Result<T, DbErr>,
+        each: impl FnMut(&Cells<'_, '_>) -> Result<T, DbErr>,
     ) -> Result<Vec<T>, DbErr> {
         self.with(|conn| query(conn, statement, each))
     }
@@ -146,7 +146,7 @@ impl DirectReaders {
     pub fn query<T>(
         &self,
         statement: &Statement,
-        each: impl FnMut(&rusqlite::Row<'_>) -> Result<T, DbErr>,
+        each: impl FnMut(&Cells<'_, '_>) -> Result<T, DbErr>,
     ) -> Result<Vec<T>, DbErr> {
         let idle = self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop();
         let conn = match idle {
@@ -168,15 +168,51 @@ impl DirectReaders {
 fn query<T>(
     conn: &rusqlite::Connection,
     statement: &Statement,
-    mut each: impl FnMut(&rusqlite::Row<'_>) -> Result<T, DbErr>,
+    mut each: impl FnMut(&Cells<'_, '_>) -> Result<T, DbErr>,
 ) -> Result<Vec<T>, DbErr> {
     let mut prepared = prepare(conn, statement)?;
+    let names: Vec<String> = prepared.column_names().into_iter().map(str::to_owned).collect();
     let mut rows = prepared.raw_query();
     let mut found = Vec::new();
     while let Some(row) = rows.next().map_err(error)? {
-        found.push(each(row)?);
+        found.push(each(&Cells { row, names: &names })?);
     }
     Ok(found)
+}
+
+/// A row and its query's column names, read once per query. rusqlite finds a column by name by
+/// asking SQLite for every column's name again, on every call: reading a batch's windows and
+/// tickets that way was most of the time the writers spent reading (issue 19).
+pub struct Cells<'r, 's> {
+    row: &'r rusqlite::Row<'s>,
+    names: &'r [String],
+}
+
+impl Cells<'_, '_> {
+    /// The column named `name` (as the ORM finds a model's columns: the first of that name,
+    /// whatever its case).
+    pub(crate) fn get<T: Column>(&self, name: &str) -> Result<T, DbErr> {
+        self.prefixed("", name)
+    }
+
+    /// The column named `prefix` then `name`, as a join names the columns of a second table.
+    pub(crate) fn prefixed<T: Column>(&self, prefix: &str, name: &str) -> Result<T, DbErr> {
+        let index = self
+            .names
+            .iter()
+            .position(|column| {
+                column.len() == prefix.len() + name.len()
+                    && column.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+                    && column.get(prefix.len()..).is_some_and(|n| n.eq_ignore_ascii_case(name))
+            })
+            .ok_or_else(|| DbErr::Type(format!("no column {prefix}{name} in the row")))?;
+        self.at(index)
+    }
+
+    pub(crate) fn at<T: Column>(&self, index: usize) -> Result<T, DbErr> {
+        let cell = self.row.get_ref(index).map_err(error)?;
+        T::read(cell).ok_or_else(|| DbErr::Type(format!("column {index} holds an unexpected {:?}", cell.data_type())))
+    }
 }
 
 /// The statement, prepared (or taken from those kept) and bound. Parameters are bound by their
@@ -244,19 +280,9 @@ fn error(e: rusqlite::Error) -> DbErr {
     DbErr::Query(RuntimeErr::Internal(e.to_string()))
 }
 
-/// A column of a row, read as a `T` (by name, as the ORM reads a model).
+/// A column of a row, read as a `T`.
 pub(crate) trait Column: Sized {
     fn read(cell: ValueRef<'_>) -> Option<Self>;
-}
-
-pub(crate) fn get<T: Column>(row: &rusqlite::Row<'_>, name: &str) -> Result<T, DbErr> {
-    let cell = row.get_ref(name).map_err(error)?;
-    T::read(cell).ok_or_else(|| DbErr::Type(format!("column {name} holds an unexpected {:?}", cell.data_type())))
-}
-
-pub(crate) fn get_at<T: Column>(row: &rusqlite::Row<'_>, index: usize) -> Result<T, DbErr> {
-    let cell = row.get_ref(index).map_err(error)?;
-    T::read(cell).ok_or_else(|| DbErr::Type(format!("column {index} holds an unexpected {:?}", cell.data_type())))
 }
 
 impl<T: Column> Column for Option<T> {
@@ -314,67 +340,66 @@ impl Column for DateTime<Utc> {
 }
 
 /// A ticket row whose columns carry `prefix` (as `ticket::Model::from_query_result` reads one).
-pub(crate) fn ticket_row(row: &rusqlite::Row<'_>, prefix: &str) -> Result<TicketRow, DbErr> {
-    let name = |column: &str| format!("{prefix}{column}");
+pub(crate) fn ticket_row(row: &Cells<'_, '_>, prefix: &str) -> Result<TicketRow, DbErr> {
     let model = ticket::Model {
-        id: get(row, &name("id"))?,
-        hall_id: get(row, &name("hall_id"))?,
-        issued_service_id: get(row, &name("issued_service_id"))?,
-        service_id: get(row, &name("service_id"))?,
-        business_date: get(row, &name("business_date"))?,
-        seq: get(row, &name("seq"))?,
-        number: get(row, &name("number"))?,
-        priority: get(row, &name("priority"))?,
-        channel: get(row, &name("channel"))?,
-        status: get(row, &name("status"))?,
-        token: get(row, &name("token"))?,
-        issued_at: get(row, &name("issued_at"))?,
-        window_id: get(row, &name("window_id"))?,
-        target_window_id: get(row, &name("target_window_id"))?,
-        called_at: get(row, &name("called_at"))?,
-        started_at: get(row, &name("started_at"))?,
-        finished_at: get(row, &name("finished_at"))?,
-        no_show_at: get(row, &name("no_show_at"))?,
-        cancelled_at: get(row, &name("cancelled_at"))?,
-        recall_count: get(row, &name("recall_count"))?,
-        transfer_count: get(row, &name("transfer_count"))?,
-        transfer_note: get(row, &name("transfer_note"))?,
-        served_by: get(row, &name("served_by"))?,
-        phone: get(row, &name("phone"))?,
-        client_id: get(row, &name("client_id"))?,
-        booked_for: get(row, &name("booked_for"))?,
-        estimated_wait_minutes: get(row, &name("estimated_wait_minutes"))?,
+        id: row.prefixed(prefix, "id")?,
+        hall_id: row.prefixed(prefix, "hall_id")?,
+        issued_service_id: row.prefixed(prefix, "issued_service_id")?,
+        service_id: row.prefixed(prefix, "service_id")?,
+        business_date: row.prefixed(prefix, "business_date")?,
+        seq: row.prefixed(prefix, "seq")?,
+        number: row.prefixed(prefix, "number")?,
+        priority: row.prefixed(prefix, "priority")?,
+        channel: row.prefixed(prefix, "channel")?,
+        status: row.prefixed(prefix, "status")?,
+        token: row.prefixed(prefix, "token")?,
+        issued_at: row.prefixed(prefix, "issued_at")?,
+        window_id: row.prefixed(prefix, "window_id")?,
+        target_window_id: row.prefixed(prefix, "target_window_id")?,
+        called_at: row.prefixed(prefix, "called_at")?,
+        started_at: row.prefixed(prefix, "started_at")?,
+        finished_at: row.prefixed(prefix, "finished_at")?,
+        no_show_at: row.prefixed(prefix, "no_show_at")?,
+        cancelled_at: row.prefixed(prefix, "cancelled_at")?,
+        recall_count: row.prefixed(prefix, "recall_count")?,
+        transfer_count: row.prefixed(prefix, "transfer_count")?,
+        transfer_note: row.prefixed(prefix, "transfer_note")?,
+        served_by: row.prefixed(prefix, "served_by")?,
+        phone: row.prefixed(prefix, "phone")?,
+        client_id: row.prefixed(prefix, "client_id")?,
+        booked_for: row.prefixed(prefix, "booked_for")?,
+        estimated_wait_minutes: row.prefixed(prefix, "estimated_wait_minutes")?,
     };
     TicketRow::try_from(model)
 }
 
 /// A user's columns (unprefixed).
-pub(crate) fn user_model(row: &rusqlite::Row<'_>) -> Result<entity::user::Model, DbErr> {
+pub(crate) fn user_model(row: &Cells<'_, '_>) -> Result<entity::user::Model, DbErr> {
     Ok(entity::user::Model {
-        id: get(row, "id")?,
-        username: get(row, "username")?,
-        password_hash: get(row, "password_hash")?,
-        role: get(row, "role")?,
-        hall_id: get(row, "hall_id")?,
-        display_name: get(row, "display_name")?,
-        active: get(row, "active")?,
-        created_at: get(row, "created_at")?,
+        id: row.get("id")?,
+        username: row.get("username")?,
+        password_hash: row.get("password_hash")?,
+        role: row.get("role")?,
+        hall_id: row.get("hall_id")?,
+        display_name: row.get("display_name")?,
+        active: row.get("active")?,
+        created_at: row.get("created_at")?,
     })
 }
 
 /// A window's own columns (unprefixed, as `window::Model::from_query_result` reads them).
-pub(crate) fn window_model(row: &rusqlite::Row<'_>) -> Result<window::Model, DbErr> {
+pub(crate) fn window_model(row: &Cells<'_, '_>) -> Result<window::Model, DbErr> {
     Ok(window::Model {
-        id: get(row, "id")?,
-        hall_id: get(row, "hall_id")?,
-        number: get(row, "number")?,
-        name: get(row, "name")?,
-        kind: get(row, "kind")?,
-        state: get(row, "state")?,
-        pause_reason: get(row, "pause_reason")?,
-        state_since: get(row, "state_since")?,
-        signed_in_user_id: get(row, "signed_in_user_id")?,
-        signed_in_at: get(row, "signed_in_at")?,
-        active: get(row, "active")?,
+        id: row.get("id")?,
+        hall_id: row.get("hall_id")?,
+        number: row.get("number")?,
+        name: row.get("name")?,
+        kind: row.get("kind")?,
+        state: row.get("state")?,
+        pause_reason: row.get("pause_reason")?,
+        state_since: row.get("state_since")?,
+        signed_in_user_id: row.get("signed_in_user_id")?,
+        signed_in_at: row.get("signed_in_at")?,
+        active: row.get("active")?,
     })
 }

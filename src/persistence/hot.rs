@@ -30,7 +30,7 @@ impl Tx<'_> {
         match self {
             Tx::Orm(conn) => halls::take_event_seqs(conn, hall, n).await,
             Tx::Direct(conn) => conn
-                .query(&halls::take_event_seqs_statement(SQLITE, hall, n), |row| direct::get_at(row, 0))?
+                .query(&halls::take_event_seqs_statement(SQLITE, hall, n), |row| row.at(0))?
                 .pop()
                 .ok_or_else(|| halls::no_hall(hall)),
         }
@@ -57,21 +57,26 @@ impl Tx<'_> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
+        // Ordered by window, one row per service it serves: the window and its held ticket are
+        // read from the first row of each window, only the service from the others.
+        let mut last = None;
         let rows = conn.query(&windows::find_with_held_statement(SQLITE, ids), |row| {
-            let model = direct::window_model(row)?;
-            let service: Option<i32> = direct::get(row, "listed_service")?;
+            let id: i32 = row.get("id")?;
+            let service: Option<i32> = row.get("listed_service")?;
+            if last == Some(id) {
+                return Ok((id, service, None));
+            }
+            last = Some(id);
             // A held ticket's id is never null, so a null one means the window holds nothing.
-            let held_id: Option<i64> = direct::get(row, &format!("{}id", windows::HELD_PREFIX))?;
-            let held = match held_id {
+            let held = match row.prefixed::<Option<i64>>(windows::HELD_PREFIX, "id")? {
                 Some(_) => Some(direct::ticket_row(row, windows::HELD_PREFIX)?),
                 None => None,
             };
-            Ok((model, service, held))
+            Ok((id, service, Some((direct::window_model(row)?, held))))
         })?;
-        // Ordered by window, so each window's rows (one per service) are one run.
         let mut by_window = HashMap::new();
-        for run in rows.chunk_by(|a, b| a.0.id == b.0.id) {
-            let Some((model, _, held)) = run.first() else { continue };
+        for run in rows.chunk_by(|a, b| a.0 == b.0) {
+            let Some((_, _, Some((model, held)))) = run.first() else { continue };
             let services = run.iter().filter_map(|(_, service, _)| service.map(ServiceId)).collect();
             let window = windows::row(model.clone(), services)?;
             by_window.insert(window.id, (window, held.clone()));
@@ -129,10 +134,8 @@ impl Tx<'_> {
         match self {
             Tx::Orm(conn) => tickets::queued_remote(conn, hall, day).await,
             Tx::Direct(conn) => {
-                let count: i64 = conn
-                    .query(&tickets::queued_remote_count(SQLITE, hall, day), |row| direct::get_at(row, 0))?
-                    .pop()
-                    .unwrap_or(0);
+                let count: i64 =
+                    conn.query(&tickets::queued_remote_count(SQLITE, hall, day), |row| row.at(0))?.pop().unwrap_or(0);
                 Ok(u32::try_from(count).unwrap_or(u32::MAX))
             }
         }
@@ -159,7 +162,7 @@ impl Tx<'_> {
         match self {
             Tx::Orm(conn) => tickets::take_seqs(conn, hall, service, day, n).await,
             Tx::Direct(conn) => conn
-                .query(&tickets::take_seqs_statement(SQLITE, hall, service, day, n), |row| direct::get_at(row, 0))?
+                .query(&tickets::take_seqs_statement(SQLITE, hall, service, day, n), |row| row.at(0))?
                 .pop()
                 .ok_or_else(tickets::no_counter),
         }
@@ -194,7 +197,7 @@ impl Tx<'_> {
             Tx::Orm(conn) => queue::service_queue(conn, key).await,
             Tx::Direct(conn) => {
                 let rows = conn.query(&queue::service_queue_statement(SQLITE, key), |row| {
-                    Ok((direct::get_at(row, 0)?, direct::get_at(row, 1)?, direct::get_at::<i64>(row, 2)? != 0))
+                    Ok((row.at(0)?, row.at(1)?, row.at::<i64>(2)? != 0))
                 })?;
                 queue::service_queue_of(rows)
             }
@@ -207,7 +210,7 @@ impl Tx<'_> {
             Tx::Orm(conn) => tickets::insert_rows(conn, rows).await,
             Tx::Direct(conn) => {
                 let returned = conn.query(&tickets::insert_rows_statement(SQLITE, rows), |row| {
-                    Ok((direct::get_at(row, 0)?, direct::get_at(row, 1)?, direct::get_at(row, 2)?))
+                    Ok((row.at(0)?, row.at(1)?, row.at(2)?))
                 })?;
                 tickets::ids_in_order(rows, returned)
             }
@@ -235,7 +238,7 @@ impl Reads<'_> {
             Reads::Direct(conn) => {
                 let statement = users::session_user_statement(SQLITE, token_hash, now);
                 let found = conn.query(&statement, |row| {
-                    Ok((users::row(direct::user_model(row)?)?, direct::get(row, users::SESSION_EXPIRES)?))
+                    Ok((users::row(direct::user_model(row)?)?, row.get(users::SESSION_EXPIRES)?))
                 })?;
                 Ok(found.into_iter().next())
             }
@@ -248,8 +251,8 @@ impl Reads<'_> {
             Reads::Orm(conn) => windows::find_for_user(conn, id, user).await,
             Reads::Direct(conn) => {
                 let rows = conn.query(&windows::find_with_statement(SQLITE, id, Some(user)), |row| {
-                    let service: Option<i32> = direct::get(row, "listed_service")?;
-                    Ok((direct::window_model(row)?, service, direct::get::<bool>(row, "assigned")?))
+                    let service: Option<i32> = row.get("listed_service")?;
+                    Ok((direct::window_model(row)?, service, row.get::<bool>("assigned")?))
                 })?;
                 let Some((model, _, assigned)) = rows.first() else { return Ok(None) };
                 let services = rows.iter().filter_map(|(_, service, _)| service.map(ServiceId)).collect();
