@@ -54,10 +54,7 @@ pub(crate) fn insert_statement(
     events: &[NewEvent<'_>],
 ) -> sea_orm::Statement {
     let mut values: Vec<sea_orm::Value> = Vec::with_capacity(events.len() * 6);
-    let mut tuples = Vec::with_capacity(events.len());
     for e in events {
-        let n = values.len();
-        tuples.push(format!("({})", super::placeholders(backend, n + 1, 6).join(", ")));
         values.extend([
             hall.0.into(),
             e.seq.into(),
@@ -67,7 +64,11 @@ pub(crate) fn insert_statement(
             e.payload.into(),
         ]);
     }
-    let sql = format!("INSERT INTO events (hall_id, seq, kind, at, actor_id, payload) VALUES {}", tuples.join(", "));
+    let sql = super::shaped_sql("insert_events", backend, [events.len(), 0, 0], || {
+        let tuples: Vec<String> =
+            (0..events.len()).map(|i| format!("({})", super::placeholders(backend, i * 6 + 1, 6).join(", "))).collect();
+        format!("INSERT INTO events (hall_id, seq, kind, at, actor_id, payload) VALUES {}", tuples.join(", "))
+    });
     super::statement_for(backend, &sql, values)
 }
 

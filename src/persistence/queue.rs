@@ -117,7 +117,10 @@ pub(crate) fn queue_heads_statement(
     let mut values: Vec<Value> = vec![hall.0.into(), day.into()];
     values.extend(windows.iter().map(|window| Value::from(window.0)));
     values.extend(services.iter().map(|service| Value::from(service.0)));
-    super::statement_for(backend, &queue_heads_sql(windows.len(), services.len(), depth), values)
+    let shape = [windows.len(), services.len(), depth];
+    let sql =
+        super::shaped_sql("queue_heads", backend, shape, || queue_heads_sql(windows.len(), services.len(), depth));
+    super::statement_for(backend, &sql, values)
 }
 
 /// The heads of some windows' queues ($1 hall, $2 day, then one per window, then one per

@@ -327,20 +327,13 @@ pub async fn update(conn: &impl ConnectionTrait, before: &TicketRow, t: &TicketR
     update_many(conn, &[(before.clone(), t.clone())]).await
 }
 
-/// `CASE id WHEN .. THEN .. END` over the changed tickets, taking its placeholders from `marks`
-/// and pushing its values in the same order.
-fn case_by_id(
-    changes: &[(TicketRow, TicketRow)],
-    marks: &mut impl Iterator<Item = String>,
-    values: &mut Vec<Value>,
-    value: impl Fn(&TicketRow, &TicketRow) -> Value,
-) -> String {
+/// `CASE id WHEN .. THEN .. END` over `n` tickets, taking its placeholders from `marks` (its
+/// values are an id and a value for each ticket, in that order).
+fn case_by_id(n: usize, marks: &mut impl Iterator<Item = String>) -> String {
     let mut sql = String::from("CASE id");
-    for (before, after) in changes {
+    for _ in 0..n {
         let (id, set) = (marks.next().unwrap_or_default(), marks.next().unwrap_or_default());
         sql.push_str(&format!(" WHEN {id} THEN {set}"));
-        values.push(after.id.0.into());
-        values.push(value(before, after));
     }
     sql.push_str(" END");
     sql
@@ -385,7 +378,6 @@ pub async fn update_many(conn: &impl ConnectionTrait, changes: &[(TicketRow, Tic
 pub(crate) fn update_many_statement(backend: DbBackend, changes: &[(TicketRow, TicketRow)]) -> Statement {
     let n = changes.len();
     // Thirteen columns set by `CASE id`, then the ids, then the guard's `CASE id`.
-    let mut marks = super::placeholders(backend, 1, n * 29).into_iter();
     let mut values: Vec<Value> = Vec::with_capacity(n * 29);
     let columns: [ChangedColumn; 13] = [
         ("status", |t| t.status.as_str().into()),
@@ -402,16 +394,30 @@ pub(crate) fn update_many_statement(backend: DbBackend, changes: &[(TicketRow, T
         ("transfer_note", |t| t.transfer_note.clone().into()),
         ("served_by", |t| t.served_by.map(|u| u.0).into()),
     ];
-    let mut sets = Vec::with_capacity(columns.len());
-    for (column, value) in columns {
-        sets.push(format!("{column} = {}", case_by_id(changes, &mut marks, &mut values, |_, after| value(after))));
+    // The values in the order of their placeholders: each column's `CASE id` (id, value per
+    // ticket), the ids, the guard's `CASE id` (id, status before).
+    for (_, value) in &columns {
+        for (_, after) in changes {
+            values.push(after.id.0.into());
+            values.push(value(after));
+        }
     }
-    // The ids' own placeholders come between the SET's and the guard's.
-    let ids: Vec<String> = marks.by_ref().take(n).collect();
     values.extend(changes.iter().map(|(_, after)| Value::from(after.id.0)));
-    let guard = case_by_id(changes, &mut marks, &mut values, |before, _| before.status.as_str().into());
-    let guard = format!("id IN ({}) AND status = {guard}", ids.join(", "));
-    let sql = format!("UPDATE tickets SET {} WHERE {guard}", sets.join(", "));
+    for (before, after) in changes {
+        values.push(after.id.0.into());
+        values.push(before.status.as_str().into());
+    }
+    let sql = super::shaped_sql("update_many", backend, [n, 0, 0], || {
+        let mut marks = super::placeholders(backend, 1, n * 29).into_iter();
+        let mut sets = Vec::with_capacity(columns.len());
+        for (column, _) in &columns {
+            sets.push(format!("{column} = {}", case_by_id(n, &mut marks)));
+        }
+        // The ids' own placeholders come between the SET's and the guard's.
+        let ids: Vec<String> = marks.by_ref().take(n).collect();
+        let guard = format!("id IN ({}) AND status = {}", ids.join(", "), case_by_id(n, &mut marks));
+        format!("UPDATE tickets SET {} WHERE {guard}", sets.join(", "))
+    });
     statement_for(backend, &sql, values)
 }
 

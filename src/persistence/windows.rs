@@ -138,7 +138,9 @@ pub async fn find_with_held(
 }
 
 pub(crate) fn find_with_held_statement(backend: sea_orm::DbBackend, ids: &[WindowId]) -> sea_orm::Statement {
-    let sql = find_with_held_sql(&super::placeholders(backend, 1, ids.len()));
+    let sql = super::shaped_sql("find_with_held", backend, [ids.len(), 0, 0], || {
+        find_with_held_sql(&super::placeholders(backend, 1, ids.len()))
+    });
     super::statement_for(backend, &sql, ids.iter().map(|id| id.0.into()))
 }
 
