@@ -85,3 +85,40 @@ pub(crate) async fn in_memory_database() -> sea_orm::DatabaseConnection {
     migration::Migrator::up(&db, None).await.expect("migrations");
     db
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::{HallId, WindowId};
+
+    /// Each placeholder of `statement` has a value: `?` on SQLite, `$1..$n` on PostgreSQL.
+    fn placeholders_fit(backend: DbBackend, statement: &Statement) {
+        let values = statement.values.as_ref().map_or(0, |v| v.0.len());
+        let sql = &statement.sql;
+        if backend == DbBackend::Postgres {
+            assert!(!sql.contains('?'), "{sql}");
+            assert!(sql.contains(&format!("${values}")) && !sql.contains(&format!("${}", values + 1)), "{sql}");
+        } else {
+            assert!(!sql.contains('$'), "{sql}");
+            assert_eq!(sql.matches('?').count(), values, "{sql}");
+        }
+    }
+
+    /// The text kept for a shape is that database's and that size's, however the shapes were
+    /// asked for before (`shaped_sql`).
+    #[test]
+    fn a_statement_s_kept_text_fits_its_database_and_its_size() {
+        let at = chrono::Utc::now();
+        for n in [1usize, 3, 2, 1, 3] {
+            let ids: Vec<WindowId> = (1..=i32::try_from(n).expect("n")).map(WindowId).collect();
+            let events: Vec<events::NewEvent<'_>> =
+                (0..n).map(|i| events::NewEvent { seq: i as i64, kind: "k", at, actor: None, payload: "{}" }).collect();
+            for backend in [DbBackend::Sqlite, DbBackend::Postgres] {
+                placeholders_fit(backend, &windows::find_with_held_statement(backend, &ids));
+                placeholders_fit(backend, &events::insert_statement(backend, HallId(1), &events));
+                let first = events::insert_statement(backend, HallId(1), &events).sql;
+                assert_eq!(first, events::insert_statement(backend, HallId(2), &events).sql);
+            }
+        }
+    }
+}
