@@ -15,6 +15,7 @@ mod m20261126_000011_ticket_estimate;
 mod m20261127_000012_instances;
 mod m20261127_000013_queued_indexes;
 mod m20261127_000014_queue_order_indexes;
+mod m20261207_000015_drop_status_index;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000012_instances::Migration),
             Box::new(m20261127_000013_queued_indexes::Migration),
             Box::new(m20261127_000014_queue_order_indexes::Migration),
+            Box::new(m20261207_000015_drop_status_index::Migration),
         ]
     }
 }

@@ -4,15 +4,15 @@
 //! login sessions and throttle records are deleted; bookings whose check-in closed become no-shows and old bookings'
 //! names and numbers are erased.
 use crate::domain::events::EventBody;
+use crate::domain::ids::HallId;
 use crate::domain::numbering::business_date;
-use crate::domain::ticket::TicketStatus;
 use crate::error::AppResult;
 use crate::persistence::{self, tickets};
 use crate::services::hall_write::HallWrite;
 use crate::services::views::public_ticket;
 use crate::state::Core;
-use entity::{auth_session, ticket};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use entity::auth_session;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::time::Duration;
 
 const EVERY: Duration = Duration::from_secs(60);
@@ -41,18 +41,7 @@ pub async fn run_once(state: &Core) -> AppResult<u64> {
         let config = state.halls.get(&hall.code).await?;
         let today = business_date(now, config.timezone);
         loop {
-            let ids: Vec<i64> = ticket::Entity::find()
-                .select_only()
-                .column(ticket::Column::Id)
-                .filter(ticket::Column::HallId.eq(hall.id))
-                .filter(ticket::Column::BusinessDate.lt(today))
-                .filter(
-                    ticket::Column::Status.is_in([TicketStatus::Waiting.as_str(), TicketStatus::Transferred.as_str()]),
-                )
-                .limit(BATCH)
-                .into_tuple()
-                .all(&state.db)
-                .await?;
+            let ids = tickets::stale_queued(&state.db, HallId(hall.id), today, BATCH).await?;
             if ids.is_empty() {
                 break;
             }

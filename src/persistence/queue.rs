@@ -265,6 +265,7 @@ mod tests {
         let day_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("date");
         let (sql, values) = built(super::super::tickets::queued_remote_query(HallId(1), day_of));
         let remote = plan(sql, values).await;
+        let stale = plan(super::super::tickets::stale_queued_sql(200), vec![1.into(), day_of.into()]).await;
         for (name, plan, index) in [
             (
                 "queue heads",
@@ -279,6 +280,7 @@ mod tests {
                 "ix_tickets_for_window_by_service (hall_id=? AND service_id=? AND business_date=?)",
             ),
             ("held by a window", &held, "ux_tickets_active_window (window_id=?)"),
+            ("stale queued (housekeeping)", &stale, "ix_tickets_queued (hall_id=? AND business_date<?)"),
             ("a window and its held ticket", &window_and_held, "t USING INDEX ux_tickets_active_window (window_id=?)"),
             ("remote tickets queued", &remote, "ix_tickets_queued (hall_id=? AND business_date=?)"),
         ] {

@@ -219,6 +219,23 @@ pub(crate) fn adjust_queued_statement(
     statement_for(backend, sql, [hall.0.into(), service.0.into(), day.into(), priority.as_str().into(), delta.into()])
 }
 
+/// Ids of tickets still queued from days before `today` (at most `limit`), for housekeeping to
+/// expire. The status test is the partial index's own text (`QUEUED`), so both databases read
+/// them through `ix_tickets_queued`, not through every ticket of the hall's past.
+pub async fn stale_queued(
+    conn: &impl ConnectionTrait,
+    hall: HallId,
+    today: NaiveDate,
+    limit: u64,
+) -> Result<Vec<i64>, DbErr> {
+    let rows = conn.query_all_raw(statement(conn, &stale_queued_sql(limit), [hall.0.into(), today.into()])).await?;
+    rows.iter().map(|row| row.try_get_by_index(0)).collect()
+}
+
+pub(super) fn stale_queued_sql(limit: u64) -> String {
+    format!("SELECT id FROM tickets WHERE hall_id = $1 AND business_date < $2 AND {QUEUED} LIMIT {limit}")
+}
+
 pub async fn find(conn: &impl ConnectionTrait, id: TicketId) -> Result<Option<TicketRow>, DbErr> {
     one(ticket::Entity::find_by_id(id.0).one(conn).await?)
 }
