@@ -101,7 +101,16 @@ pub async fn queue_heads_for(
     services: &[ServiceId],
     depth: usize,
 ) -> Result<Vec<TicketRow>, DbErr> {
-    let statement = queue_heads_statement(conn.get_database_backend(), hall, day, windows, services, depth);
+    let backend = conn.get_database_backend();
+    if backend == sea_orm::DbBackend::Postgres {
+        // PostgreSQL plans this statement afresh at every run by default (its plan depends on
+        // the values, it judges), and planning its branches took ~2 ms where running them takes
+        // a tenth of that (issue 19, `log_min_duration_statement`). Every branch reads its
+        // partial index whatever the values, so the generic plan is the same plan, made once per
+        // connection. `LOCAL`: only for the rest of this transaction.
+        conn.execute_unprepared("SET LOCAL plan_cache_mode = force_generic_plan").await?;
+    }
+    let statement = queue_heads_statement(backend, hall, day, windows, services, depth);
     let rows = conn.query_all_raw(statement).await?;
     rows.iter().map(|row| TicketRow::try_from(ticket::Model::from_query_result(row, "")?)).collect()
 }
