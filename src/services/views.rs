@@ -103,33 +103,78 @@ pub async fn estimate_inputs(
 ) -> AppResult<(Duration, u32)> {
     let typical = hall.service(service).map_or(Duration::zero(), |s| s.typical_handling);
     let key = (hall.id, service, day);
-    if let Some(inputs) = state.estimates.get(key) {
+    let now = std::time::Instant::now();
+    if let Cached::Fresh(inputs) = state.estimates.get(key, now) {
         return Ok(inputs);
     }
-    let recent = tickets::recent_handling(&state.db, hall.id, service, day, estimate::HISTORY_WINDOW).await?;
-    let open = windows::open_serving(&state.db, hall.id, service).await?;
-    let inputs = (estimate::mean_handling(&recent, typical), open);
-    state.estimates.put(key, inputs);
-    Ok(inputs)
+    let read = async {
+        let recent = tickets::recent_handling(&state.db, hall.id, service, day, estimate::HISTORY_WINDOW).await?;
+        let open = windows::open_serving(&state.db, hall.id, service).await?;
+        AppResult::Ok((estimate::mean_handling(&recent, typical), open))
+    };
+    match read.await {
+        Ok(inputs) => {
+            state.estimates.put(key, inputs, std::time::Instant::now());
+            Ok(inputs)
+        }
+        Err(error) => {
+            state.estimates.abandon(key);
+            Err(error)
+        }
+    }
 }
 
 /// Estimate inputs per (hall, service, day), reused for a moment: every ticket issued in the
-/// same second would otherwise read the same two figures again.
+/// same second would otherwise read the same two figures again. Once they are old, one caller
+/// reads them again while the others go on with the old ones: when they all read at once, 64
+/// tickets issued together each scanned the day's tickets, and every one of them waited for the
+/// lot (stalls of 100 ms–1 s every two seconds under a rush, issue 19).
 #[derive(Default)]
 pub struct EstimateCache {
-    entries: std::sync::Mutex<HashMap<EstimateKey, (std::time::Instant, EstimateInputs)>>,
+    entries: std::sync::Mutex<HashMap<EstimateKey, CachedInputs>>,
 }
 
 type EstimateKey = (HallId, ServiceId, NaiveDate);
 /// Mean handling time and open windows serving the service.
 type EstimateInputs = (Duration, u32);
 
+struct CachedInputs {
+    read_at: std::time::Instant,
+    inputs: EstimateInputs,
+    /// Someone is reading them again.
+    refreshing: bool,
+}
+
+/// What the cache holds for a key.
+#[derive(Debug, PartialEq)]
+pub enum Cached {
+    /// Use these.
+    Fresh(EstimateInputs),
+    /// Read them again (nobody else is), then `put` them, or `abandon` if the read fails.
+    Stale,
+    /// Nothing usable: read them.
+    Missing,
+}
+
+/// How long inputs are used as they are.
 const ESTIMATE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long old inputs are still used while one caller reads them again; past it (that read
+/// hangs or keeps failing) every caller reads for itself.
+const ESTIMATE_STALE_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl EstimateCache {
-    fn get(&self, key: EstimateKey) -> Option<EstimateInputs> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.get(&key).filter(|(at, _)| at.elapsed() < ESTIMATE_TTL).map(|(_, inputs)| *inputs)
+    pub fn get(&self, key: EstimateKey, now: std::time::Instant) -> Cached {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(entry) = entries.get_mut(&key) else { return Cached::Missing };
+        let age = now.saturating_duration_since(entry.read_at);
+        if age < ESTIMATE_TTL || (entry.refreshing && age < ESTIMATE_STALE_LIMIT) {
+            Cached::Fresh(entry.inputs)
+        } else if age < ESTIMATE_STALE_LIMIT {
+            entry.refreshing = true;
+            Cached::Stale
+        } else {
+            Cached::Missing
+        }
     }
 
     /// Forgets everything, after a change that moves estimates (a window's services).
@@ -137,10 +182,17 @@ impl EstimateCache {
         self.entries.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
-    fn put(&self, key: EstimateKey, inputs: EstimateInputs) {
+    pub fn put(&self, key: EstimateKey, inputs: EstimateInputs, now: std::time::Instant) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries.retain(|_, (at, _)| at.elapsed() < ESTIMATE_TTL);
-        entries.insert(key, (std::time::Instant::now(), inputs));
+        entries.retain(|_, entry| now.saturating_duration_since(entry.read_at) < ESTIMATE_STALE_LIMIT);
+        entries.insert(key, CachedInputs { read_at: now, inputs, refreshing: false });
+    }
+
+    /// The read `Stale` asked for failed: the next caller tries.
+    pub fn abandon(&self, key: EstimateKey) {
+        if let Some(entry) = self.entries.lock().unwrap_or_else(|p| p.into_inner()).get_mut(&key) {
+            entry.refreshing = false;
+        }
     }
 }
 
@@ -316,4 +368,33 @@ pub async fn service_views_with(
         });
     }
     Ok(views)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration as Elapsed, Instant};
+
+    #[test]
+    fn old_estimate_inputs_are_read_again_by_one_caller_while_the_others_use_them() {
+        let cache = EstimateCache::default();
+        let key = (HallId(1), ServiceId(1), NaiveDate::from_ymd_opt(2026, 12, 7).expect("date"));
+        let start = Instant::now();
+        let inputs = (Duration::minutes(5), 2);
+        assert_eq!(cache.get(key, start), Cached::Missing);
+        cache.put(key, inputs, start);
+        assert_eq!(cache.get(key, start + Elapsed::from_secs(1)), Cached::Fresh(inputs));
+        let old = start + Elapsed::from_secs(3);
+        assert_eq!(cache.get(key, old), Cached::Stale, "the first to find them old reads them again");
+        assert_eq!(cache.get(key, old), Cached::Fresh(inputs), "the others use the old ones meanwhile");
+        cache.abandon(key);
+        assert_eq!(cache.get(key, old), Cached::Stale, "after a failed read the next caller tries");
+        let newer = (Duration::minutes(6), 3);
+        cache.put(key, newer, old);
+        assert_eq!(cache.get(key, old + Elapsed::from_secs(1)), Cached::Fresh(newer));
+        assert_eq!(cache.get(key, old + Elapsed::from_secs(31)), Cached::Missing, "too old to use at all");
+        cache.put(key, inputs, start);
+        cache.clear();
+        assert_eq!(cache.get(key, start), Cached::Missing);
+    }
 }
