@@ -107,19 +107,27 @@ pub async fn estimate_inputs(
     if let Cached::Fresh(inputs) = state.estimates.get(key, now) {
         return Ok(inputs);
     }
-    let read = async {
-        let recent = tickets::recent_handling(&state.db, hall.id, service, day, estimate::HISTORY_WINDOW).await?;
-        let open = windows::open_serving(&state.db, hall.id, service).await?;
-        AppResult::Ok((estimate::mean_handling(&recent, typical), open))
-    };
-    match read.await {
-        Ok(inputs) => {
-            state.estimates.put(key, inputs, std::time::Instant::now());
-            Ok(inputs)
-        }
-        Err(error) => {
-            state.estimates.abandon(key);
-            Err(error)
+    // A failed read, or a request dropped while it reads, lets the next caller try.
+    let mut refreshing = Refreshing { cache: &state.estimates, key, done: false };
+    let recent = tickets::recent_handling(&state.db, hall.id, service, day, estimate::HISTORY_WINDOW).await?;
+    let open = windows::open_serving(&state.db, hall.id, service).await?;
+    let inputs = (estimate::mean_handling(&recent, typical), open);
+    state.estimates.put(key, inputs, std::time::Instant::now());
+    refreshing.done = true;
+    Ok(inputs)
+}
+
+/// A read of estimate inputs under way: `abandon`s them when it ends without `put`ting them.
+struct Refreshing<'a> {
+    cache: &'a EstimateCache,
+    key: EstimateKey,
+    done: bool,
+}
+
+impl Drop for Refreshing<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            self.cache.abandon(self.key);
         }
     }
 }
@@ -387,8 +395,8 @@ mod tests {
         let old = start + Elapsed::from_secs(3);
         assert_eq!(cache.get(key, old), Cached::Stale, "the first to find them old reads them again");
         assert_eq!(cache.get(key, old), Cached::Fresh(inputs), "the others use the old ones meanwhile");
-        cache.abandon(key);
-        assert_eq!(cache.get(key, old), Cached::Stale, "after a failed read the next caller tries");
+        drop(Refreshing { cache: &cache, key, done: false });
+        assert_eq!(cache.get(key, old), Cached::Stale, "after a failed or dropped read the next caller tries");
         let newer = (Duration::minutes(6), 3);
         cache.put(key, newer, old);
         assert_eq!(cache.get(key, old + Elapsed::from_secs(1)), Cached::Fresh(newer));
