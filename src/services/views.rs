@@ -155,7 +155,7 @@ struct CachedInputs {
 
 /// What the cache holds for a key.
 #[derive(Debug, PartialEq)]
-pub enum Cached {
+enum Cached {
     /// Use these.
     Fresh(EstimateInputs),
     /// Read them again (nobody else is), then `put` them, or `abandon` if the read fails.
@@ -171,7 +171,7 @@ const ESTIMATE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 const ESTIMATE_STALE_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl EstimateCache {
-    pub fn get(&self, key: EstimateKey, now: std::time::Instant) -> Cached {
+    fn get(&self, key: EstimateKey, now: std::time::Instant) -> Cached {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         let Some(entry) = entries.get_mut(&key) else { return Cached::Missing };
         let age = now.saturating_duration_since(entry.read_at);
@@ -190,14 +190,14 @@ impl EstimateCache {
         self.entries.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
-    pub fn put(&self, key: EstimateKey, inputs: EstimateInputs, now: std::time::Instant) {
+    fn put(&self, key: EstimateKey, inputs: EstimateInputs, now: std::time::Instant) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries.retain(|_, entry| now.saturating_duration_since(entry.read_at) < ESTIMATE_STALE_LIMIT);
         entries.insert(key, CachedInputs { read_at: now, inputs, refreshing: false });
     }
 
     /// The read `Stale` asked for failed: the next caller tries.
-    pub fn abandon(&self, key: EstimateKey) {
+    fn abandon(&self, key: EstimateKey) {
         if let Some(entry) = self.entries.lock().unwrap_or_else(|p| p.into_inner()).get_mut(&key) {
             entry.refreshing = false;
         }
