@@ -40,6 +40,17 @@ pub async fn next_message(socket: &mut Socket) -> Value {
     }
 }
 
+/// Answers the server's pings already waiting on `socket` and drops whatever else came: for a
+/// test that holds a socket open while it waits on something else, longer than the server's
+/// client timeout (10 s) on a slow machine.
+pub async fn keep_alive(socket: &mut Socket) {
+    while let Ok(Some(Ok(frame))) = tokio::time::timeout(Duration::from_millis(1), socket.next()).await {
+        if let Frame::Ping(bytes) = frame {
+            socket.send(Message::Pong(bytes)).await.expect("pong");
+        }
+    }
+}
+
 /// The events `make_suite_events` makes, in order.
 pub const SUITE_EVENTS: [&str; 10] = [
     "ticket_issued",
