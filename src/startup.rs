@@ -113,7 +113,7 @@ impl Application {
         } else {
             None
         };
-        let direct_reads = direct_file.map(|path| Arc::new(crate::persistence::direct::DirectReaders::new(&path)));
+        let direct_reads = direct_file.map(|path| Arc::new(crate::persistence::hot::DirectReads::new(&path)));
         let parts = WriteParts { db: db.clone(), clock: clock.clone(), gate: write_gate.clone(), hub: hub.clone() };
         let issuer = Issuer::new(parts.clone());
         let window_ops = crate::services::group_write::GroupWriter::new(parts);

@@ -37,8 +37,8 @@ pub struct Core {
     /// hall writes use, whose page cache then stays warm. `None` on PostgreSQL, where the hall
     /// row lock taken by each write does this job across processes.
     pub write_gate: Option<WriteGate>,
-    /// On SQLite, the direct connections for each request's first reads (`reads`).
-    pub direct_reads: Option<Arc<crate::persistence::direct::DirectReaders>>,
+    /// On SQLite, the direct connections for each request's first reads, and what they read (`reads`).
+    pub direct_reads: Option<Arc<crate::persistence::hot::DirectReads>>,
     pub login_throttle: Arc<LoginThrottle>,
     pub estimates: Arc<crate::services::views::EstimateCache>,
     /// Snapshots shared by the websocket clients that connect at about the same time.

@@ -16,6 +16,7 @@ mod m20261127_000012_instances;
 mod m20261127_000013_queued_indexes;
 mod m20261127_000014_queue_order_indexes;
 mod m20261207_000015_drop_status_index;
+mod m20261207_000016_staff_version;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000013_queued_indexes::Migration),
             Box::new(m20261127_000014_queue_order_indexes::Migration),
             Box::new(m20261207_000015_drop_status_index::Migration),
+            Box::new(m20261207_000016_staff_version::Migration),
         ]
     }
 }

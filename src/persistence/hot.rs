@@ -219,11 +219,11 @@ impl Tx<'_> {
 }
 
 /// Where the reads every staff request starts with run: the pool, or on SQLite a direct
-/// connection on the web worker itself (`direct::DirectReaders`).
+/// connection on the web worker itself, with what it read kept (`DirectReads`).
 #[derive(Clone, Copy)]
 pub enum Reads<'a> {
     Orm(&'a DatabaseConnection),
-    Direct(&'a DirectReaders),
+    Direct(&'a DirectReads),
 }
 
 impl Reads<'_> {
@@ -235,13 +235,7 @@ impl Reads<'_> {
     ) -> Result<Option<(UserRow, DateTime<Utc>)>, DbErr> {
         match self {
             Reads::Orm(conn) => users::find_session_user(conn, token_hash, now).await,
-            Reads::Direct(conn) => {
-                let statement = users::session_user_statement(SQLITE, token_hash, now);
-                let found = conn.query(&statement, |row| {
-                    Ok((users::row(direct::user_model(row)?)?, row.get(users::SESSION_EXPIRES)?))
-                })?;
-                Ok(found.into_iter().next())
-            }
+            Reads::Direct(direct) => direct.find_session_user(token_hash, now),
         }
     }
 
@@ -249,16 +243,107 @@ impl Reads<'_> {
     pub async fn find_window_for_user(self, id: WindowId, user: UserId) -> Result<Option<(WindowRow, bool)>, DbErr> {
         match self {
             Reads::Orm(conn) => windows::find_for_user(conn, id, user).await,
-            Reads::Direct(conn) => {
-                let rows = conn.query(&windows::find_with_statement(SQLITE, id, Some(user)), |row| {
-                    let service: Option<i32> = row.get("listed_service")?;
-                    Ok((direct::window_model(row)?, service, row.get::<bool>("assigned")?))
-                })?;
-                let Some((model, _, assigned)) = rows.first() else { return Ok(None) };
-                let services = rows.iter().filter_map(|(_, service, _)| service.map(ServiceId)).collect();
-                Ok(Some((windows::row(model.clone(), services)?, *assigned)))
-            }
+            Reads::Direct(direct) => direct.find_window_for_user(id, user),
         }
+    }
+}
+
+/// On SQLite, the reads every staff request starts with (its session, the window it acts on):
+/// on the web worker itself (`direct::DirectReaders`), and kept. What was kept is used again
+/// while `staff_version` stays the same; triggers raise it in the same transaction as any
+/// change to the tables those reads join (migration `m20261207_000016_staff_version`), so a
+/// request reads that one row instead of two joins (issue 19). The version is read before the
+/// rows it is kept with, so what is kept is never older than its version says. One instance
+/// owns a SQLite file: no other process needs telling.
+pub struct DirectReads {
+    readers: DirectReaders,
+    kept: std::sync::Mutex<Kept>,
+}
+
+/// What the direct reads found at `version`. Only what was found is kept: a refusal reads again.
+#[derive(Default)]
+struct Kept {
+    version: i64,
+    sessions: HashMap<String, (UserRow, DateTime<Utc>)>,
+    windows: HashMap<(WindowId, UserId), (WindowRow, bool)>,
+}
+
+/// Sessions (and window-user pairs) kept at most; past that the kept ones are forgotten.
+const KEPT: usize = 4096;
+
+impl DirectReads {
+    pub fn new(path: &std::path::Path) -> Self {
+        Self { readers: DirectReaders::new(path), kept: Default::default() }
+    }
+
+    fn version(&self) -> Result<i64, DbErr> {
+        let statement = sea_orm::Statement::from_string(SQLITE, "SELECT version FROM staff_version WHERE id = 1");
+        self.readers
+            .query(&statement, |row| row.at(0))?
+            .pop()
+            .ok_or_else(|| DbErr::RecordNotFound("staff_version".into()))
+    }
+
+    /// Runs `with` on what is kept, if it was kept at `version`; what was kept at an older
+    /// version is forgotten first. A read that began before the newest version was seen finds
+    /// nothing and keeps nothing.
+    fn kept<T>(&self, version: i64, with: impl FnOnce(&mut Kept) -> Option<T>) -> Option<T> {
+        let mut kept = self.kept.lock().unwrap_or_else(|p| p.into_inner());
+        if version > kept.version {
+            *kept = Kept { version, ..Kept::default() };
+        }
+        if version == kept.version {
+            with(&mut kept)
+        } else {
+            None
+        }
+    }
+
+    fn find_session_user(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<(UserRow, DateTime<Utc>)>, DbErr> {
+        let version = self.version()?;
+        if let Some((user, expires)) = self.kept(version, |kept| kept.sessions.get(token_hash).cloned()) {
+            return Ok((expires > now).then_some((user, expires)));
+        }
+        let statement = users::session_user_statement(SQLITE, token_hash, now);
+        let found = self
+            .readers
+            .query(&statement, |row| Ok((users::row(direct::user_model(row)?)?, row.get(users::SESSION_EXPIRES)?)))?
+            .into_iter()
+            .next();
+        if let Some(found) = &found {
+            self.kept(version, |kept| {
+                if kept.sessions.len() >= KEPT {
+                    kept.sessions.clear();
+                }
+                kept.sessions.insert(token_hash.to_owned(), found.clone())
+            });
+        }
+        Ok(found)
+    }
+
+    fn find_window_for_user(&self, id: WindowId, user: UserId) -> Result<Option<(WindowRow, bool)>, DbErr> {
+        let version = self.version()?;
+        if let Some(found) = self.kept(version, |kept| kept.windows.get(&(id, user)).cloned()) {
+            return Ok(Some(found));
+        }
+        let rows = self.readers.query(&windows::find_with_statement(SQLITE, id, Some(user)), |row| {
+            let service: Option<i32> = row.get("listed_service")?;
+            Ok((direct::window_model(row)?, service, row.get::<bool>("assigned")?))
+        })?;
+        let Some((model, _, assigned)) = rows.first() else { return Ok(None) };
+        let services = rows.iter().filter_map(|(_, service, _)| service.map(ServiceId)).collect();
+        let found = (windows::row(model.clone(), services)?, *assigned);
+        self.kept(version, |kept| {
+            if kept.windows.len() >= KEPT {
+                kept.windows.clear();
+            }
+            kept.windows.insert((id, user), found.clone())
+        });
+        Ok(Some(found))
     }
 }
 
@@ -269,6 +354,7 @@ mod tests {
     use super::*;
     use crate::config::DemoHours;
     use crate::domain::ticket::{Channel, TicketStatus};
+    use crate::persistence::setup;
     use chrono::{Duration, Utc};
     use sea_orm::{ConnectionTrait, TransactionTrait};
 
@@ -463,7 +549,7 @@ mod tests {
         let user = users::find_by_username(&db, "window1").await.expect("find").expect("window1");
         let expires = now + Duration::hours(8);
         users::insert_session(&db, "hash-1", user.id, now, expires).await.expect("session");
-        let direct = DirectReaders::new(&dir.0.join("hallq.db"));
+        let direct = DirectReads::new(&dir.0.join("hallq.db"));
         let (orm, direct) = (Reads::Orm(&db), Reads::Direct(&direct));
         for (hash, at) in [("hash-1", now), ("hash-1", expires), ("nobody", now)] {
             assert_eq!(
@@ -484,6 +570,61 @@ mod tests {
             assert!(b.is_some_and(|(w, _)| !w.services.is_empty()));
         }
         assert!(direct.find_window_for_user(WindowId(999_999), user.id).await.expect("read").is_none());
+    }
+
+    #[tokio::test]
+    async fn what_the_direct_reads_kept_is_read_again_after_any_change_to_what_they_join() {
+        let (dir, db, _, hall) = file_database().await;
+        let now = Utc::now();
+        let expires = now + Duration::hours(8);
+        let user = users::find_by_username(&db, "window1").await.expect("find").expect("window1");
+        let other = users::find_by_username(&db, "window2").await.expect("find").expect("window2");
+        for hash in ["hash-1", "hash-2"] {
+            users::insert_session(&db, hash, user.id, now, expires).await.expect("session");
+        }
+        let window = windows::list(&db, hall).await.expect("windows").remove(0);
+        users::set_windows(&db, user.id, &[window.id]).await.expect("assign");
+        let direct = &DirectReads::new(&dir.0.join("hallq.db"));
+        let reads = Reads::Direct(direct);
+        let session = |hash: &'static str| async move {
+            let found = reads.find_session_user(hash, now).await.expect("read");
+            assert!(
+                direct.kept.lock().expect("kept").sessions.contains_key(hash) == found.is_some(),
+                "kept when found"
+            );
+            found.map(|(user, _)| user)
+        };
+        let window_read = || async {
+            let found = reads.find_window_for_user(window.id, user.id).await.expect("read").expect("the window");
+            assert!(direct.kept.lock().expect("kept").windows.contains_key(&(window.id, user.id)), "kept");
+            found
+        };
+        // Read twice (the second from what was kept), then changed: read again.
+        assert!(session("hash-1").await.is_some_and(|u| u.active));
+        assert!(session("hash-1").await.is_some_and(|u| u.active));
+        assert_eq!(reads.find_session_user("hash-1", expires).await.expect("read").map(|(u, _)| u.id), None, "expired");
+        users::set_active(&db, user.id, false).await.expect("disable");
+        assert!(session("hash-1").await.is_some_and(|u| !u.active), "a disabled account");
+        users::delete_session(&db, "hash-1").await.expect("logout");
+        assert!(session("hash-1").await.is_none(), "a session ended");
+        assert!(session("hash-2").await.is_some());
+        users::delete_sessions_of(&db, user.id).await.expect("end all");
+        assert!(session("hash-2").await.is_none(), "every session ended");
+
+        let (first, assigned) = window_read().await;
+        assert!(assigned && first.signed_in.is_none() && first.active);
+        windows::set_services(&db, window.id, &first.services[..1]).await.expect("services");
+        assert_eq!(window_read().await.0.services, first.services[..1], "its services changed");
+        windows::set_signed_in(&db, window.id, Some(other.id), now).await.expect("sign in");
+        assert_eq!(window_read().await.0.signed_in.map(|(u, _)| u), Some(other.id), "someone signed in");
+        windows::set_state(&db, window.id, crate::domain::window::WindowState::Paused, None, now).await.expect("pause");
+        assert_eq!(window_read().await.0.state, crate::domain::window::WindowState::Paused, "paused");
+        users::set_windows(&db, user.id, &[]).await.expect("unassign");
+        assert!(!window_read().await.1, "no longer assigned");
+        let mut model = setup::window_model(&db, window.id).await.expect("read").expect("model");
+        model.active = false;
+        setup::update_window(&db, model).await.expect("out of service");
+        assert!(!window_read().await.0.active, "out of service");
     }
 
     fn all_rows(all: &[NewTicket<'_>], ids: &[TicketId], id: TicketId) -> TicketRow {
