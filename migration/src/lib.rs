@@ -17,6 +17,7 @@ mod m20261127_000013_queued_indexes;
 mod m20261127_000014_queue_order_indexes;
 mod m20261207_000015_drop_status_index;
 mod m20261207_000016_staff_version;
+mod m20261207_000017_events_by_seq;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000014_queue_order_indexes::Migration),
             Box::new(m20261207_000015_drop_status_index::Migration),
             Box::new(m20261207_000016_staff_version::Migration),
+            Box::new(m20261207_000017_events_by_seq::Migration),
         ]
     }
 }
