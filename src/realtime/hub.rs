@@ -34,10 +34,10 @@ const TICK: Duration = Duration::from_millis(50);
 const LOG_PAGE: u32 = 500;
 
 enum Command {
+    /// A commit's events, in order.
     Publish {
         hall: HallId,
-        seq: i64,
-        json: Arc<str>,
+        events: Vec<(i64, Arc<str>)>,
     },
     Subscribe {
         hall: HallId,
@@ -112,10 +112,10 @@ impl Hub {
         let _ = self.commands.send(Command::Resync);
     }
 
-    /// Hands a committed event to the hub. Never blocks the writer.
-    pub fn publish(&self, hall: HallId, seq: i64, json: Arc<str>) {
-        if self.commands.send(Command::Publish { hall, seq, json }).is_err() {
-            tracing::warn!(%hall, seq, "hub is gone; event not broadcast");
+    /// Hands a commit's events (in order) to the hub, in one message. Never blocks the writer.
+    pub fn publish(&self, hall: HallId, events: Vec<(i64, Arc<str>)>) {
+        if self.commands.send(Command::Publish { hall, events }).is_err() {
+            tracing::warn!(%hall, "hub is gone; events not broadcast");
         }
     }
 
@@ -149,8 +149,11 @@ async fn run(
         tokio::select! {
             command = commands.recv() => match command {
                 None => break,
-                Some(Command::Publish { hall, seq, json }) => {
-                    channel_for(&db, &answers_tx, &mut halls, hall).accept(seq, json, &metrics);
+                Some(Command::Publish { hall, events }) => {
+                    let channel = channel_for(&db, &answers_tx, &mut halls, hall);
+                    for (seq, json) in events {
+                        channel.accept(seq, json, &metrics);
+                    }
                 }
                 Some(Command::Subscribe { hall, reply }) => {
                     let channel = channel_for(&db, &answers_tx, &mut halls, hall);

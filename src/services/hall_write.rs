@@ -230,9 +230,7 @@ impl HallWrite {
         }
         settled(&self.gate);
         committed();
-        for (seq, json) in self.events {
-            hub.publish(self.hall, seq, json);
-        }
+        hub.publish(self.hall, self.events);
         Ok(())
     }
 }
