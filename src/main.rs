@@ -4,6 +4,12 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::process::ExitCode;
 
+/// mimalloc instead of the system allocator: the window writer and the web workers allocate
+/// and free small blocks from different threads at every request, where glibc's allocator
+/// spent 10-14 % of the writer's time (issue 19; measured in BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "usage: hallq [--config FILE]\n       hallq replay --hall demo [--start RFC3339] SCRIPT|-\n       hallq generate-history [--config FILE] --hall demo --days N --per-day M [--seed S] [--force]\n       hallq backup [--config FILE] PATH\n       hallq restore [--config FILE] [--force] PATH\n       hallq simulate SCENARIO.json|-\n       hallq staffing SCENARIO.json|- [--target 0.8] [--check]\n\nSettings come from defaults, then FILE (or HALLQ_CONFIG), then HALLQ_* environment variables; see README.md.\n`replay` runs a script of actions on the demo hall in memory and prints one JSON line per call (docs/replay.md).\n`generate-history` fills the N business days before today with realistic traffic in the configured database (docs/reports.md).\n`backup` writes a consistent copy of the SQLite database while the server runs; `restore` puts one back (docs/deploy.md).\n`simulate` runs a peak-day scenario through the hall's own rules and prints the waits as JSON; `staffing` proposes windows per half hour (docs/planning.md).";
 
 fn main() -> ExitCode {
