@@ -16,6 +16,7 @@ pub mod queue_alert;
 pub mod queue_counter;
 pub mod rating;
 pub mod service;
+pub mod staff_version;
 pub mod throttle_state;
 pub mod ticket;
 pub mod ticket_counter;
