@@ -4,9 +4,10 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::process::ExitCode;
 
-/// mimalloc instead of the system allocator: the window writer and the web workers allocate
-/// and free small blocks from different threads at every request, where glibc's allocator
-/// spent 10-14 % of the writer's time (issue 19; measured in BENCHMARKS.md).
+/// mimalloc instead of the system allocator for Rust's allocations: the window writer and the
+/// web workers allocate and free small blocks from different threads at every request; glibc's
+/// malloc and free were 10-14 % of the writer's time (SQLite's own allocations among them,
+/// which stay on glibc). Measured in BENCHMARKS.md (issue 19).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
