@@ -271,6 +271,13 @@ struct Kept {
 /// Sessions (and window-user pairs) kept at most; past that the kept ones are forgotten.
 const KEPT: usize = 4096;
 
+fn keep<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>, key: K, value: V) -> Option<V> {
+    if map.len() >= KEPT {
+        map.clear();
+    }
+    map.insert(key, value)
+}
+
 impl DirectReads {
     pub fn new(path: &std::path::Path) -> Self {
         Self { readers: DirectReaders::new(path), kept: Default::default() }
@@ -315,12 +322,7 @@ impl DirectReads {
             .into_iter()
             .next();
         if let Some(found) = &found {
-            self.kept(version, |kept| {
-                if kept.sessions.len() >= KEPT {
-                    kept.sessions.clear();
-                }
-                kept.sessions.insert(token_hash.to_owned(), found.clone())
-            });
+            self.kept(version, |kept| keep(&mut kept.sessions, token_hash.to_owned(), found.clone()));
         }
         Ok(found)
     }
@@ -337,12 +339,7 @@ impl DirectReads {
         let Some((model, _, assigned)) = rows.first() else { return Ok(None) };
         let services = rows.iter().filter_map(|(_, service, _)| service.map(ServiceId)).collect();
         let found = (windows::row(model.clone(), services)?, *assigned);
-        self.kept(version, |kept| {
-            if kept.windows.len() >= KEPT {
-                kept.windows.clear();
-            }
-            kept.windows.insert((id, user), found.clone())
-        });
+        self.kept(version, |kept| keep(&mut kept.windows, (id, user), found.clone()));
         Ok(Some(found))
     }
 }
